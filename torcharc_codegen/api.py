@@ -1,0 +1,92 @@
+"""The Python API: the pipeline load -> validate -> normalize -> emit -> (probe -> emit) ->
+verify, and the TorchArc-style ``build``. The CLI is a thin layer over this."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Iterable, Optional, Union
+
+from . import __version__
+from .emit import Header, emit
+from .errors import Problem, VerificationError
+from .literals import is_identifier
+from .load import Source, load
+from .model import Model
+from .normalize import normalize
+from .validate import validate
+from .verify import Report
+
+Spec = Union[str, os.PathLike, dict]
+
+
+@dataclass
+class Result:
+    source: str  # the generated file's text
+    model: Model
+    report: Optional[Report]  # None when verification was skipped
+    warnings: list[Problem] = field(default_factory=list)
+    spec_name: Optional[str] = None
+
+
+def load_model(spec: Spec, imports: Iterable[str] = (), name: Optional[str] = None
+               ) -> tuple[Source, Model]:
+    """Load, validate and normalize ``spec``; raises SpecError."""
+    source = load(spec, name=name)
+    checked = validate(source, imports=imports)
+    return source, normalize(source, checked)
+
+
+def compile_spec(
+    spec: Spec,
+    class_name: str = "Model",
+    *,
+    imports: Iterable[str] = (),
+    verify: bool = True,
+    name: Optional[str] = None,
+    header: Optional[Header] = None,
+) -> Result:
+    """Run the whole pipeline. Raises SpecError for an invalid spec (or one whose modules
+    can't be built or whose example inputs can't run); never raises for a failed check: the
+    report says which failed."""
+    if not is_identifier(class_name):
+        raise ValueError(f"class name {class_name!r} is not a Python identifier")
+    source, model = load_model(spec, imports, name)
+    header = header or Header(spec_name=source.name if source.text is not None else None)
+    header = Header(header.spec_name, header.command, source.sha256, __version__)
+    text = emit(model, class_name, header)
+    if model.examples is not None:
+        from .shapes import probe
+
+        text = emit(model, class_name, header, probe(text, model, class_name, source.name))
+    report = None
+    if verify:
+        from .verify import verify as run_checks
+
+        report = run_checks(text, model, class_name, source.name)
+    return Result(text, model, report, list(model.warnings), source.name)
+
+
+def generate(
+    spec: Spec,
+    class_name: str = "Model",
+    *,
+    imports: Iterable[str] = (),
+    verify: bool = False,
+) -> str:
+    """The source of a standalone module for ``spec``. With ``verify=True`` a failed check
+    raises VerificationError."""
+    result = compile_spec(spec, class_name, imports=imports, verify=verify)
+    if result.report is not None and result.report.failed:
+        raise VerificationError(result.report)
+    return result.source
+
+
+def build(spec: Spec, *, class_name: str = "Model", imports: Iterable[str] = ()):
+    """A drop-in for ``torcharc.build``: generate the code, import it in memory, and return an
+    instance of the generated class."""
+    from .runtime import import_in_memory
+
+    text = generate(spec, class_name, imports=imports)
+    module = import_in_memory(text)
+    return getattr(module, class_name)()

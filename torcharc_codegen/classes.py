@@ -1,0 +1,95 @@
+"""Which class a module spec names: a ``torch.nn`` class, a built-in helper or a user's class.
+
+``torch.nn`` names and helpers come from the published schema, so resolving them imports
+nothing. A user's class is either registered (:func:`register_nn`, TorchArc's rule: a name
+``torch.nn`` has is refused) or named by import path (``mypkg.layers.Residual``), which is only
+imported when its top-level package is allowed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from dataclasses import dataclass
+from typing import Iterable, Optional
+
+from .builtins import HELPERS
+from .schema import base_schema
+
+
+@dataclass(frozen=True)
+class ClassRef:
+    name: str  # as written in the spec
+    kind: str  # "torch" | "helper" | "custom"
+    module: str = "torch.nn"  # where the generated file imports it from (custom only)
+    attr: str = ""  # its name in that module
+
+    @property
+    def lazy(self) -> bool:
+        return self.kind == "torch" and self.name.startswith("Lazy")
+
+
+_REGISTERED: dict[str, type] = {}
+
+
+def register_nn(cls: type) -> type:
+    """Let specs name ``cls`` by its class name, like ``torcharc.register_nn``."""
+    import torch
+
+    if not (isinstance(cls, type) and issubclass(cls, torch.nn.Module)):
+        raise TypeError(f"{cls!r} is not a torch.nn.Module subclass")
+    name = cls.__name__
+    if hasattr(torch.nn, name) or name in HELPERS or name in ("Sequential", "compact"):
+        raise ValueError(f"Module {name} already exists in torch.nn")
+    _REGISTERED[name] = cls
+    return cls
+
+
+def registered() -> dict[str, type]:
+    return dict(_REGISTERED)
+
+
+def builtin_classes() -> dict[str, ClassRef]:
+    """torch.nn classes and helpers, by name, as the schema lists them."""
+    table = {}
+    for name, ref in base_schema()["definitions"]["class"].items():
+        kind = ref["properties"][name].get("x-kind", "torch")
+        table[name] = ClassRef(name, kind, attr=name)
+    return table
+
+
+class ImportNotAllowed(Exception):
+    pass
+
+
+def resolve_custom(name: str, imports: Iterable[str]) -> tuple[Optional[ClassRef], Optional[type]]:
+    """A registered name, or an import path whose top-level package is in ``imports``.
+
+    Returns (None, None) when ``name`` is neither; raises ImportNotAllowed (with what to do)
+    or ValueError (with what went wrong) for an import path that can't be used.
+    """
+    if name in _REGISTERED:
+        cls = _REGISTERED[name]
+        return ClassRef(name, "custom", cls.__module__, cls.__qualname__), cls
+    if "." not in name:
+        return None, None
+    module_name, _, attr = name.rpartition(".")
+    top = name.split(".")[0]
+    if top not in set(imports):
+        raise ImportNotAllowed(
+            f"class {name!r} comes from package {top!r}, which is not allowed: pass "
+            f"--import {top} (or imports = [{top!r}] under [tool.torcharc-gen], or "
+            f"imports=[{top!r}] in the Python API)"
+        )
+    if not all(part.isidentifier() for part in name.split(".")):
+        raise ValueError(f"{name!r} is not an import path")
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as e:  # noqa: BLE001 - any import failure is the user's to see
+        raise ValueError(f"can't import {module_name!r}: {type(e).__name__}: {e}") from None
+    cls = getattr(module, attr, None)
+    import torch
+
+    if not (inspect.isclass(cls) and issubclass(cls, torch.nn.Module)):
+        raise ValueError(f"{name!r} is not a torch.nn.Module subclass")
+    return ClassRef(name, "custom", cls.__module__, cls.__qualname__), cls

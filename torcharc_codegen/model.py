@@ -1,0 +1,73 @@
+"""The one plain in-memory form of a valid spec that the later stages read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional, Union
+
+from .classes import ClassRef
+from .errors import Path
+from .load import Source
+
+Arg = Union[str, tuple]  # a node name, or a tuple of node names passed as one list
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One constructor call: ``cls(**kwargs)``."""
+
+    cls: ClassRef
+    kwargs: dict
+    path: Path
+
+
+@dataclass(frozen=True)
+class Module:
+    name: str
+    layers: tuple[Layer, ...]
+    sequential: bool
+    path: Path
+
+
+@dataclass(frozen=True)
+class Example:
+    """An example input tensor (our extension of ``graph.input``)."""
+
+    shape: tuple[int, ...]
+    dtype: str = "float32"
+    low: Optional[float] = None
+    high: Optional[float] = None
+
+
+@dataclass(frozen=True)
+class Node:
+    name: str  # as in the spec, e.g. "conv~left"
+    module: str  # the module it calls, e.g. "conv"
+    args: tuple[Arg, ...]
+    kwargs: tuple[tuple[str, str], ...]
+    path: Path
+
+    def uses(self) -> list[str]:
+        out: list[str] = []
+        for a in self.args:
+            out += list(a) if isinstance(a, tuple) else [a]
+        return out + [v for _, v in self.kwargs]
+
+
+Output = Union[str, tuple, dict]
+
+
+@dataclass
+class Model:
+    inputs: tuple[str, ...]
+    examples: Optional[dict[str, Example]]  # None when the spec gives no example inputs
+    modules: dict[str, Module]  # the modules some node calls, in spec order
+    nodes: tuple[Node, ...]  # in forward order
+    output: Output
+    output_path: Path = ("graph", "output")
+    custom: dict[str, type] = field(default_factory=dict)
+    warnings: list = field(default_factory=list)  # Problems that don't stop generation
+    source: Optional["Source"] = None  # for locating problems found later (verification)
+
+    def nodes_by_name(self) -> dict[str, Node]:
+        return {n.name: n for n in self.nodes}

@@ -1,0 +1,92 @@
+"""Turn a validated spec into the plain form of model.py: compact expanded to Sequential,
+input as a list, classes resolved, nodes as (module, args, kwargs) in forward order."""
+
+from __future__ import annotations
+
+from .load import Source
+from .model import Example, Layer, Model, Module, Node
+from .order import order
+from .validate import Checked
+
+
+def normalize(source: Source, checked: Checked) -> Model:
+    data = source.data
+    graph = data["graph"]
+    raw_nodes = [_node(name, args) for name, args in graph["modules"].items()]
+    called = {n.module for n in raw_nodes}
+    modules = {
+        name: _module(name, spec, checked)
+        for name, spec in data["modules"].items()
+        if name in called
+    }
+    inputs, examples = _inputs(graph["input"])
+    output = graph["output"]
+    if isinstance(output, list):
+        output = tuple(output)
+    return Model(
+        inputs=inputs,
+        examples=examples,
+        modules=modules,
+        nodes=order(raw_nodes),
+        output=output,
+        custom=dict(checked.custom),
+        warnings=list(checked.warnings),
+        source=source,
+    )
+
+
+def _module(name: str, spec: dict, checked: Checked) -> Module:
+    path = ("modules", name)
+    (key,) = spec
+    if key == "Sequential":
+        layers = [_layer(item, path + (key, i), checked) for i, item in enumerate(spec[key])]
+        return Module(name, tuple(layers), True, path)
+    if key == "compact":
+        return Module(name, tuple(_expand_compact(spec[key], path + (key,), checked)), True, path)
+    return Module(name, (_layer(spec, path, checked),), False, path)
+
+
+def _layer(spec: dict, path: tuple, checked: Checked) -> Layer:
+    (cls,) = spec
+    return Layer(checked.classes[cls], dict(spec[cls] or {}), path + (cls,))
+
+
+def _expand_compact(compact: dict, path: tuple, checked: Checked) -> list[Layer]:
+    """TorchArc's expansion: per row, the prelayers, ``type(**zip(keys, row))``, postlayers."""
+    pre = [_layer(s, path + ("prelayer", i), checked) for i, s in enumerate(compact.get("prelayer") or [])]
+    post = [_layer(s, path + ("postlayer", i), checked) for i, s in enumerate(compact.get("postlayer") or [])]
+    layer = compact["layer"]
+    cls = checked.classes[layer["type"]]
+    out: list[Layer] = []
+    for i, row in enumerate(layer["args"]):
+        row = row if isinstance(row, list) else [row]
+        kwargs = dict(zip(layer["keys"], row))
+        out += pre + [Layer(cls, kwargs, path + ("layer", "args", i))] + post
+    return out
+
+
+def _node(name: str, args: object) -> Node:
+    module = name.partition("~")[0]
+    path = ("graph", "modules", name)
+    if isinstance(args, dict):
+        return Node(name, module, (), tuple(args.items()), path)
+    return Node(
+        name, module, tuple(tuple(a) if isinstance(a, list) else a for a in args), (), path
+    )
+
+
+def _inputs(inp: object) -> tuple[tuple[str, ...], dict | None]:
+    if isinstance(inp, str):
+        return (inp,), None
+    if isinstance(inp, list):
+        return tuple(inp), None
+    examples = {
+        name: Example(
+            shape=tuple(ex["shape"]),
+            dtype=ex.get("dtype", "float32"),
+            low=ex.get("low"),
+            high=ex.get("high"),
+        )
+        for name, ex in inp.items()
+    }
+    return tuple(inp), examples

@@ -1,0 +1,89 @@
+"""Shape inference: run the example inputs once through a draft of the generated code, then
+read off every node's result shape and the sizes each Lazy module inferred.
+
+The emitter then writes the concrete classes (``LazyLinear(out_features=64)`` becomes
+``nn.Linear(in_features=128, out_features=64)``) and the shapes as comments, so the final file
+needs no warm-up forward before it is scripted, exported or checkpointed.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Optional
+
+from .emit import Probe
+from .model import Model
+from .runtime import construct, describe, example_tensors, imported, run_forward
+
+
+def probe(text: str, model: Model, class_name: str, source_name: Optional[str]) -> Probe:
+    """Run ``model.examples`` through ``text`` (the draft source); raises SpecError with the
+    failing node when the model can't take them."""
+    with imported(text) as module:
+        instance = construct(module, class_name, model, source_name, text)
+        instance.eval()
+        inputs = example_tensors(model.examples)
+        scope = run_forward(module, instance, class_name, model, inputs, source_name)
+        out = Probe()
+        variables = _variables(text, class_name)
+        for node, var in zip(model.nodes, variables):
+            out.comments[node.name] = _short(describe(scope[var]))
+        out.concrete = _concrete_layers(instance, model)
+        out.docstring = _docstring(model, inputs, scope["__return__"], instance)
+        return out
+
+
+def _variables(text: str, class_name: str) -> list[str]:
+    import ast
+
+    from .runtime import _method
+
+    forward = _method(ast.parse(text), class_name, "forward")
+    return [s.targets[0].id for s in forward.body if isinstance(s, ast.Assign)]
+
+
+def _concrete_layers(instance, model: Model) -> dict[tuple, tuple[str, dict]]:
+    """(module, layer index) -> (concrete class name, inferred kwargs) for each Lazy layer."""
+    import torch
+
+    out = {}
+    for name, module in model.modules.items():
+        for i, layer in enumerate(module.layers):
+            if not layer.cls.lazy:
+                continue
+            sub = getattr(instance, name)
+            sub = sub[i] if module.sequential else sub
+            if any(isinstance(p, torch.nn.parameter.UninitializedParameter)
+                   for p in sub.parameters()):
+                continue
+            concrete = type(sub)
+            lazy_params = inspect.signature(getattr(torch.nn, layer.cls.name)).parameters
+            inferred = {
+                p: getattr(sub, p)
+                for p in inspect.signature(concrete).parameters
+                if p not in lazy_params and isinstance(getattr(sub, p, None), int)
+            }
+            out[(name, i)] = (concrete.__name__, inferred)
+    return out
+
+
+def _docstring(model: Model, inputs: dict, output: object, instance) -> list[str]:
+    params = sum(p.numel() for p in instance.parameters())
+    lines = ["Inputs:"]
+    lines += [f"    {name}: {describe(value)}" for name, value in inputs.items()]
+    out = model.output
+    if isinstance(out, str):
+        lines.append(f"Output: {out} {describe(output)}")
+    elif isinstance(out, tuple):
+        lines.append("Outputs (a tuple):")
+        lines += [f"    {n}: {describe(v)}" for n, v in zip(out, output)]
+    else:
+        lines.append("Outputs (a dict):")
+        lines += [f"    {k!r}: {describe(output[k])}" for k in out]
+    lines.append(f"Parameters: {params:,}")
+    lines.append("(shapes from the example inputs in the spec)")
+    return lines
+
+
+def _short(text: str, limit: int = 70) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
