@@ -4,33 +4,35 @@ verify, and the TorchArc-style ``build``. The CLI is a thin layer over this."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable, Optional, Union
+from pathlib import Path
 
 from . import __version__
 from .emit import Header, emit
 from .errors import Problem, VerificationError
-from .literals import is_identifier
+from .literals import is_identifier, pascal_case
 from .load import Source, load
 from .model import Model
 from .normalize import normalize
 from .validate import validate
 from .verify import Report
 
-Spec = Union[str, os.PathLike, dict]
+Spec = str | os.PathLike | dict
 
 
 @dataclass
 class Result:
     source: str  # the generated file's text
     model: Model
-    report: Optional[Report]  # None when verification was skipped
+    report: Report | None  # None when verification was skipped
     warnings: list[Problem] = field(default_factory=list)
-    spec_name: Optional[str] = None
+    spec_name: str | None = None
 
 
-def load_model(spec: Spec, imports: Iterable[str] = (), name: Optional[str] = None
-               ) -> tuple[Source, Model]:
+def load_model(
+    spec: Spec, imports: Iterable[str] = (), name: str | None = None
+) -> tuple[Source, Model]:
     """Load, validate and normalize ``spec``; raises SpecError."""
     source = load(spec, name=name)
     checked = validate(source, imports=imports)
@@ -43,8 +45,8 @@ def compile_spec(
     *,
     imports: Iterable[str] = (),
     verify: bool = True,
-    name: Optional[str] = None,
-    header: Optional[Header] = None,
+    name: str | None = None,
+    header: Header | None = None,
 ) -> Result:
     """Run the whole pipeline. Raises SpecError for an invalid spec (or one whose modules
     can't be built or whose example inputs can't run); never raises for a failed check: the
@@ -65,6 +67,34 @@ def compile_spec(
 
         report = run_checks(text, model, class_name, source.name)
     return Result(text, model, report, list(model.warnings), source.name)
+
+
+def compile_file(
+    spec: str | os.PathLike,
+    output: str | os.PathLike,
+    class_name: str | None = None,
+    *,
+    imports: Iterable[str] = (),
+    verify: bool = True,
+) -> Result:
+    """Compile the spec file for ``output``: the header names the spec relative to the output's
+    directory and the command that regenerates it, so the text doesn't depend on the working
+    directory. The class name defaults to the output's stem in PascalCase."""
+    out, spec = Path(output), Path(spec)
+    name = class_name or pascal_case(out.stem)
+    rel = Path(os.path.relpath(spec.resolve(), out.resolve().parent)).as_posix()
+    command = f"torcharc-gen {rel} -o {out.name}"
+    if class_name:
+        command += f" --class-name {class_name}"
+    command += "".join(f" --import {p}" for p in imports)
+    return compile_spec(
+        spec,
+        name,
+        imports=imports,
+        verify=verify,
+        name=str(spec),
+        header=Header(spec_name=rel, command=command),
+    )
 
 
 def generate(

@@ -9,8 +9,8 @@ validator the forward parameters, and the emitter the expressions.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Optional, Union
 
 from .literals import literal
 
@@ -24,7 +24,7 @@ def _kw(name: str, annotation: object, default: object = P.empty) -> inspect.Par
 # An expression builder gets the constructor kwargs (defaults filled in, values as in the spec)
 # and the forward arguments (parameter name -> Python expression text), and returns the torch
 # expression as Python source; spec values go through `literal`.
-Expr = Callable[[Dict[str, object], Dict[str, str]], str]
+Expr = Callable[[dict[str, object], dict[str, str]], str]
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class Helper:
     # Stateful helpers (a buffer or submodules) are emitted as a small class in the generated
     # file, so their state_dict names match TorchArc's; the others become inline torch code.
     stateful: bool = False
-    expr: Optional[Expr] = None
+    expr: Expr | None = None
     # The Python type of each forward argument, for TorchScript annotations.
     input_types: tuple[str, ...] = ()
 
@@ -45,8 +45,8 @@ class Helper:
         return inspect.Signature(list(self.params))
 
 
-def _merge_dim(fn: str, reduce: Optional[str] = None) -> Expr:
-    def expr(kw: Dict[str, object], a: Dict[str, str]) -> str:
+def _merge_dim(fn: str, reduce: str | None = None) -> Expr:
+    def expr(kw: dict[str, object], a: dict[str, str]) -> str:
         dim = literal(kw["dim"])
         inner = f"torch.{fn}({a['args']}, dim={dim})"
         return f"torch.{reduce}({inner}, dim={dim})" if reduce else inner
@@ -57,7 +57,7 @@ def _merge_dim(fn: str, reduce: Optional[str] = None) -> Expr:
 def _call(fn: str, *order: str) -> Expr:
     """``torch.<fn>(x, k=v, ...)`` with the keyword arguments in ``order`` (defaults filled)."""
 
-    def expr(kw: Dict[str, object], a: Dict[str, str]) -> str:
+    def expr(kw: dict[str, object], a: dict[str, str]) -> str:
         (x,) = a.values()
         rest = "".join(f", {k}={literal(kw[k])}" for k in order)
         return f"torch.{fn}({x}{rest})"
@@ -65,27 +65,27 @@ def _call(fn: str, *order: str) -> Expr:
     return expr
 
 
-def _torch_fn(kw: Dict[str, object], a: Dict[str, str]) -> str:
+def _torch_fn(kw: dict[str, object], a: dict[str, str]) -> str:
     # `name` was checked by the validator to be a torch function (an identifier).
     rest = "".join(f", {k}={literal(v)}" for k, v in kw["kwargs"].items())
     return f"torch.{kw['name']}({a['input']}{rest})"
 
 
-def _reduce(kw: Dict[str, object], a: Dict[str, str]) -> str:
+def _reduce(kw: dict[str, object], a: dict[str, str]) -> str:
     dim, keepdim = literal(kw["dim"]), literal(kw["keepdim"])
     return f"torch.{kw['name']}({a['input']}, dim={dim}, keepdim={keepdim})"
 
 
 _MERGE_DOC = "Merge a list of tensors with torch.{fn} along `dim`{extra}."
 _T = "torch.Tensor"
-_TL = "List[torch.Tensor]"
+_TL = "list[torch.Tensor]"
 
 HELPERS: dict[str, Helper] = {
     h.name: h
     for h in [
         Helper(
             "Get",
-            (_kw("key", Union[int, str], 0),),
+            (_kw("key", int | str, 0),),
             ("input",),
             "Get one item of a tuple, list or dict: `input[key]`.",
             expr=lambda kw, a: f"{a['input']}[{literal(kw['key'])}]",
@@ -101,7 +101,7 @@ HELPERS: dict[str, Helper] = {
         ),
         Helper(
             "IndexSelect",
-            (_kw("dim", int), _kw("index", List[int])),
+            (_kw("dim", int), _kw("index", list[int])),
             ("x",),
             "Select entries along `dim` with torch.index_select; `index` is kept as a buffer.",
             stateful=True,
@@ -117,7 +117,7 @@ HELPERS: dict[str, Helper] = {
         ),
         Helper(
             "ForkSplit",
-            (_kw("split_size_or_sections", Union[int, List[int]]), _kw("dim", int, 1)),
+            (_kw("split_size_or_sections", int | list[int]), _kw("dim", int, 1)),
             ("x",),
             "Split a tensor along `dim` with torch.split (a tuple).",
             expr=lambda kw, a: (
@@ -193,7 +193,11 @@ HELPERS: dict[str, Helper] = {
         ),
         Helper(
             "Reduce",
-            (_kw("name", str), _kw("dim", Union[int, List[int], None]), _kw("keepdim", bool, False)),
+            (
+                _kw("name", str),
+                _kw("dim", int | list[int] | None),
+                _kw("keepdim", bool, False),
+            ),
             ("input",),
             "A torch reduction over `dim`: `torch.<name>(input, dim=dim, keepdim=keepdim)`"
             " (sum, mean, amax, ...).",

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import importlib
 import inspect
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, Optional
 
 from .builtins import HELPERS
 from .schema import base_schema
@@ -62,7 +62,7 @@ class ImportNotAllowed(Exception):
     pass
 
 
-def resolve_custom(name: str, imports: Iterable[str]) -> tuple[Optional[ClassRef], Optional[type]]:
+def resolve_custom(name: str, imports: Iterable[str]) -> tuple[ClassRef | None, type | None]:
     """A registered name, or an import path whose top-level package is in ``imports``.
 
     Returns (None, None) when ``name`` is neither; raises ImportNotAllowed (with what to do)

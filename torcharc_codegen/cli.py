@@ -8,10 +8,9 @@ nothing is written on any error.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Optional, Sequence
 
 from .errors import SpecError
 from .literals import is_identifier, pascal_case
@@ -36,26 +35,43 @@ def _generate_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("spec", help="the spec: a YAML file")
     p.add_argument("-o", "--output", required=True, help="the .py file to write")
-    p.add_argument("--class-name", help="the model class (default: the output name in "
-                   "PascalCase, my_model.py -> MyModel)")
-    p.add_argument("--no-verify", action="store_true",
-                   help="skip the script/trace/compile/export checks")
-    p.add_argument("--import", dest="imports", action="append", default=[], metavar="PKG",
-                   help="allow specs to name classes from this package (repeatable)")
+    p.add_argument(
+        "--class-name",
+        help="the model class (default: the output name in " "PascalCase, my_model.py -> MyModel)",
+    )
+    p.add_argument(
+        "--no-verify", action="store_true", help="skip the script/trace/compile/export checks"
+    )
+    p.add_argument(
+        "--import",
+        dest="imports",
+        action="append",
+        default=[],
+        metavar="PKG",
+        help="allow specs to name classes from this package (repeatable)",
+    )
     return p
 
 
 def _schema_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="torcharc-gen schema",
-                description="Print (or write) the JSON Schema for specs, generated from the "
-                "installed torch.nn.")
+    p = _Parser(
+        prog="torcharc-gen schema",
+        description="Print (or write) the JSON Schema for specs, generated from the "
+        "installed torch.nn.",
+    )
     p.add_argument("-o", "--output", help="the file to write (default: stdout)")
-    p.add_argument("--import", dest="imports", action="append", default=[], metavar="MODULE",
-                   help="add the nn.Module subclasses defined in this module (repeatable)")
+    p.add_argument(
+        "--import",
+        dest="imports",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help="add the nn.Module subclasses defined in this module (repeatable)",
+    )
     return p
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         if argv and argv[0] == "schema":
@@ -74,8 +90,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from .api import compile_spec
-    from .emit import Header
+    from .api import compile_file
     from .write import write_atomic
 
     out = Path(args.output)
@@ -83,25 +98,22 @@ def _generate(args: argparse.Namespace) -> int:
         raise UsageError(f"the output {args.output!r} must be a .py file")
     class_name = args.class_name or pascal_case(out.stem)
     if not is_identifier(class_name):
-        raise UsageError(f"class name {class_name!r} is not a Python identifier: "
-                         "pass --class-name")
-    spec = Path(args.spec)
-    if not spec.is_file():
+        raise UsageError(
+            f"class name {class_name!r} is not a Python identifier: " "pass --class-name"
+        )
+    if not Path(args.spec).is_file():
         raise UsageError(f"no spec file {args.spec!r}")
-    rel = Path(os.path.relpath(spec.resolve(), out.resolve().parent)).as_posix()
-    command = f"torcharc-gen {rel} -o {out.name}"
-    if args.class_name:
-        command += f" --class-name {class_name}"
-    command += "".join(f" --import {p}" for p in args.imports)
-    header = Header(spec_name=rel, command=command)
-    result = compile_spec(spec, class_name, imports=args.imports, verify=not args.no_verify,
-                          name=args.spec, header=header)
+    result = compile_file(
+        args.spec, out, args.class_name, imports=args.imports, verify=not args.no_verify
+    )
     for w in result.warnings:
         print(f"warning: {w.format(args.spec)}", file=sys.stderr)
     if result.model.examples is None:
-        print("note: sizes were not inferred (Lazy modules stay Lazy, no shape comments): "
-              "give example inputs as graph.input, e.g. `x: {shape: [4, 128]}`",
-              file=sys.stderr)
+        print(
+            "note: sizes were not inferred (Lazy modules stay Lazy, no shape comments): "
+            "give example inputs as graph.input, e.g. `x: {shape: [4, 128]}`",
+            file=sys.stderr,
+        )
     if result.report is not None:
         for check in result.report.checks:
             print(f"  {check.line()}", file=sys.stderr)
@@ -129,8 +141,12 @@ def _schema(args: argparse.Namespace) -> int:
         except Exception as e:  # noqa: BLE001
             raise UsageError(f"can't import {name!r}: {type(e).__name__}: {e}") from None
         for attr, obj in vars(module).items():
-            if (inspect.isclass(obj) and issubclass(obj, torch.nn.Module)
-                    and obj.__module__ == module.__name__ and not attr.startswith("_")):
+            if (
+                inspect.isclass(obj)
+                and issubclass(obj, torch.nn.Module)
+                and obj.__module__ == module.__name__
+                and not attr.startswith("_")
+            ):
                 extra[f"{module.__name__}.{attr}"] = obj
     text = render_schema(build_schema(extra or None))
     if args.output:

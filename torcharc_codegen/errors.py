@@ -6,8 +6,8 @@ problem, ``file:line:column: key.path: message``, and exits 2.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Optional, Sequence
 
 Path = tuple  # a key path into the spec: ("graph", "modules", "head", 0)
 
@@ -26,10 +26,10 @@ def format_path(path: Path) -> str:
 class Problem:
     path: Path
     message: str
-    line: Optional[int] = None  # 1-based, from the YAML source
-    column: Optional[int] = None
+    line: int | None = None  # 1-based, from the YAML source
+    column: int | None = None
 
-    def format(self, source_name: Optional[str]) -> str:
+    def format(self, source_name: str | None) -> str:
         where = []
         if source_name is not None:
             where.append(source_name)
@@ -44,7 +44,7 @@ class Problem:
 class SpecError(Exception):
     """The spec is invalid: one or more located problems."""
 
-    def __init__(self, problems: Sequence[Problem], source_name: Optional[str] = None):
+    def __init__(self, problems: Sequence[Problem], source_name: str | None = None):
         self.problems = list(problems)
         self.source_name = source_name
         super().__init__("\n".join(self.lines()))

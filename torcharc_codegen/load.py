@@ -10,7 +10,6 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
-from typing import Optional, Union
 
 import yaml
 
@@ -24,8 +23,8 @@ class Source:
     """A loaded spec: the data, and the line:column of each key path (1-based)."""
 
     data: object
-    name: Optional[str] = None  # the file shown in messages; None for a dict
-    text: Optional[str] = None
+    name: str | None = None  # the file shown in messages; None for a dict
+    text: str | None = None
     values: dict = field(default_factory=dict)  # path -> (line, col) of the value
     keys: dict = field(default_factory=dict)  # path -> (line, col) of the mapping key
 
@@ -63,7 +62,7 @@ class _Loader(yaml.SafeLoader):
         super().flatten_mapping(node)
 
 
-def load(spec: Union[str, os.PathLike, dict], name: Optional[str] = None) -> Source:
+def load(spec: str | os.PathLike | dict, name: str | None = None) -> Source:
     """Load ``spec``: a dict, a path to a YAML file, or YAML text (anything with a newline)."""
     if isinstance(spec, dict):
         return Source(data=spec, name=name)
@@ -83,14 +82,20 @@ def load_text(text: str, name: str) -> Source:
     try:
         node = loader.get_single_node()
         if node is None:
-            raise SpecError([Problem((), "the spec is empty: it needs `modules` and `graph`", 1, 1)], name)
+            raise SpecError(
+                [Problem((), "the spec is empty: it needs `modules` and `graph`", 1, 1)], name
+            )
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
-        what = "YAML syntax error" if not isinstance(e, yaml.constructor.ConstructorError) else "YAML"
+        what = (
+            "YAML syntax error" if not isinstance(e, yaml.constructor.ConstructorError) else "YAML"
+        )
         detail = e.problem or e.context or "invalid YAML"
         if "could not determine a constructor" in detail:
-            detail = f"unsupported tag {e.problem.split('tag ')[-1]}: only plain YAML data is allowed"
+            detail = (
+                f"unsupported tag {e.problem.split('tag ')[-1]}: only plain YAML data is allowed"
+            )
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
         raise SpecError([Problem((), f"{what}: {detail}", line, col)], name) from None
     finally:

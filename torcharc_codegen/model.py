@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional, Union
 
 from .classes import ClassRef
 from .errors import Path
 from .load import Source
 
-Arg = Union[str, tuple]  # a node name, or a tuple of node names passed as one list
+Arg = str | tuple  # a node name, or a tuple of node names passed as one list
 
 
 @dataclass(frozen=True)
@@ -35,8 +34,8 @@ class Example:
 
     shape: tuple[int, ...]
     dtype: str = "float32"
-    low: Optional[float] = None
-    high: Optional[float] = None
+    low: float | None = None
+    high: float | None = None
 
 
 @dataclass(frozen=True)
@@ -54,20 +53,20 @@ class Node:
         return out + [v for _, v in self.kwargs]
 
 
-Output = Union[str, tuple, dict]
+Output = str | tuple | dict
 
 
 @dataclass
 class Model:
     inputs: tuple[str, ...]
-    examples: Optional[dict[str, Example]]  # None when the spec gives no example inputs
+    examples: dict[str, Example] | None  # None when the spec gives no example inputs
     modules: dict[str, Module]  # the modules some node calls, in spec order
     nodes: tuple[Node, ...]  # in forward order
     output: Output
     output_path: Path = ("graph", "output")
     custom: dict[str, type] = field(default_factory=dict)
     warnings: list = field(default_factory=list)  # Problems that don't stop generation
-    source: Optional["Source"] = None  # for locating problems found later (verification)
+    source: Source | None = None  # for locating problems found later (verification)
 
     def nodes_by_name(self) -> dict[str, Node]:
         return {n.name: n for n in self.nodes}

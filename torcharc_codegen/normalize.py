@@ -53,8 +53,14 @@ def _layer(spec: dict, path: tuple, checked: Checked) -> Layer:
 
 def _expand_compact(compact: dict, path: tuple, checked: Checked) -> list[Layer]:
     """TorchArc's expansion: per row, the prelayers, ``type(**zip(keys, row))``, postlayers."""
-    pre = [_layer(s, path + ("prelayer", i), checked) for i, s in enumerate(compact.get("prelayer") or [])]
-    post = [_layer(s, path + ("postlayer", i), checked) for i, s in enumerate(compact.get("postlayer") or [])]
+    pre = [
+        _layer(s, path + ("prelayer", i), checked)
+        for i, s in enumerate(compact.get("prelayer") or [])
+    ]
+    post = [
+        _layer(s, path + ("postlayer", i), checked)
+        for i, s in enumerate(compact.get("postlayer") or [])
+    ]
     layer = compact["layer"]
     cls = checked.classes[layer["type"]]
     out: list[Layer] = []
@@ -70,9 +76,7 @@ def _node(name: str, args: object) -> Node:
     path = ("graph", "modules", name)
     if isinstance(args, dict):
         return Node(name, module, (), tuple(args.items()), path)
-    return Node(
-        name, module, tuple(tuple(a) if isinstance(a, list) else a for a in args), (), path
-    )
+    return Node(name, module, tuple(tuple(a) if isinstance(a, list) else a for a in args), (), path)
 
 
 def _inputs(inp: object) -> tuple[tuple[str, ...], dict | None]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import graphlib
 import heapq
-from typing import Sequence
+from collections.abc import Sequence
 
 from .model import Node
 

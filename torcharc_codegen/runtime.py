@@ -15,8 +15,8 @@ import importlib.util
 import sys
 import tempfile
 import traceback
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator, Optional
 
 from .errors import Problem, SpecError
 from .model import Example, Model
@@ -71,8 +71,9 @@ def example_tensors(examples: dict[str, Example], seed: int = 0) -> dict[str, ob
         if ex.dtype == "bool":
             out[name] = torch.randint(0, 2, ex.shape, generator=gen).bool()
         elif not dtype.is_floating_point:
-            out[name] = torch.randint(int(ex.low or 0), int(ex.high), ex.shape, generator=gen,
-                                      dtype=dtype)
+            out[name] = torch.randint(
+                int(ex.low or 0), int(ex.high), ex.shape, generator=gen, dtype=dtype
+            )
         elif ex.low is not None and ex.high is not None:
             u = torch.rand(ex.shape, generator=gen, dtype=torch.float64)
             out[name] = (ex.low + (ex.high - ex.low) * u).to(dtype)
@@ -81,8 +82,7 @@ def example_tensors(examples: dict[str, Example], seed: int = 0) -> dict[str, ob
     return out
 
 
-def construct(module: object, class_name: str, model: Model, source_name: Optional[str],
-              text: str):
+def construct(module: object, class_name: str, model: Model, source_name: str | None, text: str):
     """An instance of the generated class; a constructor that raises is a spec error at the
     module (or Sequential entry) whose line raised."""
     try:
@@ -100,8 +100,14 @@ def construct(module: object, class_name: str, model: Model, source_name: Option
         raise SpecError([_locate(path, msg, model)], source_name) from None
 
 
-def run_forward(module: object, instance, class_name: str, model: Model,
-                inputs: dict[str, object], source_name: Optional[str]) -> dict[str, object]:
+def run_forward(
+    module: object,
+    instance,
+    class_name: str,
+    model: Model,
+    inputs: dict[str, object],
+    source_name: str | None,
+) -> dict[str, object]:
     """Run forward one statement at a time; returns the value of every variable.
 
     Running the emitted statements themselves (rather than a copy of their logic) is what
@@ -131,8 +137,10 @@ def run_forward(module: object, instance, class_name: str, model: Model,
                 node = var_to_node.get(target)
                 used = [n for n in _names(stmt.value) if n in inputs or n in var_to_node]
                 got = ", ".join(f"{n}: {describe(scope.get(n))}" for n in used if n in scope)
-                msg = (f"the example inputs fail at node {node!r}: {type(e).__name__}: "
-                       f"{_one_line(e)}" + (f" (it got {got})" if got else ""))
+                msg = (
+                    f"the example inputs fail at node {node!r}: {type(e).__name__}: "
+                    f"{_one_line(e)}" + (f" (it got {got})" if got else "")
+                )
                 path = model.nodes_by_name()[node].path if node else ("graph",)
                 raise SpecError([_locate(path, msg, model)], source_name) from None
     return scope
@@ -143,7 +151,9 @@ def describe(value: object) -> str:
     import torch
 
     if isinstance(value, torch.Tensor):
-        shape = "(" + ", ".join(str(d) for d in value.shape) + ("," if value.dim() == 1 else "") + ")"
+        shape = (
+            "(" + ", ".join(str(d) for d in value.shape) + ("," if value.dim() == 1 else "") + ")"
+        )
         dtype = str(value.dtype).removeprefix("torch.")
         return shape if dtype == "float32" else f"{shape} {dtype}"
     if isinstance(value, tuple) and hasattr(value, "_fields"):
@@ -169,7 +179,7 @@ def _one_line(e: BaseException) -> str:
     return text[0] if text else type(e).__name__
 
 
-def _failing_line(e: BaseException, module: object) -> Optional[int]:
+def _failing_line(e: BaseException, module: object) -> int | None:
     line = None
     for frame in traceback.extract_tb(e.__traceback__):
         if frame.filename == module.__file__:
@@ -182,7 +192,7 @@ def _method(tree: ast.Module, class_name: str, name: str) -> ast.FunctionDef:
     return next(n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == name)
 
 
-def _init_target(text: str, line: int) -> Optional[tuple[str, Optional[int]]]:
+def _init_target(text: str, line: int) -> tuple[str, int | None] | None:
     """(module name, Sequential index or None) of the __init__ statement covering ``line``."""
     tree = ast.parse(text)
     for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):

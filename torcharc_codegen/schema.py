@@ -8,7 +8,7 @@ import json
 from .resources import SCHEMA_PATH
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def base_schema() -> dict:
     with open(SCHEMA_PATH, encoding="utf-8") as f:
         return json.load(f)

@@ -9,14 +9,13 @@ needs no warm-up forward before it is scripted, exported or checkpointed.
 from __future__ import annotations
 
 import inspect
-from typing import Optional
 
 from .emit import Probe
 from .model import Model
 from .runtime import construct, describe, example_tensors, imported, run_forward
 
 
-def probe(text: str, model: Model, class_name: str, source_name: Optional[str]) -> Probe:
+def probe(text: str, model: Model, class_name: str, source_name: str | None) -> Probe:
     """Run ``model.examples`` through ``text`` (the draft source); raises SpecError with the
     failing node when the model can't take them."""
     with imported(text) as module:
@@ -53,8 +52,9 @@ def _concrete_layers(instance, model: Model) -> dict[tuple, tuple[str, dict]]:
                 continue
             sub = getattr(instance, name)
             sub = sub[i] if module.sequential else sub
-            if any(isinstance(p, torch.nn.parameter.UninitializedParameter)
-                   for p in sub.parameters()):
+            if any(
+                isinstance(p, torch.nn.parameter.UninitializedParameter) for p in sub.parameters()
+            ):
                 continue
             concrete = type(sub)
             lazy_params = inspect.signature(getattr(torch.nn, layer.cls.name)).parameters

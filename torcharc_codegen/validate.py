@@ -11,8 +11,8 @@ import difflib
 import functools
 import graphlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable, Optional
 
 import jsonschema
 
@@ -38,7 +38,7 @@ MODULE_ATTRIBUTES = frozenset(
     training type xpu zero_grad""".split()
 )
 # Names the generated forward uses itself.
-GENERATED_NAMES = frozenset({"self", "torch", "nn", "Any", "Dict", "List", "Optional", "Tuple"})
+GENERATED_NAMES = frozenset({"self", "torch", "nn"})
 _SUFFIX = re.compile(r"^[A-Za-z0-9_]+$")
 INTEGER_DTYPES = {"int64", "int32", "int16", "int8", "uint8"}
 
@@ -216,8 +216,13 @@ def _explain_module(error, source: Source, schema: dict) -> list[Problem]:
     in_layer = error.schema is schema["definitions"]["layer"]
     example = "e.g. `Linear: {in_features: 8, out_features: 4}`"
     if not isinstance(inst, dict):
-        return [source.problem(path, f"a module spec is a mapping of one class name to its "
-                                     f"arguments ({example}), got {_describe(inst)}")]
+        return [
+            source.problem(
+                path,
+                f"a module spec is a mapping of one class name to its "
+                f"arguments ({example}), got {_describe(inst)}",
+            )
+        ]
     if len(inst) != 1:
         keys = ", ".join(map(repr, inst))
         what = f"a module spec has exactly one key, the class name; got {len(inst)}"
@@ -236,9 +241,7 @@ def _explain_module(error, source: Source, schema: dict) -> list[Problem]:
     ref = {"Sequential": "#/definitions/Sequential", "compact": "#/definitions/compact"}.get(
         name, f"#/definitions/class/{name}"
     )
-    branch = next(
-        (i for i, s in enumerate(error.schema["anyOf"]) if s.get("$ref") == ref), None
-    )
+    branch = next((i for i, s in enumerate(error.schema["anyOf"]) if s.get("$ref") == ref), None)
     out: list[Problem] = []
     for sub in error.context:
         if sub.schema_path and sub.schema_path[0] == branch:
@@ -271,7 +274,7 @@ def _explain_any_of(error, source: Source, schema: dict) -> list[Problem]:
     return [source.problem(path, what)]
 
 
-def _class_of(path: Path, schema: dict) -> Optional[str]:
+def _class_of(path: Path, schema: dict) -> str | None:
     """The class whose arguments ``path`` points into, e.g. (..., "Linear", "bias") -> Linear."""
     if len(path) >= 2 and isinstance(path[-2], str) and path[-2] in schema["definitions"]["class"]:
         return path[-2]
@@ -341,8 +344,11 @@ def _graph_problems(source: Source, checked: Checked, validator, schema: dict) -
     for name, ex in examples.items():
         if isinstance(ex, dict) and ex.get("dtype") in INTEGER_DTYPES and "high" not in ex:
             problems.append(
-                prob(("graph", "input", name), f"example input {name!r} has dtype "
-                     f"{ex['dtype']}: give `high` (integers are drawn from [low, high))")
+                prob(
+                    ("graph", "input", name),
+                    f"example input {name!r} has dtype "
+                    f"{ex['dtype']}: give `high` (integers are drawn from [low, high))",
+                )
             )
     input_set = {n for n, _ in inputs}
 
@@ -357,18 +363,35 @@ def _graph_problems(source: Source, checked: Checked, validator, schema: dict) -
             continue
         module, _, suffix = node.partition("~")
         if "~" in suffix:
-            problems.append(prob(path, f"node {node!r} has more than one '~': use "
-                                       "`module~suffix` to call `module` again", at_key=True))
+            problems.append(
+                prob(
+                    path,
+                    f"node {node!r} has more than one '~': use "
+                    "`module~suffix` to call `module` again",
+                    at_key=True,
+                )
+            )
         elif "~" in node and not _SUFFIX.match(suffix):
-            problems.append(prob(path, f"reuse suffix {suffix!r} must be letters, digits or "
-                                       "underscores", at_key=True))
+            problems.append(
+                prob(
+                    path,
+                    f"reuse suffix {suffix!r} must be letters, digits or " "underscores",
+                    at_key=True,
+                )
+            )
         if module not in modules:
             what = "reuse of" if "~" in node else "node"
-            problems.append(prob(path, f"{what} unknown module {module!r}"
-                                       + _did_you_mean(module, list(modules)), at_key=True))
+            problems.append(
+                prob(
+                    path,
+                    f"{what} unknown module {module!r}" + _did_you_mean(module, list(modules)),
+                    at_key=True,
+                )
+            )
         elif node in input_set:
-            problems.append(prob(path, f"node {node!r} has the name of an input: rename one",
-                                 at_key=True))
+            problems.append(
+                prob(path, f"node {node!r} has the name of an input: rename one", at_key=True)
+            )
         refs = list(_refs(args, path))
         deps[node] = [r for r, _ in refs]
         for ref, rpath in refs:
@@ -386,15 +409,17 @@ def _graph_problems(source: Source, checked: Checked, validator, schema: dict) -
     called = {n.partition("~")[0] for n in node_names}
     for name in modules:
         if name not in called:
-            checked.warnings.append(source.problem(
-                ("modules", name),
-                f"module {name!r} is not called by any node: it is left out of the model",
-                at_key=True,
-            ))
+            checked.warnings.append(
+                source.problem(
+                    ("modules", name),
+                    f"module {name!r} is not called by any node: it is left out of the model",
+                    at_key=True,
+                )
+            )
     return problems
 
 
-def _name_problem(name: object, what: str) -> Optional[str]:
+def _name_problem(name: object, what: str) -> str | None:
     if not is_identifier(name):
         return f"{what} name {name!r} is not a Python identifier (letters, digits, underscores)"
     if name in GENERATED_NAMES or (what == "module" and name in MODULE_ATTRIBUTES):
@@ -443,16 +468,22 @@ def _module_values(spec, path: Path, source: Source, checked: Checked, validator
                 row = row if isinstance(row, list) else [row]
                 rpath = path + ("compact", "layer", "args", i)
                 if len(row) != len(keys):
-                    problems.append(source.problem(rpath, f"compact row has {len(row)} "
-                                    f"value(s) for {len(keys)} key(s) {keys}: give one per key"))
+                    problems.append(
+                        source.problem(
+                            rpath,
+                            f"compact row has {len(row)} "
+                            f"value(s) for {len(keys)} key(s) {keys}: give one per key",
+                        )
+                    )
                 elif cls in checked.classes and all(isinstance(k, str) for k in keys):
                     problems += _layer_args(cls, dict(zip(keys, row)), rpath, source, validator)
     for vpath, value in _leaves(spec, path):
         try:
             literal(value)
         except UnsafeValue as e:
-            problems.append(source.problem(vpath, f"{e}: use a number, string, bool, null, "
-                                                  "list or mapping"))
+            problems.append(
+                source.problem(vpath, f"{e}: use a number, string, bool, null, " "list or mapping")
+            )
     for name, cpath in _class_names_used({"modules": {path[1]: spec}}):
         if name in ("Reduce", "TorchFn"):
             args = spec
@@ -460,9 +491,13 @@ def _module_values(spec, path: Path, source: Source, checked: Checked, validator
                 args = args[part]
             fn = (args.get(name) or {}).get("name")
             if isinstance(fn, str) and not _is_torch_function(fn):
-                problems.append(source.problem(cpath + ("name",),
-                    f"{fn!r} is not a torch function (torch.{fn})"
-                    + _did_you_mean(fn, sorted(torch_functions()))))
+                problems.append(
+                    source.problem(
+                        cpath + ("name",),
+                        f"{fn!r} is not a torch function (torch.{fn})"
+                        + _did_you_mean(fn, sorted(torch_functions())),
+                    )
+                )
     return problems
 
 
@@ -504,8 +539,11 @@ def _call_problems(node: str, spec: object, args: object, path: Path, source: So
         hint = ""
         if params == ("args",) and len(args) > 1:
             hint = f": pass the tensors as one list, e.g. [{args}]".replace("'", "")
-        return [source.problem(path, f"{sig} takes {len(params)} argument(s), "
-                                     f"got {len(args)}{hint}")]
+        return [
+            source.problem(
+                path, f"{sig} takes {len(params)} argument(s), " f"got {len(args)}{hint}"
+            )
+        ]
     if isinstance(args, dict):
         unknown = [k for k in args if k not in params]
         missing = [p for p in params if p not in args]
@@ -525,9 +563,13 @@ def _cycle_problems(deps: dict[str, list[str]], source: Source) -> list[Problem]
         sorter.prepare()
     except graphlib.CycleError as e:
         cycle = e.args[1]  # in data-flow order: each node's result feeds the next
-        return [source.problem(("graph", "modules", cycle[0]),
-                               "cycle: " + " -> ".join(cycle) + ": a node can't use its own "
-                               "result", at_key=True)]
+        return [
+            source.problem(
+                ("graph", "modules", cycle[0]),
+                "cycle: " + " -> ".join(cycle) + ": a node can't use its own " "result",
+                at_key=True,
+            )
+        ]
     return []
 
 
@@ -539,7 +581,9 @@ def torch_functions() -> frozenset:
     import torch
 
     names = set(dir(torch._C._VariableFunctions)) | set(torch.functional.__all__)
-    return frozenset(n for n in names if not n.startswith("_") and callable(getattr(torch, n, None)))
+    return frozenset(
+        n for n in names if not n.startswith("_") and callable(getattr(torch, n, None))
+    )
 
 
 def _is_torch_function(name: str) -> bool:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import contextlib
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Optional
 
 from .model import Model
 from .runtime import construct, example_tensors, imported, run_forward
@@ -37,12 +37,10 @@ class Report:
         return {c.name: c for c in self.checks}
 
 
-NO_EXAMPLES = (
-    "no example inputs: give graph.input as a mapping, e.g. `x: {shape: [4, 128]}`"
-)
+NO_EXAMPLES = "no example inputs: give graph.input as a mapping, e.g. `x: {shape: [4, 128]}`"
 
 
-def verify(text: str, model: Model, class_name: str, source_name: Optional[str] = None) -> Report:
+def verify(text: str, model: Model, class_name: str, source_name: str | None = None) -> Report:
     """Check ``text``; a construction or example-input failure raises SpecError."""
     import torch
 
@@ -54,8 +52,9 @@ def verify(text: str, model: Model, class_name: str, source_name: Optional[str] 
         expected = None
         if model.examples is not None:
             inputs = tuple(example_tensors(model.examples).values())
-            scope = run_forward(module, instance, class_name, model,
-                                dict(zip(model.inputs, inputs)), source_name)
+            scope = run_forward(
+                module, instance, class_name, model, dict(zip(model.inputs, inputs)), source_name
+            )
             expected = scope["__return__"]
             report.checks.append(Check("run", "ok", "example inputs"))
         lazy = _uninitialized(instance)
@@ -64,8 +63,9 @@ def verify(text: str, model: Model, class_name: str, source_name: Optional[str] 
             if inputs is None:
                 report.checks += [Check(n, "skipped", NO_EXAMPLES) for n in CHECKS[1:]]
             else:
-                report.checks.append(_run_check("trace", lambda: _trace(instance, inputs),
-                                                expected))
+                report.checks.append(
+                    _run_check("trace", lambda: _trace(instance, inputs), expected)
+                )
                 report.checks.append(_compile(instance, inputs, expected))
         if inputs is not None:
             report.checks.append(_export(instance, inputs, expected))
@@ -75,16 +75,21 @@ def verify(text: str, model: Model, class_name: str, source_name: Optional[str] 
 def _uninitialized(instance) -> bool:
     import torch
 
-    return any(isinstance(p, torch.nn.parameter.UninitializedParameter)
-               for p in instance.parameters())
+    return any(
+        isinstance(p, torch.nn.parameter.UninitializedParameter) for p in instance.parameters()
+    )
 
 
 def _script(instance, inputs, expected, lazy: bool) -> Check:
     import torch
 
     if lazy:
-        return Check("script", "skipped", "Lazy modules are uninitialized until a first forward;"
-                     " give example inputs so sizes are inferred")
+        return Check(
+            "script",
+            "skipped",
+            "Lazy modules are uninitialized until a first forward;"
+            " give example inputs so sizes are inferred",
+        )
     if inputs is None:
         try:
             torch.jit.script(instance)
@@ -112,8 +117,10 @@ def _compile(instance, inputs, expected) -> Check:
     patch = contextlib.nullcontext()
     if rnn:
         patch = torch._dynamo.config.patch(allow_rnn=True)
-        note = (f"with torch._dynamo.config.allow_rnn=True: dynamo refuses "
-                f"{'/'.join(sorted(set(rnn)))} under fullgraph otherwise")
+        note = (
+            f"with torch._dynamo.config.allow_rnn=True: dynamo refuses "
+            f"{'/'.join(sorted(set(rnn)))} under fullgraph otherwise"
+        )
     with patch:
         check = _run_check(
             "compile",
