@@ -392,6 +392,17 @@ def _graph_problems(source: Source, checked: Checked, validator, schema: dict) -
             problems.append(
                 prob(path, f"node {node!r} has the name of an input: rename one", at_key=True)
             )
+        if isinstance(args, dict):
+            for key in args:
+                if not is_identifier(key):
+                    problems.append(
+                        prob(
+                            path + (key,),
+                            f"keyword {key!r} is not a Python "
+                            "identifier: it names a forward parameter",
+                            at_key=True,
+                        )
+                    )
         refs = list(_refs(args, path))
         deps[node] = [r for r, _ in refs]
         for ref, rpath in refs:
@@ -485,11 +496,18 @@ def _module_values(spec, path: Path, source: Source, checked: Checked, validator
                 source.problem(vpath, f"{e}: use a number, string, bool, null, " "list or mapping")
             )
     for name, cpath in _class_names_used({"modules": {path[1]: spec}}):
-        if name in ("Reduce", "TorchFn"):
-            args = spec
-            for part in cpath[2:-1]:
-                args = args[part]
-            fn = (args.get(name) or {}).get("name")
+        args = _at(spec, cpath[2:])
+        for key in args if isinstance(args, dict) else ():
+            if not is_identifier(key):
+                problems.append(
+                    source.problem(
+                        cpath + (key,),
+                        f"argument name {key!r} is not " "a Python identifier",
+                        at_key=True,
+                    )
+                )
+        if name in ("Reduce", "TorchFn") and isinstance(args, dict):
+            fn = args.get("name")
             if isinstance(fn, str) and not _is_torch_function(fn):
                 problems.append(
                     source.problem(
@@ -499,6 +517,18 @@ def _module_values(spec, path: Path, source: Source, checked: Checked, validator
                     )
                 )
     return problems
+
+
+def _at(value: object, parts: Path) -> object:
+    """The value at ``parts`` below ``value``, or None."""
+    for part in parts:
+        if isinstance(value, dict) and part in value:
+            value = value[part]
+        elif isinstance(value, list) and isinstance(part, int) and part < len(value):
+            value = value[part]
+        else:
+            return None
+    return value
 
 
 def _layer_args(cls: str, kwargs: dict, path: Path, source: Source, validator) -> list[Problem]:

@@ -68,7 +68,15 @@ def verify(text: str, model: Model, class_name: str, source_name: str | None = N
                 )
                 report.checks.append(_compile(instance, inputs, expected))
         if inputs is not None:
-            report.checks.append(_export(instance, inputs, expected))
+            with torch.no_grad():
+                bigger = dict(zip(model.inputs, _bigger_batch(inputs)))
+
+                def run_bigger():
+                    return run_forward(module, instance, class_name, model, bigger, source_name)
+
+                report.checks.append(
+                    _export(instance, inputs, expected, lambda e: _pinning_node(e, run_bigger))
+                )
         return report
 
 
@@ -83,6 +91,7 @@ def _uninitialized(instance) -> bool:
 def _script(instance, inputs, expected, lazy: bool) -> Check:
     import torch
 
+    warnings.filterwarnings("ignore", message=".*torch.jit.script.* is deprecated")
     if lazy:
         return Check(
             "script",
@@ -133,15 +142,61 @@ def _compile(instance, inputs, expected) -> Check:
     return check
 
 
-def _export(instance, inputs, expected) -> Check:
+def _export(instance, inputs, expected, pinned_by: Callable[[str], str]) -> Check:
+    """Export with the first dimension of every input dynamic (one Dim per distinct size),
+    run the program at another batch size; if the model pins the batch, export it static
+    and say which node pins it."""
     import torch
 
+    dims: dict[int, object] = {}
+    for x in inputs:
+        if x.dim() >= 1 and x.shape[0] >= 2:
+            dims.setdefault(x.shape[0], torch.export.Dim(f"batch_{len(dims)}"))
+    dynamic = tuple(
+        {0: dims[x.shape[0]]} if x.dim() >= 1 and x.shape[0] in dims else None for x in inputs
+    )
+    note = "static: the example batch size is 1"
+    if dims:
+        try:
+            program = torch.export.export(instance, inputs, dynamic_shapes=dynamic)
+            got = program.module()(*inputs)
+        except Exception as e:  # noqa: BLE001 - fall back to a static export below
+            note = "static batch: " + pinned_by(str(e))
+        else:
+            check = _compare("export", got, expected)
+            if check.status == "ok":
+                check = _other_batch(program, instance, inputs, dynamic)
+            return check
     try:
-        program = torch.export.export(instance, inputs)
-        got = program.module()(*inputs)
+        got = torch.export.export(instance, inputs).module()(*inputs)
     except Exception as e:  # noqa: BLE001
         return Check("export", "failed", _reason(e))
-    return _compare("export", got, expected)
+    check = _compare("export", got, expected)
+    if check.status == "ok":
+        check.detail = note
+    return check
+
+
+def _bigger_batch(inputs: tuple, dynamic: tuple | None = None) -> tuple:
+    """The inputs with one more row in the first dimension (where it is dynamic)."""
+    import torch
+
+    dynamic = dynamic or tuple(x.dim() >= 1 for x in inputs)
+    return tuple(torch.cat([x, x[:1]]) if d else x for x, d in zip(inputs, dynamic))
+
+
+def _other_batch(program, instance, inputs, dynamic) -> Check:
+    """The exported program at batch size + 1 gives what eager gives."""
+
+    bigger = _bigger_batch(inputs, dynamic)
+    try:
+        got = program.module()(*bigger)
+    except Exception as e:  # noqa: BLE001
+        return Check("export", "failed", "dynamic batch: " + _reason(e))
+    check = _compare("export", got, instance(*bigger))
+    if check.status == "ok":
+        check.detail = "dynamic batch size, same outputs as eager"
+    return check
 
 
 def _run_check(name: str, run: Callable[[], object], expected) -> Check:
@@ -173,6 +228,21 @@ def _plain(value):
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     return value
+
+
+def _pinning_node(error: str, run_bigger: Callable[[], object]) -> str:
+    """Which node pins the batch size: the first that fails eagerly at batch size + 1."""
+    from .errors import SpecError
+
+    try:
+        run_bigger()
+    except SpecError as e:
+        message = e.problems[0].message
+        node = message.split("fail at node ")[1].split(":")[0] if "fail at node" in message else ""
+        if node:
+            return f"node {node} pins the batch size ({message.split(': ', 1)[1][:160]})"
+    first = error.strip().splitlines()[0] if error.strip() else "unknown reason"
+    return f"the batch size is pinned ({first[:200]})"
 
 
 def _reason(e: BaseException) -> str:
