@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
-from .emit import Header, emit
+from .emit import Header, Probe, emit
 from .errors import Problem, VerificationError
 from .literals import is_identifier, pascal_case
 from .load import Source, load
@@ -28,6 +28,7 @@ class Result:
     report: Report | None  # None when verification was skipped
     warnings: list[Problem] = field(default_factory=list)
     spec_name: str | None = None
+    probe: Probe | None = None  # what the example inputs showed, if the spec has them
 
 
 def load_model(
@@ -57,16 +58,18 @@ def compile_spec(
     header = header or Header(spec_name=source.name if source.text is not None else None)
     header = Header(header.spec_name, header.command, source.sha256, __version__)
     text = emit(model, class_name, header)
+    shapes = None
     if model.examples is not None:
         from .shapes import probe
 
-        text = emit(model, class_name, header, probe(text, model, class_name, source.name))
+        shapes = probe(text, model, class_name, source.name)
+        text = emit(model, class_name, header, shapes)
     report = None
     if verify:
         from .verify import verify as run_checks
 
         report = run_checks(text, model, class_name, source.name)
-    return Result(text, model, report, list(model.warnings), source.name)
+    return Result(text, model, report, list(model.warnings), source.name, shapes)
 
 
 def compile_file(

@@ -71,11 +71,31 @@ def _schema_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _summary_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="torcharc-gen summary",
+        description="Print the table of nodes (module, output shape, parameters) "
+        "from one run of the spec's example inputs; writes nothing.",
+    )
+    p.add_argument("spec", help="the spec: a YAML file with example inputs")
+    p.add_argument(
+        "--import",
+        dest="imports",
+        action="append",
+        default=[],
+        metavar="PKG",
+        help="allow specs to name classes from this package (repeatable)",
+    )
+    return p
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         if argv and argv[0] == "schema":
             return _schema(_schema_parser().parse_args(argv[1:]))
+        if argv and argv[0] == "summary":
+            return _summary(_summary_parser().parse_args(argv[1:]))
         return _generate(_generate_parser().parse_args(argv))
     except UsageError as e:
         print(f"torcharc-gen: error: {e}", file=sys.stderr)
@@ -122,6 +142,22 @@ def _generate(args: argparse.Namespace) -> int:
             return CHECK_FAILED
     written = write_atomic(out, result.source)
     print(f"{'wrote' if written else 'unchanged'} {out} ({class_name})", file=sys.stderr)
+    return 0
+
+
+def _summary(args: argparse.Namespace) -> int:
+    from .api import compile_spec, load_model
+    from .summary import NO_SHAPES, summarize
+
+    if not Path(args.spec).is_file():
+        raise UsageError(f"no spec file {args.spec!r}")
+    source, model = load_model(args.spec, args.imports, args.spec)
+    if model.examples is None:
+        names = ", ".join(model.inputs)
+        msg = NO_SHAPES.format(names=names, first=model.inputs[0])
+        raise SpecError([source.problem(("graph", "input"), msg)], args.spec)
+    result = compile_spec(args.spec, "Model", imports=args.imports, verify=False, name=args.spec)
+    sys.stdout.write(summarize(result))
     return 0
 
 

@@ -41,6 +41,7 @@ class Probe:
     comments: dict[str, str] = field(default_factory=dict)  # node name -> shape text
     concrete: dict[tuple, tuple[str, dict]] = field(default_factory=dict)  # (module, i) -> Lazy
     docstring: list[str] = field(default_factory=list)
+    params: dict[str, int] = field(default_factory=dict)  # module name -> parameter count
 
 
 @functools.lru_cache(maxsize=1)

@@ -28,6 +28,11 @@ def probe(text: str, model: Model, class_name: str, source_name: str | None) -> 
         for node, var in zip(model.nodes, variables):
             out.comments[node.name] = _short(describe(scope[var]))
         out.concrete = _concrete_layers(instance, model)
+        out.params = {
+            name: sum(p.numel() for p in getattr(instance, name).parameters())
+            for name in model.modules
+            if hasattr(instance, name)
+        }
         out.docstring = _docstring(model, inputs, scope["__return__"], instance)
         return out
 
