@@ -24,8 +24,18 @@ def installed(tmp_path_factory) -> Path:
     """A venv (seeing the system's torch) with the project installed from its wheel."""
     tmp = tmp_path_factory.mktemp("wheel")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         "-w", str(tmp / "dist"), str(ROOT)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp / "dist"),
+            str(ROOT),
+        ],
         check=True,
     )
     (wheel,) = (tmp / "dist").glob("*.whl")
@@ -33,8 +43,17 @@ def installed(tmp_path_factory) -> Path:
     venv.EnvBuilder(system_site_packages=True, with_pip=False).create(env_dir)
     python = env_dir / "bin" / "python"
     subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps",
-         str(wheel)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "-q",
+            "--no-deps",
+            str(wheel),
+        ],
         check=True,
     )
     return python
@@ -43,14 +62,21 @@ def installed(tmp_path_factory) -> Path:
 def test_wheel_install_works_from_another_directory(installed, tmp_path):
     where = subprocess.run(
         [str(installed), "-c", "import torcharc_codegen as t; print(t.__file__, t.SPEC_DIR)"],
-        cwd=tmp_path, capture_output=True, text=True, check=True,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.split()
     assert "site-packages" in where[0], "imported the checkout, not the wheel"
     spec = Path(where[1]) / "basic" / "mlp.yaml"
     assert spec.is_file(), "the example specs ship in the wheel"
     gen = Path(installed).parent / "torcharc-gen"
-    proc = subprocess.run([str(gen), str(spec), "-o", "my_model.py", "--no-verify"],
-                          cwd=tmp_path, capture_output=True, text=True)
+    proc = subprocess.run(
+        [str(gen), str(spec), "-o", "my_model.py", "--no-verify"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "class MyModel(nn.Module)" in (tmp_path / "my_model.py").read_text()
     schema = subprocess.run([str(gen), "schema"], cwd=tmp_path, capture_output=True, text=True)
@@ -70,7 +96,8 @@ def test_generated_file_needs_torch_alone(tmp_path):
         "y = m(torch.randn(4, 256), ints, ints, ints)\n"
         "print(tuple(y.shape))\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
-                          text=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "(4, 1)"

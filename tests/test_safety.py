@@ -50,8 +50,9 @@ def _constants(text: str) -> list:
 
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_payload_in_a_value_is_inert_data(payload):
-    spec = spec_with(modules={"div": {"TorchFn": {"name": "div", "rounding_mode": payload}},
-                              **SPEC["modules"]})
+    spec = spec_with(
+        modules={"div": {"TorchFn": {"name": "div", "rounding_mode": payload}}, **SPEC["modules"]}
+    )
     spec["graph"]["modules"]["div"] = ["x"]
     spec["graph"]["output"] = {payload: "lin", "div": "div"}
     text = generate(spec)
@@ -119,8 +120,13 @@ def test_output_is_byte_identical_across_processes_seeds_and_directories(tmp_pat
         out = tmp_path / f"film_{len(outputs)}" / "film.py"
         out.parent.mkdir()
         env = {**os.environ, "PYTHONHASHSEED": seed}
-        subprocess.run([sys.executable, "-m", "torcharc_codegen", str(spec), "-o", str(out),
-                        "--no-verify"], cwd=cwd, env=env, check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "torcharc_codegen", str(spec), "-o", str(out), "--no-verify"],
+            cwd=cwd,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         outputs.append(out.read_bytes())
     assert outputs[0] == outputs[1] == outputs[2]
 
