@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 import torch
-from conftest import build_generated
 from torch import nn
+
+from conftest import build_generated
 
 
 def spec_of(modules: dict, nodes: dict, inputs, output) -> dict:

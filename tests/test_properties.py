@@ -28,9 +28,10 @@ def graphs(draw):
     linears: list[str] = []
     for i in range(n):
         kind = draw(st.sampled_from(KINDS if linears else ["lin", "act"]))
-        pick = lambda k: draw(
-            st.lists(st.sampled_from(available), min_size=k, max_size=k)
-        )  # noqa: E731
+
+        def pick(k: int) -> list[str]:
+            return draw(st.lists(st.sampled_from(available), min_size=k, max_size=k))
+
         if kind == "lin":
             name = f"lin{i}"
             modules[name] = {"Linear": {"in_features": WIDTH, "out_features": WIDTH}}
