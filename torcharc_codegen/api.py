@@ -31,6 +31,20 @@ class Result:
     probe: Probe | None = None  # what the example inputs showed, if the spec has them
 
 
+def versions() -> str:
+    """This tool's version and those that shape its output (torch, black), read without
+    importing them."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = []
+    for package in ("torch", "black"):
+        try:
+            found.append(f"{package} {version(package)}")
+        except PackageNotFoundError:
+            pass
+    return f"{__version__} ({', '.join(found)})"
+
+
 def load_model(
     spec: Spec, imports: Iterable[str] = (), name: str | None = None
 ) -> tuple[Source, Model]:
@@ -56,7 +70,7 @@ def compile_spec(
         raise ValueError(f"class name {class_name!r} is not a Python identifier")
     source, model = load_model(spec, imports, name)
     header = header or Header(spec_name=source.name if source.text is not None else None)
-    header = Header(header.spec_name, header.command, source.sha256, __version__)
+    header = Header(header.spec_name, header.command, source.sha256, versions())
     text = emit(model, class_name, header)
     shapes = None
     if model.examples is not None:
@@ -72,6 +86,22 @@ def compile_spec(
     return Result(text, model, report, list(model.warnings), source.name, shapes)
 
 
+def command_for(
+    spec: str | os.PathLike,
+    output: str | os.PathLike,
+    class_name: str | None,
+    imports: Iterable[str] = (),
+) -> str:
+    """The command that regenerates ``output``, run in its directory (so the text doesn't
+    depend on the working directory). ``--class-name`` appears when it isn't the default."""
+    out = Path(output)
+    rel = Path(os.path.relpath(Path(spec).resolve(), out.resolve().parent)).as_posix()
+    command = f"torcharc-gen {rel} -o {out.name}"
+    if class_name and class_name != pascal_case(out.stem):
+        command += f" --class-name {class_name}"
+    return command + "".join(f" --import {p}" for p in imports)
+
+
 def compile_file(
     spec: str | os.PathLike,
     output: str | os.PathLike,
@@ -80,24 +110,13 @@ def compile_file(
     imports: Iterable[str] = (),
     verify: bool = True,
 ) -> Result:
-    """Compile the spec file for ``output``: the header names the spec relative to the output's
-    directory and the command that regenerates it, so the text doesn't depend on the working
-    directory. The class name defaults to the output's stem in PascalCase."""
+    """Compile the spec file for ``output``; the class name defaults to the output's stem in
+    PascalCase, and the header names the spec relative to the output's directory."""
     out, spec = Path(output), Path(spec)
     name = class_name or pascal_case(out.stem)
     rel = Path(os.path.relpath(spec.resolve(), out.resolve().parent)).as_posix()
-    command = f"torcharc-gen {rel} -o {out.name}"
-    if class_name:
-        command += f" --class-name {class_name}"
-    command += "".join(f" --import {p}" for p in imports)
-    return compile_spec(
-        spec,
-        name,
-        imports=imports,
-        verify=verify,
-        name=str(spec),
-        header=Header(spec_name=rel, command=command),
-    )
+    header = Header(spec_name=rel, command=command_for(spec, out, name, imports))
+    return compile_spec(spec, name, imports=imports, verify=verify, name=str(spec), header=header)
 
 
 def generate(

@@ -1,0 +1,79 @@
+"""``[tool.torcharc-gen]`` in pyproject.toml: defaults for the command line.
+
+```toml
+[tool.torcharc-gen]
+specs = "specs"            # the spec directory (or file) used when none is given
+output = "generated"       # where the mirrored .py files go
+class-name-style = "pascal"  # my_model.py -> MyModel; "stem" keeps my_model
+imports = ["mypkg"]        # packages whose classes specs may name by import path
+```
+Paths are relative to the pyproject.toml's directory.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .literals import pascal_case
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+KEYS = {"specs", "output", "class-name-style", "imports"}
+STYLES = ("pascal", "stem")
+
+
+class ConfigError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Config:
+    specs: Path | None = None
+    output: Path | None = None
+    style: str = "pascal"
+    imports: tuple[str, ...] = field(default_factory=tuple)
+
+    def class_name(self, stem: str) -> str:
+        return stem if self.style == "stem" else pascal_case(stem)
+
+
+def find_pyproject(start: Path) -> Path | None:
+    for folder in [start, *start.resolve().parents]:
+        if (folder / "pyproject.toml").is_file():
+            return folder / "pyproject.toml"
+    return None
+
+
+def load_config(start: Path) -> Config:
+    path = find_pyproject(start)
+    if path is None:
+        return Config()
+    try:
+        with open(path, "rb") as f:
+            table = tomllib.load(f).get("tool", {}).get("torcharc-gen", {})
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise ConfigError(f"{path}: can't read [tool.torcharc-gen]: {e}") from None
+    unknown = set(table) - KEYS
+    if unknown:
+        raise ConfigError(
+            f"{path}: [tool.torcharc-gen] has unknown key(s) "
+            f"{', '.join(sorted(unknown))}; known: {', '.join(sorted(KEYS))}"
+        )
+    style = table.get("class-name-style", "pascal")
+    if style not in STYLES:
+        raise ConfigError(f"{path}: class-name-style must be one of {', '.join(STYLES)}")
+    imports = table.get("imports", [])
+    if not (isinstance(imports, list) and all(isinstance(i, str) for i in imports)):
+        raise ConfigError(f"{path}: imports must be a list of package names")
+    base = path.parent
+    return Config(
+        specs=base / table["specs"] if "specs" in table else None,
+        output=base / table["output"] if "output" in table else None,
+        style=style,
+        imports=tuple(imports),
+    )
