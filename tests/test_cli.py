@@ -69,14 +69,14 @@ def test_console_script_and_module_entry_point(spec, tmp_path):
 
 def test_invalid_spec_exits_2_with_located_one_line_errors_and_writes_nothing(tmp_path):
     bad = tmp_path / "bad.yaml"
-    bad.write_text(MLP.replace("mlp: [x]", "mlp: [y]"))
+    bad.write_text(MLP.replace("mlp: [x]", "mlp: [xx]"))
     out = tmp_path / "out.py"
     out.write_text("previous\n")
     proc = run(str(bad), "-o", str(out))
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert proc.stderr.strip() == (
-        f"{bad}:10:11: graph.modules.mlp[0]: unknown node 'y' (did you mean 'x'?)"
+        f"{bad}:10:11: graph.modules.mlp[0]: unknown node 'xx' (did you mean 'x'?)"
     )
     assert out.read_text() == "previous\n"
 
@@ -86,7 +86,7 @@ def test_invalid_spec_exits_2_with_located_one_line_errors_and_writes_nothing(tm
     [
         (["missing.yaml", "-o", "m.py"], "no spec file 'missing.yaml'"),
         (["spec.yaml", "-o", "m.txt"], "must be a .py file"),
-        (["spec.yaml", "-o", "1.py"], "pass --class-name"),
+        (["spec.yaml", "-o", "__.py"], "pass --class-name"),
         (["spec.yaml"], "the following arguments are required: -o/--output"),
     ],
 )
@@ -97,15 +97,30 @@ def test_usage_errors_exit_2_in_one_line(spec, args, message):
     assert len(lines) == 1 and message in lines[0], proc.stderr
 
 
+UNSCRIPTABLE = textwrap.dedent("""\
+    from torch import nn
+
+
+    class Unscriptable(nn.Module):
+        def forward(self, x):
+            try:  # TorchScript has no try blocks
+                return x * 2
+            except RuntimeError:
+                return x
+    """)
+
+
 def test_failed_verification_exits_1_and_writes_nothing(tmp_path):
-    # TorchFn over a Python-side function TorchScript can't compile: the model runs but a
-    # check fails.
+    (tmp_path / "mylayers.py").write_text(UNSCRIPTABLE)
     spec = tmp_path / "s.yaml"
-    spec.write_text(MLP.replace("- ReLU:", "- TorchFn: {name: unique, return_counts: true}"))
+    spec.write_text(MLP.replace("- ReLU:", "- mylayers.Unscriptable:"))
     out = tmp_path / "m.py"
-    proc = run(str(spec), "-o", str(out))
+    out.write_text("previous\n")
+    proc = run(str(spec), "-o", str(out), "--import", "mylayers", cwd=tmp_path)
     assert proc.returncode == 1, proc.stderr
-    assert "failed" in proc.stderr and not out.exists()
+    assert "script: failed (UnsupportedNodeError: try blocks aren't supported" in proc.stderr
+    assert "trace: ok" in proc.stderr
+    assert out.read_text() == "previous\n"
 
 
 def test_example_inputs_the_model_cannot_take_are_a_spec_error(tmp_path):

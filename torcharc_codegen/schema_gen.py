@@ -1,0 +1,588 @@
+"""Generate the published JSON Schema from the installed ``torch.nn``.
+
+Every public ``nn.Module`` subclass that ``torch.nn`` exports, the built-in helpers and any
+user classes get a closed argument schema introspected from their constructor: a JSON type
+from the annotation or the default, the default, ``required``, and descriptions from the
+docstrings. The layout is the one editors handle (measured with yaml-language-server): a
+module spec is an ``anyOf`` of ``$ref``'d closed single-key objects; no ``maxProperties``
+beside ``properties``, no ``patternProperties`` for class names, no ``oneOf`` in arrays.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import math
+import re
+import types
+import typing
+
+from .builtins import HELPERS
+
+SCHEMA_ID = "https://torcharc-codegen.github.io/schema/torcharc.schema.json"
+DTYPES = [
+    "float32",
+    "float64",
+    "float16",
+    "bfloat16",
+    "int64",
+    "int32",
+    "int16",
+    "int8",
+    "uint8",
+    "bool",
+]
+
+
+def torch_classes() -> dict[str, type]:
+    """Public nn.Module subclasses exported by torch.nn (not ones others registered there)."""
+    import torch
+
+    out = {}
+    for name in sorted(dir(torch.nn)):
+        obj = getattr(torch.nn, name)
+        if (
+            not name.startswith("_")
+            and inspect.isclass(obj)
+            and issubclass(obj, torch.nn.Module)
+            and obj.__module__.startswith("torch.")
+            and name != "Sequential"
+        ):
+            out[name] = obj
+    return out
+
+
+def build_schema(extra_classes: dict[str, type] | None = None) -> dict:
+    import torch
+
+    classes: dict[str, dict] = {}
+    for name, cls in torch_classes().items():
+        classes[name] = _class_schema(name, _init_params(cls), _doc(cls), "torch")
+    for name, helper in HELPERS.items():
+        classes[name] = _class_schema(name, list(helper.params), helper.doc, "helper")
+    for name, cls in sorted((extra_classes or {}).items()):
+        classes[name] = _class_schema(name, _init_params(cls), _doc(cls), "custom")
+    names = list(classes)
+    refs = [{"$ref": f"#/definitions/class/{n}"} for n in names]
+    version = torch.__version__
+    return {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "$id": SCHEMA_ID,
+        "title": "TorchArc model spec",
+        "description": (
+            "A model as data: `modules` (name -> torch.nn module spec) and `graph` (how they "
+            f"are called). Compiled to PyTorch code by torcharc-gen. Generated from torch "
+            f"{version}."
+        ),
+        "x-torch-version": version,
+        "type": "object",
+        "required": ["modules", "graph"],
+        "properties": {
+            "modules": {
+                "title": "modules",
+                "description": "Module name -> module spec: a torch.nn class with its keyword "
+                "arguments, a Sequential, or a compact spec.",
+                "type": "object",
+                "additionalProperties": {"$ref": "#/definitions/module"},
+            },
+            "graph": {"$ref": "#/definitions/graph"},
+        },
+        "definitions": {
+            "module": {
+                "title": "module spec",
+                "description": "One class name with its keyword arguments (null for none), "
+                "`Sequential: [...]`, or `compact: {...}`.",
+                "anyOf": refs
+                + [{"$ref": "#/definitions/Sequential"}, {"$ref": "#/definitions/compact"}],
+                "minProperties": 1,
+            },
+            "layer": {
+                "title": "layer",
+                "description": "One class name with its keyword arguments (null for none).",
+                "anyOf": refs,
+                "minProperties": 1,
+            },
+            "class": {
+                name: {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": [name],
+                    "properties": {name: schema},
+                }
+                for name, schema in classes.items()
+            },
+            "Sequential": _sequential(),
+            "compact": _compact(names),
+            "exampleInput": _example_input(),
+            "graph": _graph(),
+        },
+    }
+
+
+def render_schema(schema: dict) -> str:
+    return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+
+
+# --- one class ---------------------------------------------------------------------------------
+
+
+def _init_params(cls: type) -> list[inspect.Parameter]:
+    try:
+        params = list(inspect.signature(cls).parameters.values())
+    except (TypeError, ValueError):
+        return [inspect.Parameter("kwargs", inspect.Parameter.VAR_KEYWORD)]
+    kinds = {p.kind for p in params}
+    if kinds <= {inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD}:
+        return _documented_signature(cls) or params
+    return params
+
+
+def _documented_signature(cls: type) -> list[inspect.Parameter] | None:
+    """RNN, LSTM and GRU take ``*args, **kwargs``; their docstring opens with the real
+    signature, ``__init__(input_size,hidden_size,num_layers=1,...)``."""
+    import ast
+
+    match = re.match(r"\s*__init__\((.*?)\)", inspect.getdoc(cls) or "", re.S)
+    if not match:
+        return None
+    try:
+        fn = ast.parse(f"def f({match.group(1)}): pass").body[0]
+    except SyntaxError:
+        return None
+    args = fn.args
+    defaults = [None] * (len(args.args) - len(args.defaults)) + list(args.defaults)
+    out = []
+    for arg, default in zip(args.args, defaults, strict=True):
+        value = inspect.Parameter.empty if default is None else ast.literal_eval(default)
+        out.append(
+            inspect.Parameter(arg.arg, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=value)
+        )
+    return out
+
+
+def _doc(cls: type) -> str:
+    return inspect.getdoc(cls) or ""
+
+
+def _class_schema(name: str, params: list[inspect.Parameter], doc: str, kind: str) -> dict:
+    P = inspect.Parameter
+    keyword = [p for p in params if p.kind in (P.POSITIONAL_OR_KEYWORD, P.KEYWORD_ONLY)]
+    arg_docs = _arg_docs(doc)
+    properties = {
+        p.name: _param_schema(p, arg_docs.get(p.name, ""), (name, p.name) not in _OPEN_STRINGS)
+        for p in keyword
+    }
+    required = [p.name for p in keyword if p.default is P.empty]
+    shown = [
+        p.name if p.default is P.empty else f"{p.name}={_show(p.default)}"
+        for p in keyword
+        if not p.name.startswith("_")
+    ]
+    if any(p.kind == P.VAR_KEYWORD for p in params):
+        shown.append("**kwargs")
+    schema: dict = {
+        "title": f"{name}({', '.join(shown)})",
+        "description": _summary(doc) or f"torch.nn.{name}",
+        "type": "object" if required else ["object", "null"],
+        "properties": properties,
+        "x-kind": kind,
+    }
+    if required:
+        schema["required"] = required
+    if not any(p.kind == P.VAR_KEYWORD for p in params):
+        schema["additionalProperties"] = False
+    return schema
+
+
+def _show(value: object) -> str:
+    """A default as the title shows it; never a repr with a memory address."""
+    if _jsonable(value):
+        return repr(value)
+    name = getattr(value, "__name__", None)
+    return name if isinstance(name, str) else "..."
+
+
+def _param_schema(p: inspect.Parameter, doc: str, closed_strings: bool = True) -> dict:
+    schema = _annotation_schema(p.annotation)
+    if schema is None:
+        schema = _default_schema(p.default)
+    if p.default is None and "type" in schema and "null" not in _types(schema):
+        schema["type"] = _types(schema) + ["null"]
+    enum = _string_enum(doc, p.default) if closed_strings else []
+    if enum and _types(schema) in (["string"], ["string", "null"]):
+        schema["enum"] = enum + ([None] if "null" in _types(schema) else [])
+    elif enum and "string" in _types(schema):
+        schema = _with_string_enum(schema, enum)
+    if doc:
+        schema["description"] = doc
+    if p.default is not inspect.Parameter.empty and _jsonable(p.default):
+        schema["default"] = list(p.default) if isinstance(p.default, tuple) else p.default
+    return schema
+
+
+def _types(schema: dict) -> list[str]:
+    t = schema.get("type", [])
+    return [t] if isinstance(t, str) else list(t)
+
+
+def _with_string_enum(schema: dict, enum: list[str]) -> dict:
+    """A union with strings: the strings take only their documented values."""
+    others = [t for t in _types(schema) if t != "string"]
+    rest = {k: v for k, v in schema.items() if k != "type"}
+    return {"anyOf": [{"type": "string", "enum": enum}, {"type": others, **rest}]}
+
+
+_SCALARS = {int: "integer", float: "number", bool: "boolean", str: "string"}
+
+
+def _annotation_schema(ann: object) -> dict | None:
+    """The JSON schema of a Python annotation, or None when it says nothing usable."""
+    if ann is inspect.Parameter.empty:
+        return None
+    if isinstance(ann, str):
+        return _string_annotation(ann)
+    if ann in _SCALARS:
+        return {"type": _SCALARS[ann]}
+    if ann is type(None):
+        return {"type": "null"}
+    origin = typing.get_origin(ann)
+    args = typing.get_args(ann)
+    if origin in (typing.Union, types.UnionType):
+        parts = [_annotation_schema(a) for a in args]
+        if any(p is None or "type" not in p for p in parts):
+            return {}
+        merged: dict = {"type": []}
+        for part in parts:
+            for t in _types(part):
+                if t not in merged["type"]:
+                    merged["type"].append(t)
+            if "items" in part:
+                merged["items"] = part["items"]
+        if merged["type"] == ["integer", "number"] or merged["type"] == ["number", "integer"]:
+            merged["type"] = ["number"]
+        return merged
+    if origin in (tuple, list, typing.Sequence) or ann in (tuple, list):
+        items = [a for a in args if a is not Ellipsis]
+        item = _annotation_schema(items[0]) if items and len(set(items)) == 1 else None
+        out: dict = {"type": "array"}
+        if item:
+            out["items"] = item
+        return out
+    if origin is typing.Literal:
+        return (
+            {"type": "string", "enum": list(args)} if all(isinstance(a, str) for a in args) else {}
+        )
+    return {}
+
+
+def _string_annotation(ann: str) -> dict | None:
+    """Annotations left as strings (``from __future__ import annotations`` in the module)."""
+    text = ann.replace(" ", "")
+    optional = text.startswith("Optional[") or text.endswith("|None")
+    core = (
+        text.removeprefix("Optional[").removesuffix("]") if text.startswith("Optional[") else text
+    )
+    core = core.removesuffix("|None")
+    simple = {"int": "integer", "float": "number", "bool": "boolean", "str": "string"}
+    if core in simple:
+        return {"type": [simple[core], "null"] if optional else simple[core]}
+    if core.startswith("_size_") or core.startswith("_ratio_"):
+        base = "integer" if core.startswith("_size_") else "number"
+        types_ = [base, "array"] + (["null"] if optional else [])
+        return {"type": types_, "items": {"type": base}}
+    return {}
+
+
+def _default_schema(default: object) -> dict:
+    if default is inspect.Parameter.empty or default is None:
+        return {}
+    if isinstance(default, bool):
+        return {"type": "boolean"}
+    if isinstance(default, (int, float)):
+        return {"type": "number"}
+    if isinstance(default, str):
+        return {"type": "string"}
+    if isinstance(default, (tuple, list)):
+        return {"type": "array"}
+    return {}
+
+
+def _jsonable(value: object) -> bool:
+    if value is None or isinstance(value, (bool, int, str)):
+        return True
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, (tuple, list)):
+        return all(_jsonable(v) for v in value)
+    return False
+
+
+# --- docstrings ---------------------------------------------------------------------------------
+
+_ROLE = re.compile(r":(?:class|func|meth|attr|mod|math|ref|obj|data|exc):`~?([^`]*)`")
+_LITERAL = re.compile(r"``([^`]*)``")
+
+
+def _clean(text: str) -> str:
+    text = _ROLE.sub(lambda m: m.group(1).split("<")[0].strip(), text)
+    text = _LITERAL.sub(r"\1", text)
+    text = re.sub(r"`([^`]*)`_?", r"\1", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _summary(doc: str, limit: int = 600) -> str:
+    """The docstring's opening paragraph(s), up to the first section or math block."""
+    out: list[str] = []
+    for para in re.split(r"\n\s*\n", doc):
+        stripped = para.strip()
+        if not stripped or stripped.startswith(
+            (
+                ".. ",
+                "Args:",
+                "Shape:",
+                "Attributes:",
+                "Examples:",
+                "Example:",
+                "Note:",
+                "Warning:",
+                "Parameters:",
+                "Inputs:",
+                "Outputs:",
+            )
+        ):
+            if out:
+                break
+            continue
+        out.append(_clean(stripped))
+        if sum(len(p) for p in out) > limit / 2:
+            break
+    text = " ".join(out)
+    return text if len(text) <= limit else text[: limit - 3].rsplit(" ", 1)[0] + "..."
+
+
+_ARG = re.compile(r"^(\s*)\**(\w+)(?:\s*\(([^)]*)\))?\s*:\s*(.*)$")
+
+
+def _arg_docs(doc: str) -> dict[str, str]:
+    """``name -> description`` from an ``Args:`` (or ``Parameters:``) section."""
+    lines = doc.splitlines()
+    out: dict[str, str] = {}
+    in_args, indent, current = False, None, None
+    for line in lines:
+        if re.match(r"^\s*(Args|Arguments|Parameters)\s*:\s*$", line):
+            in_args, indent, current = True, None, None
+            continue
+        if not in_args:
+            continue
+        if not line.strip():
+            continue
+        lead = len(line) - len(line.lstrip())
+        if indent is None:
+            indent = lead
+        if lead < indent or (lead == 0 and line.rstrip().endswith(":")):
+            in_args = False
+            continue
+        match = _ARG.match(line)
+        if lead == indent and match:
+            current = match.group(2)
+            out[current] = match.group(4)
+        elif current is not None:
+            out[current] += " " + line.strip()
+    return {k: _clean(v)[:400] for k, v in out.items()}
+
+
+_QUOTED = re.compile(r"['\"]([A-Za-z_][\w-]*)['\"]")
+
+
+# Parameters whose docs list only some of the values torch accepts (Upsample also takes
+# 'nearest-exact'): no enum for them, the schema must never refuse what torch accepts.
+_OPEN_STRINGS = {("Upsample", "mode")}
+
+
+def _string_enum(doc: str, default: object) -> list[str]:
+    """The allowed strings a parameter's doc lists (``'zeros'``, ``'reflect'``...), when the
+    default is among them."""
+    values = list(dict.fromkeys(_QUOTED.findall(doc)))
+    if len(values) >= 2 and isinstance(default, str) and default in values:
+        return values
+    return []
+
+
+# --- the rest of the spec ------------------------------------------------------------------------
+
+
+def _sequential() -> dict:
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["Sequential"],
+        "properties": {
+            "Sequential": {
+                "title": "Sequential([layer, ...])",
+                "description": "nn.Sequential of these layers, in order, indexed 0, 1, 2, ... "
+                "(parameter names are `name.0.weight`, ...).",
+                "type": "array",
+                "items": {"$ref": "#/definitions/layer"},
+            }
+        },
+    }
+
+
+def _compact(names: list[str]) -> dict:
+    layers = {"type": ["array", "null"], "items": {"$ref": "#/definitions/layer"}}
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["compact"],
+        "properties": {
+            "compact": {
+                "title": "compact(prelayer, layer, postlayer)",
+                "description": "Expands into one flat Sequential: for each row of `layer.args`, "
+                "the prelayers, then `type(**dict(zip(keys, row)))`, then the postlayers.",
+                "type": "object",
+                "required": ["layer"],
+                "properties": {
+                    "prelayer": {
+                        **layers,
+                        "title": "prelayer",
+                        "description": "Layers repeated before each layer.",
+                    },
+                    "layer": {
+                        "title": "layer",
+                        "description": "The layer repeated once per row of `args`.",
+                        "type": "object",
+                        "required": ["type", "keys", "args"],
+                        "properties": {
+                            "type": {
+                                "title": "type",
+                                "description": "A torch.nn class name.",
+                                "type": "string",
+                                "enum": names,
+                            },
+                            "keys": {
+                                "title": "keys",
+                                "description": "The keyword argument names.",
+                                "type": "array",
+                                "items": {"type": "string"},
+                            },
+                            "args": {
+                                "title": "args",
+                                "description": "One row per layer: values for `keys`, in "
+                                "order; a scalar row v means [v].",
+                                "type": "array",
+                                "items": {},
+                            },
+                        },
+                    },
+                    "postlayer": {
+                        **layers,
+                        "title": "postlayer",
+                        "description": "Layers repeated after each layer.",
+                    },
+                },
+            }
+        },
+    }
+
+
+def _example_input() -> dict:
+    return {
+        "title": "example input",
+        "description": "An example tensor for this input (a torcharc-gen extension): sizes "
+        "are inferred, shapes written into the code, and the checks run on it.",
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["shape"],
+        "properties": {
+            "shape": {
+                "title": "shape",
+                "description": "The tensor's shape, e.g. [4, 3, 32, 32].",
+                "type": "array",
+                "items": {"type": "integer", "minimum": 0},
+            },
+            "dtype": {
+                "title": "dtype",
+                "description": "The tensor's dtype.",
+                "type": "string",
+                "enum": DTYPES,
+                "default": "float32",
+            },
+            "low": {
+                "title": "low",
+                "description": "Integers are drawn from [low, high) (low "
+                "defaults to 0); floats are uniform in [low, high) when both are given.",
+                "type": "number",
+            },
+            "high": {
+                "title": "high",
+                "description": "Upper bound (exclusive); required for "
+                "integer dtypes, e.g. an embedding's num_embeddings.",
+                "type": "number",
+            },
+        },
+    }
+
+
+def _graph() -> dict:
+    name = {"type": "string", "description": "a node or input name"}
+    names = {"type": "array", "items": {"type": "string"}}
+    return {
+        "title": "graph",
+        "description": "How the modules are called: the inputs, one node per module call, and "
+        "the output.",
+        "type": "object",
+        "required": ["input", "modules", "output"],
+        "properties": {
+            "input": {
+                "title": "input",
+                "description": "The forward's parameters, in order: a name, a list of names, "
+                "or a mapping of names to example inputs.",
+                "anyOf": [
+                    {"type": "string", "description": "one input name"},
+                    {**names, "description": "a list of input names"},
+                    {
+                        "type": "object",
+                        "description": "a mapping of input names to example " "inputs",
+                        "additionalProperties": {"$ref": "#/definitions/exampleInput"},
+                    },
+                ],
+            },
+            "modules": {
+                "title": "nodes",
+                "description": "Node name -> its arguments. A node calls the module of the same "
+                "name; `module~suffix` calls `module` again (shared weights).",
+                "type": "object",
+                "additionalProperties": {
+                    "title": "arguments",
+                    "description": "Positional: a list of node names (an inner list is passed as "
+                    "one Python list). Keyword: a mapping of parameter name to node name.",
+                    "anyOf": [
+                        {
+                            "type": "array",
+                            "description": "positional arguments",
+                            "items": {"anyOf": [name, names]},
+                        },
+                        {
+                            "type": "object",
+                            "description": "keyword arguments",
+                            "additionalProperties": {"type": "string"},
+                        },
+                    ],
+                },
+            },
+            "output": {
+                "title": "output",
+                "description": "One node name, a list (returned as a tuple) or a mapping "
+                "(returned as a dict).",
+                "anyOf": [
+                    {"type": "string", "description": "one node name"},
+                    {**names, "description": "a list of node names (a tuple)"},
+                    {
+                        "type": "object",
+                        "description": "a mapping of output keys to node names " "(a dict)",
+                        "additionalProperties": {"type": "string"},
+                    },
+                ],
+            },
+        },
+    }
