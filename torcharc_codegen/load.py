@@ -92,6 +92,9 @@ def load_text(text: str, name: str) -> Source:
             "YAML syntax error" if not isinstance(e, yaml.constructor.ConstructorError) else "YAML"
         )
         detail = e.problem or e.context or "invalid YAML"
+        if e.context and e.context_mark and e.problem_mark and e.context_mark != e.problem_mark:
+            where = f"line {e.context_mark.line + 1}, column {e.context_mark.column + 1}"
+            detail += f" ({e.context} at {where})"
         if "could not determine a constructor" in detail:
             detail = (
                 f"unsupported tag {e.problem.split('tag ')[-1]}: only plain YAML data is allowed"

@@ -209,13 +209,19 @@ def _explain(error, source: Source, schema: dict) -> list[Problem]:
         for key in inst:
             if key in allowed:
                 continue
-            owner = _class_of(path + (key,), schema)
+            owner = _class_of(path, schema)
             what = f"unknown argument {key!r} for {owner}" if owner else f"unknown key {key!r}"
             out.append(source.problem(path + (key,), what + _did_you_mean(key, allowed), True))
         return out
     if error.validator == "required":
         missing = [r for r in error.validator_value if r not in inst]
-        owner = _class_of(path + ("_",), schema)
+        known = error.schema.get("properties", {})
+        misspelt = [k for k in inst if k not in known]
+        # a misspelt argument is reported as unknown, with this name as its suggestion
+        missing = [r for r in missing if not difflib.get_close_matches(r, misspelt, 1, 0.8)]
+        if not missing:
+            return []
+        owner = _class_of(path, schema)
         if owner:
             title = arg_schema(schema, owner).get("title", owner)
             what = f"missing required argument {', '.join(map(repr, missing))} for {title}"
@@ -226,13 +232,15 @@ def _explain(error, source: Source, schema: dict) -> list[Problem]:
         expected = error.validator_value
         expected = [expected] if isinstance(expected, str) else expected
         owner = _class_of(path, schema)
-        if owner and len(path) >= 1 and path[-1] == owner:
+        if owner:
             what = f"the arguments of {owner} must be a mapping of keyword arguments"
             if "null" in expected:
                 what += " (or empty)"
+        elif not path:
+            what = "a spec must be a mapping with the keys `modules` and `graph`"
         else:
             what = f"must be {_or(_TYPE_WORDS.get(t, t) for t in expected)}"
-            arg_owner = _class_of(path[:-1], schema) if path else None
+            arg_owner = _class_of(path[:-1], schema)
             if arg_owner and path and isinstance(path[-1], str):
                 what = f"argument {path[-1]!r} of {arg_owner} " + what
         return [source.problem(path, f"{what}, got {_describe(inst)}")]
@@ -313,9 +321,9 @@ def _explain_any_of(error, source: Source, schema: dict) -> list[Problem]:
 
 
 def _class_of(path: Path, schema: dict) -> str | None:
-    """The class whose arguments ``path`` points into, e.g. (..., "Linear", "bias") -> Linear."""
-    if len(path) >= 2 and isinstance(path[-2], str) and path[-2] in schema["definitions"]["class"]:
-        return path[-2]
+    """The class whose arguments mapping ``path`` is, e.g. (..., "lin", "Linear") -> Linear."""
+    if path and isinstance(path[-1], str) and path[-1] in schema["definitions"]["class"]:
+        return path[-1]
     return None
 
 
@@ -547,13 +555,16 @@ def _module_values(spec, path: Path, source: Source, checked: Checked, validator
         if name in ("Reduce", "TorchFn") and isinstance(args, dict):
             fn = args.get("name")
             if isinstance(fn, str) and not _is_torch_function(fn):
-                problems.append(
-                    source.problem(
-                        cpath + ("name",),
-                        f"{fn!r} is not a torch function (torch.{fn})"
-                        + _did_you_mean(fn, sorted(torch_functions())),
+                if fn in _torch_names():
+                    what = (
+                        f"torch.{fn} is not a tensor operation: {name} only calls torch "
+                        "functions that compute on tensors"
                     )
-                )
+                else:
+                    what = f"torch has no function {fn!r}" + _did_you_mean(
+                        fn, sorted(torch_functions())
+                    )
+                problems.append(source.problem(cpath + ("name",), what))
     return problems
 
 
@@ -652,6 +663,12 @@ def torch_functions() -> frozenset:
     return frozenset(
         n for n in names if not n.startswith("_") and callable(getattr(torch, n, None))
     )
+
+
+def _torch_names() -> set[str]:
+    import torch
+
+    return set(dir(torch))
 
 
 def _is_torch_function(name: str) -> bool:
