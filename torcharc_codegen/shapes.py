@@ -63,11 +63,22 @@ def _concrete_layers(instance, model: Model) -> dict[tuple, tuple[str, dict]]:
                 continue
             concrete = type(sub)
             lazy_params = inspect.signature(getattr(torch.nn, layer.cls.name)).parameters
+            concrete_params = inspect.signature(concrete).parameters
             inferred = {
                 p: getattr(sub, p)
-                for p in inspect.signature(concrete).parameters
+                for p in concrete_params
                 if p not in lazy_params and isinstance(getattr(sub, p, None), int)
             }
+            # Lazy classes may default differently from their concrete class (LazyInstanceNorm
+            # tracks running stats, InstanceNorm doesn't): keep the Lazy class's defaults.
+            for p, param in lazy_params.items():
+                if (
+                    p in concrete_params
+                    and p not in layer.kwargs
+                    and param.default != concrete_params[p].default
+                    and isinstance(param.default, (bool, int, float, str))
+                ):
+                    inferred[p] = param.default
             out[(name, i)] = (concrete.__name__, inferred)
     return out
 

@@ -1,0 +1,189 @@
+"""Shape inference: with example inputs every Lazy module is written as its concrete class with
+the inferred size, every forward line carries its shape, and the module needs no warm-up."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+import torch
+from torch import nn
+
+from conftest import build_generated
+from torcharc_codegen import SpecError, generate
+from torcharc_codegen.cli import main
+
+# Lazy class -> (its spec arguments, example input shape, the inferred argument)
+LAZY = {
+    "LazyLinear": ({"out_features": 3}, [2, 5], "in_features"),
+    "LazyConv1d": ({"out_channels": 3, "kernel_size": 2}, [2, 4, 8], "in_channels"),
+    "LazyConv2d": ({"out_channels": 3, "kernel_size": 2}, [2, 4, 6, 6], "in_channels"),
+    "LazyConv3d": ({"out_channels": 3, "kernel_size": 2}, [2, 4, 4, 4, 4], "in_channels"),
+    "LazyConvTranspose1d": ({"out_channels": 3, "kernel_size": 2}, [2, 4, 8], "in_channels"),
+    "LazyConvTranspose2d": ({"out_channels": 3, "kernel_size": 2}, [2, 4, 6, 6], "in_channels"),
+    "LazyConvTranspose3d": ({"out_channels": 3, "kernel_size": 2}, [2, 4, 4, 4, 4], "in_channels"),
+    "LazyBatchNorm1d": ({}, [2, 4, 8], "num_features"),
+    "LazyBatchNorm2d": ({}, [2, 4, 6, 6], "num_features"),
+    "LazyBatchNorm3d": ({}, [2, 4, 4, 4, 4], "num_features"),
+    "LazyInstanceNorm1d": ({"affine": True}, [2, 4, 8], "num_features"),
+    "LazyInstanceNorm2d": ({"affine": True}, [2, 4, 6, 6], "num_features"),
+    "LazyInstanceNorm3d": ({"affine": True}, [2, 4, 4, 4, 4], "num_features"),
+}
+
+
+def test_every_lazy_class_of_torch_nn_is_covered():
+    assert sorted(LAZY) == sorted(n for n in dir(nn) if n.startswith("Lazy"))
+
+
+def lazy_spec(cls: str, where: str = "plain") -> dict:
+    args, shape, _ = LAZY[cls]
+    layer = {cls: dict(args) or None}
+    if where == "plain":
+        module = layer
+    elif where == "sequential":
+        module = {"Sequential": [{"Identity": None}, layer]}
+    else:
+        keys = list(args) or ["eps"]
+        row = list(args.values()) or [1e-5]
+        module = {
+            "compact": {
+                "layer": {"type": cls, "keys": keys, "args": [row]},
+                "postlayer": [{"Identity": None}],
+            }
+        }
+    return {
+        "modules": {"m": module},
+        "graph": {"input": {"x": {"shape": shape}}, "modules": {"m": ["x"]}, "output": "m"},
+    }
+
+
+@pytest.mark.parametrize("cls", sorted(LAZY))
+@pytest.mark.parametrize("where", ["plain", "sequential", "compact"])
+def test_lazy_module_becomes_concrete_and_takes_a_lazy_checkpoint(cls, where):
+    args, shape, inferred = LAZY[cls]
+    model, text = build_generated(lazy_spec(cls, where))
+    concrete = cls.removeprefix("Lazy")
+    assert "Lazy" not in text
+    assert f"nn.{concrete}({inferred}={shape[1]}" in "".join(text.split()), text
+    assert not any(isinstance(p, nn.parameter.UninitializedParameter) for p in model.parameters())
+    # The same layer built lazily by torch and run once: its checkpoint loads strictly.
+    reference = getattr(nn, cls)(**args)
+    x = torch.randn(*shape)
+    if where == "plain":
+        reference(x)
+        state = reference.state_dict()
+        prefix = "m."
+    else:
+        reference = (
+            nn.Sequential(nn.Identity(), reference)
+            if where == "sequential"
+            else nn.Sequential(reference, nn.Identity())
+        )
+        reference(x)
+        state = reference.state_dict()
+        prefix = "m."
+    model.load_state_dict({prefix + k: v for k, v in state.items()}, strict=True)
+    model.eval()
+    reference.eval()
+    with torch.no_grad():
+        torch.testing.assert_close(model(x), reference(x))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        scripted = torch.jit.script(model)  # no warm-up forward needed
+    torch.testing.assert_close(scripted(x), model(x))
+
+
+def test_reuse_of_a_lazy_module_is_inferred_once():
+    spec = {
+        "modules": {"enc": {"LazyLinear": {"out_features": 2}}, "cat": {"MergeConcat": None}},
+        "graph": {
+            "input": {"a": {"shape": [3, 5]}, "b": {"shape": [3, 5]}},
+            "modules": {"enc~a": ["a"], "enc~b": ["b"], "cat": [["enc~a", "enc~b"]]},
+            "output": "cat",
+        },
+    }
+    model, text = build_generated(spec)
+    assert "self.enc = nn.Linear(in_features=5, out_features=2)" in text
+    assert "enc_a = self.enc(a)  # (3, 2)" in text
+    assert "cat = torch.cat([enc_a, enc_b], dim=1)  # (3, 4)" in text
+
+
+def test_forward_lines_carry_shapes_and_docstring_lists_inputs_outputs_params():
+    spec = {
+        "modules": {
+            "proj": {"LazyLinear": {"out_features": 6}},
+            "split": {"ForkChunk": {"chunks": 2}},
+            "emb": {"Embedding": {"num_embeddings": 10, "embedding_dim": 6}},
+        },
+        "graph": {
+            "input": {
+                "x": {"shape": [4, 8]},
+                "tokens": {"shape": [4], "dtype": "int64", "high": 10},
+            },
+            "modules": {"proj": ["x"], "split": ["proj"], "emb": ["tokens"]},
+            "output": {"halves": "split", "emb": "emb"},
+        },
+    }
+    _, text = build_generated(spec)
+    assert "proj = self.proj(x)  # (4, 6)" in text
+    assert "split = torch.chunk(proj, chunks=2, dim=1)  # ((4, 3), (4, 3))" in text
+    assert "emb = self.emb(tokens)  # (4, 6)" in text
+    assert "x: (4, 8)" in text and "tokens: (4,) int64" in text
+    params = 8 * 6 + 6 + 10 * 6
+    assert f"Parameters: {params:,}" in text
+
+
+def test_without_examples_generation_works_and_says_sizes_were_not_inferred(tmp_path, capsys):
+    spec = tmp_path / "s.yaml"
+    spec.write_text(
+        "modules: {m: {LazyLinear: {out_features: 2}}}\n"
+        "graph: {input: x, modules: {m: [x]}, output: m}\n"
+    )
+    assert main([str(spec), "-o", str(tmp_path / "m.py")]) == 0
+    err = capsys.readouterr().err
+    assert "sizes were not inferred" in err and "x: {shape: [4, 128]}" in err
+    assert "script: skipped (Lazy modules are uninitialized" in err
+    assert "trace: skipped (no example inputs" in err
+    assert "nn.LazyLinear(out_features=2)" in (tmp_path / "m.py").read_text()
+
+
+def test_input_the_model_cannot_take_names_the_node_and_shapes():
+    spec = {
+        "modules": {"conv": {"Conv2d": {"in_channels": 3, "out_channels": 4, "kernel_size": 3}}},
+        "graph": {
+            "input": {"image": {"shape": [2, 1, 8, 8]}},
+            "modules": {"conv": ["image"]},
+            "output": "conv",
+        },
+    }
+    with pytest.raises(SpecError) as err:
+        generate(spec)
+    (line,) = err.value.lines()
+    assert line.startswith("graph.modules.conv: the example inputs fail at node 'conv'")
+    assert "image: (2, 1, 8, 8)" in line
+
+
+def test_summary_table(tmp_path, capsys):
+    spec = tmp_path / "s.yaml"
+    spec.write_text(
+        "modules: {enc: {LazyLinear: {out_features: 3}}, cat: {MergeConcat: }}\n"
+        "graph:\n  input: {a: {shape: [2, 4]}, b: {shape: [2, 4]}}\n"
+        "  modules: {enc~a: [a], enc~b: [b], cat: [[enc~a, enc~b]]}\n  output: cat\n"
+    )
+    assert main(["summary", str(spec)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split() == ["node", "module", "output", "shape", "params"]
+    assert out[2].split() == ["enc~a", "Linear", "(2,", "3)", "15"]
+    assert out[3].split() == ["enc~b", "Linear", "(2,", "3)", "(shared", "with", "enc)"]
+    assert out[4].split() == ["cat", "MergeConcat", "(inline)", "(2,", "6)", "0"]
+    assert out[-1] == "Total params: 15"
+    assert not list(tmp_path.glob("*.py")), "summary writes nothing"
+
+
+def test_summary_without_examples_says_which_inputs_lack_shapes(tmp_path, capsys):
+    spec = tmp_path / "s.yaml"
+    spec.write_text(
+        "modules: {m: {ReLU: }}\ngraph: {input: [x, y], modules: {m: [x]}, " "output: m}\n"
+    )
+    assert main(["summary", str(spec)]) == 2
+    assert "no example shapes for input(s) x, y" in capsys.readouterr().err
