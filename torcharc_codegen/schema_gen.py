@@ -60,8 +60,7 @@ def build_schema(extra_classes: dict[str, type] | None = None) -> dict:
         classes[name] = _class_schema(name, _init_params(cls), _doc(cls), "torch")
     for name, helper in HELPERS.items():
         classes[name] = _class_schema(name, list(helper.params), helper.doc, "helper")
-    for name, cls in sorted((extra_classes or {}).items()):
-        classes[name] = _class_schema(name, _init_params(cls), _doc(cls), "custom")
+    classes.update(custom_class_schemas(extra_classes or {}))
     names = list(classes)
     refs = [{"$ref": f"#/definitions/class/{n}"} for n in names]
     version = torch.__version__
@@ -117,6 +116,36 @@ def build_schema(extra_classes: dict[str, type] | None = None) -> dict:
             "graph": _graph(),
         },
     }
+
+
+def custom_class_schemas(extra_classes: dict[str, type]) -> dict[str, dict]:
+    """Argument schemas of a user's classes, by the name specs use for them."""
+    return {
+        name: _class_schema(name, _init_params(cls), _doc(cls), "custom")
+        for name, cls in sorted(extra_classes.items())
+    }
+
+
+def with_classes(schema: dict, extra_classes: dict[str, type]) -> dict:
+    """``schema`` (the published one) with a user's classes added, without regenerating the
+    torch.nn part."""
+    import copy
+
+    out = copy.deepcopy(schema)
+    defs = out["definitions"]
+    for name, args in custom_class_schemas(extra_classes).items():
+        defs["class"][name] = {
+            "type": "object",
+            "additionalProperties": False,
+            "required": [name],
+            "properties": {name: args},
+        }
+        ref = {"$ref": f"#/definitions/class/{name}"}
+        defs["layer"]["anyOf"].append(ref)
+        defs["module"]["anyOf"].insert(len(defs["module"]["anyOf"]) - 2, ref)
+        enum = defs["compact"]["properties"]["compact"]["properties"]["layer"]
+        enum["properties"]["type"]["enum"].append(name)
+    return out
 
 
 def render_schema(schema: dict) -> str:

@@ -67,8 +67,8 @@ def validate(source: Source, imports: Iterable[str] = ()) -> Checked:
             continue
         if ref is not None:
             classes[name], custom[name] = ref, cls
-    schema = _schema_for(tuple(sorted(custom.items(), key=lambda kv: kv[0])))
-    validator = _validator(id(schema))
+    validator = _validator(tuple(sorted(custom.items(), key=lambda kv: kv[0])))
+    schema = validator.schema
     seen = {p.path for p in problems}
     for p in _schema_problems(source, validator, schema):
         if p.path not in seen:
@@ -93,23 +93,16 @@ def _unique(problems: list[Problem]) -> list[Problem]:
 
 # --- the schema ------------------------------------------------------------------------------
 
-_SCHEMAS: dict[int, dict] = {}
-
-
-def _schema_for(custom: tuple) -> dict:
-    if not custom:
-        schema = base_schema()
-    else:
-        from .schema_gen import build_schema
-
-        schema = build_schema(dict(custom))
-    _SCHEMAS[id(schema)] = schema
-    return schema
-
 
 @functools.lru_cache(maxsize=8)
-def _validator(schema_id: int) -> jsonschema.Draft7Validator:
-    return _Draft7Dispatch(_SCHEMAS[schema_id])
+def _validator(custom: tuple) -> jsonschema.Draft7Validator:
+    """The validator over the published schema, with the user's classes (name, class) added."""
+    schema = base_schema()
+    if custom:
+        from .schema_gen import with_classes
+
+        schema = with_classes(schema, dict(custom))
+    return _Draft7Dispatch(schema)
 
 
 def _branch_keys(any_of: list) -> dict[str, int] | None:
