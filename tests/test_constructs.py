@@ -299,3 +299,9 @@ def test_generated_class_is_an_nn_module():
     spec = spec_of({"a": {"ReLU": None}}, {"a": ["x"]}, "x", "a")
     model, _ = build_generated(spec, class_name="Tiny")
     assert isinstance(model, nn.Module) and type(model).__name__ == "Tiny"
+
+
+def test_empty_output_list_returns_an_empty_tuple():
+    spec = spec_of({"a": {"ReLU": None}}, {"a": ["x"]}, "x", [])
+    model, _ = build_generated(spec)
+    assert model(x4) == ()

@@ -103,7 +103,7 @@ def reference(model, plan, outputs, x):
 EXAMPLES = {"graphs": 0, "mutations": 0}
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(graphs())
 def test_random_graphs_match_a_reference_evaluation(case):
     spec, plan, outputs = case
@@ -163,7 +163,7 @@ def _mutate(spec, ops):
     return spec
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(graphs(), _mutations())
 def test_mutated_specs_give_a_spec_error_or_valid_code(case, ops):
     spec = _mutate(case[0], ops)

@@ -70,10 +70,19 @@ def load_config(start: Path) -> Config:
     imports = table.get("imports", [])
     if not (isinstance(imports, list) and all(isinstance(i, str) for i in imports)):
         raise ConfigError(f"{path}: imports must be a list of package names")
-    base = path.parent
+    def resolve(key: str) -> Path | None:
+        """Relative to the pyproject's directory, shown relative to where we run."""
+        if key not in table:
+            return None
+        full = (path.parent / table[key]).resolve()
+        try:
+            return full.relative_to(start.resolve())
+        except ValueError:
+            return full
+
     return Config(
-        specs=base / table["specs"] if "specs" in table else None,
-        output=base / table["output"] if "output" in table else None,
+        specs=resolve("specs"),
+        output=resolve("output"),
         style=style,
         imports=tuple(imports),
     )

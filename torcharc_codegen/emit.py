@@ -271,7 +271,7 @@ class _Emitter:
         if isinstance(out, tuple):
             types = [self.types.get(o) for o in out]
             text = "(" + ", ".join(self.vars[o] for o in out) + ("," if len(out) == 1 else "") + ")"
-            return text, ("tuple[" + ", ".join(types) + "]") if all(types) else None
+            return text, ("tuple[" + ", ".join(types) + "]") if out and all(types) else None
         types = {self.types.get(o) for o in out.values()}
         text = "{" + ", ".join(f"{literal(k)}: {self.vars[v]}" for k, v in out.items()) + "}"
         (t,) = types if len(types) == 1 else (None,)
