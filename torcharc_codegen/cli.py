@@ -101,8 +101,28 @@ def _graph_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _one_line_warnings() -> None:
+    """Warnings (mostly torch's, e.g. about a module's arguments) as one line each."""
+    import warnings
+
+    warnings.filterwarnings("ignore", message="Failed to initialize NumPy")
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        text = str(message).strip().splitlines()
+        print(f"warning: {category.__name__}: {text[0] if text else ''}", file=sys.stderr)
+
+    warnings.showwarning = show
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    import warnings
+
+    with warnings.catch_warnings():
+        _one_line_warnings()
+        return _main(list(sys.argv[1:] if argv is None else argv))
+
+
+def _main(argv: list[str]) -> int:
     try:
         command = argv[0] if argv else ""
         if command == "schema":

@@ -70,6 +70,7 @@ def load_config(start: Path) -> Config:
     imports = table.get("imports", [])
     if not (isinstance(imports, list) and all(isinstance(i, str) for i in imports)):
         raise ConfigError(f"{path}: imports must be a list of package names")
+
     def resolve(key: str) -> Path | None:
         """Relative to the pyproject's directory, shown relative to where we run."""
         if key not in table:
