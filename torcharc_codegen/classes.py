@@ -23,6 +23,7 @@ class ClassRef:
     kind: str  # "torch" | "helper" | "custom"
     module: str = "torch.nn"  # where the generated file imports it from (custom only)
     attr: str = ""  # its name in that module
+    returns_tensor: bool = False  # its forward is annotated to return a Tensor
 
     @property
     def lazy(self) -> bool:
@@ -53,8 +54,9 @@ def builtin_classes() -> dict[str, ClassRef]:
     """torch.nn classes and helpers, by name, as the schema lists them."""
     table = {}
     for name, ref in base_schema()["definitions"]["class"].items():
-        kind = ref["properties"][name].get("x-kind", "torch")
-        table[name] = ClassRef(name, kind, attr=name)
+        args = ref["properties"][name]
+        returns = args.get("x-returns-tensor", False)
+        table[name] = ClassRef(name, args.get("x-kind", "torch"), attr=name, returns_tensor=returns)
     return table
 
 
@@ -70,7 +72,7 @@ def resolve_custom(name: str, imports: Iterable[str]) -> tuple[ClassRef | None, 
     """
     if name in _REGISTERED:
         cls = _REGISTERED[name]
-        return ClassRef(name, "custom", cls.__module__, cls.__qualname__), cls
+        return _custom_ref(name, cls), cls
     if "." not in name:
         return None, None
     module_name, _, attr = name.rpartition(".")
@@ -92,4 +94,19 @@ def resolve_custom(name: str, imports: Iterable[str]) -> tuple[ClassRef | None, 
 
     if not (inspect.isclass(cls) and issubclass(cls, torch.nn.Module)):
         raise ValueError(f"{name!r} is not a torch.nn.Module subclass")
-    return ClassRef(name, "custom", cls.__module__, cls.__qualname__), cls
+    return _custom_ref(name, cls), cls
+
+
+def _custom_ref(name: str, cls: type) -> ClassRef:
+    return ClassRef(name, "custom", cls.__module__, cls.__qualname__, forward_returns_tensor(cls))
+
+
+def forward_returns_tensor(cls: type) -> bool:
+    """Whether ``cls.forward`` is annotated to return a Tensor (for the forward's annotation)."""
+    import torch
+
+    try:
+        ann = inspect.signature(cls.forward).return_annotation
+    except (TypeError, ValueError):
+        return False
+    return ann is torch.Tensor or ann in ("Tensor", "torch.Tensor")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 from dataclasses import dataclass, field
 
 import jinja2
@@ -59,8 +60,16 @@ def _templates() -> jinja2.Environment:
 
 def emit(model: Model, class_name: str, header: Header, probe: Probe | None = None) -> str:
     """The formatted source of the model file: the header comment, then the code."""
-    code = format_source(render(model, class_name, header, probe))
+    parts = _parts(model, class_name, header, probe)
+    if len(parts["modules"]) + len(parts["statements"]) < BIG_MODEL:
+        code = format_source(_render(parts))
+    else:
+        code = format_big(parts)
     return header_text(header, code) + code
+
+
+# Above this many statements black runs per statement, not on the whole file (see format_big).
+BIG_MODEL = 400
 
 
 VERSION_PREFIX = "# torcharc-gen "
@@ -86,6 +95,16 @@ def header_text(h: Header, code: str) -> str:
 
 
 def render(model: Model, class_name: str, header: Header, probe: Probe | None = None) -> str:
+    """The unformatted source (without the header comment)."""
+    return _render(_parts(model, class_name, header, probe))
+
+
+def _render(parts: dict) -> str:
+    return _templates().get_template("model.py.j2").render(**parts)
+
+
+def _parts(model: Model, class_name: str, header: Header, probe: Probe | None) -> dict:
+    """What the template needs: names, and statements as Python source."""
     probe = probe or Probe()
     emitter = _Emitter(model, class_name, probe)
     emitter.header_summary = (
@@ -109,13 +128,60 @@ def render(model: Model, class_name: str, header: Header, probe: Probe | None = 
         "helper_classes": emitter.helper_sources(),
         "imports": emitter.imports(),
     }
-    return _templates().get_template("model.py.j2").render(**body)
+    return body
 
 
 def format_source(text: str) -> str:
     import black
 
     return black.format_str(text, mode=black.Mode())
+
+
+_INIT_MARK, _FORWARD_MARK = "_init_statements_", "_forward_statements_"
+_MAGIC_COMMA = re.compile(r",\s*[)\]}]")  # black explodes a bracket that ends with a comma
+_SIMPLE_LINE = re.compile(r"^[\w.()\[\], =+*/-]*(  # [\w(), .\[\]{}:-]*)?$")
+
+
+def format_big(parts: dict) -> str:
+    """Black's output for a big model, without running black on thousands of statements.
+
+    Black formats each statement on its own terms, so the file is formatted with one
+    placeholder statement per method, and each real statement is then formatted alone (at
+    its indentation's line length) and spliced in; most are short plain lines black would
+    leave as they are, so black only sees the others. tests/test_format.py checks the result
+    is exactly what black gives for the whole file.
+    """
+    skeleton = dict(parts)
+    skeleton["modules"] = [{"name": _INIT_MARK, "construct": "0"}]
+    skeleton["statements"] = [{"var": _FORWARD_MARK, "expr": "0", "comment": ""}]
+    init = [f"self.{m['name']} = {m['construct']}" for m in parts["modules"]]
+    forward = [
+        f"{s['var']} = {s['expr']}" + (f"  # {s['comment']}" if s["comment"] else "")
+        for s in parts["statements"]
+    ]
+    out = []
+    for line in format_source(_render(skeleton)).split("\n"):
+        if line.strip() == f"self.{_INIT_MARK} = 0":
+            out += [_format_statement(s, 8) for s in init]
+        elif line.strip() == f"{_FORWARD_MARK} = 0":
+            out += [_format_statement(s, 8) for s in forward]
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+def _format_statement(statement: str, indent: int) -> str:
+    pad = " " * indent
+    if (
+        len(statement) + indent <= 88
+        and _SIMPLE_LINE.match(statement)
+        and not _MAGIC_COMMA.search(statement)
+    ):
+        return pad + statement
+    import black
+
+    formatted = black.format_str(statement, mode=black.Mode(line_length=88 - indent))
+    return "\n".join(pad + line if line else line for line in formatted.rstrip("\n").split("\n"))
 
 
 def _comment_safe(text: str) -> str:
@@ -252,7 +318,7 @@ class _Emitter:
             if last.kind == "helper":
                 self.types[node.name] = _HELPER_RETURNS.get(last.name, TENSOR)
             else:
-                self.types[node.name] = _returns_tensor(last, self.model.custom)
+                self.types[node.name] = TENSOR if last.returns_tensor else None
         return {
             "var": self.vars[node.name],
             "expr": expr,
@@ -315,27 +381,3 @@ def _bound(helper: str, kwargs: dict) -> dict:
     bound = sig.bind(**kwargs)
     bound.apply_defaults()
     return dict(bound.arguments)
-
-
-@functools.cache
-def _returns_tensor_cached(cls: type) -> bool:
-    import inspect
-
-    import torch
-
-    try:
-        ann = inspect.signature(cls.forward).return_annotation
-    except (TypeError, ValueError):
-        return False
-    return ann is torch.Tensor or ann == "Tensor" or ann == "torch.Tensor"
-
-
-def _returns_tensor(ref, custom: dict) -> str | None:
-    """torch.Tensor when the class's forward is annotated to return a Tensor, else None."""
-    if ref.kind == "custom":
-        cls = custom.get(ref.name)
-    else:
-        import torch
-
-        cls = getattr(torch.nn, ref.name, None)
-    return TENSOR if cls is not None and _returns_tensor_cached(cls) else None

@@ -18,6 +18,7 @@ import types
 import typing
 
 from .builtins import HELPERS
+from .classes import forward_returns_tensor
 
 SCHEMA_ID = "https://torcharc-codegen.github.io/schema/torcharc.schema.json"
 DTYPES = [
@@ -57,7 +58,7 @@ def build_schema(extra_classes: dict[str, type] | None = None) -> dict:
 
     classes: dict[str, dict] = {}
     for name, cls in torch_classes().items():
-        classes[name] = _class_schema(name, _init_params(cls), _doc(cls), "torch")
+        classes[name] = _class_schema(name, _init_params(cls), _doc(cls), "torch", cls)
     for name, helper in HELPERS.items():
         classes[name] = _class_schema(name, list(helper.params), helper.doc, "helper")
     classes.update(custom_class_schemas(extra_classes or {}))
@@ -121,7 +122,7 @@ def build_schema(extra_classes: dict[str, type] | None = None) -> dict:
 def custom_class_schemas(extra_classes: dict[str, type]) -> dict[str, dict]:
     """Argument schemas of a user's classes, by the name specs use for them."""
     return {
-        name: _class_schema(name, _init_params(cls), _doc(cls), "custom")
+        name: _class_schema(name, _init_params(cls), _doc(cls), "custom", cls)
         for name, cls in sorted(extra_classes.items())
     }
 
@@ -193,7 +194,9 @@ def _doc(cls: type) -> str:
     return inspect.getdoc(cls) or ""
 
 
-def _class_schema(name: str, params: list[inspect.Parameter], doc: str, kind: str) -> dict:
+def _class_schema(
+    name: str, params: list[inspect.Parameter], doc: str, kind: str, cls: type | None = None
+) -> dict:
     P = inspect.Parameter
     keyword = [p for p in params if p.kind in (P.POSITIONAL_OR_KEYWORD, P.KEYWORD_ONLY)]
     arg_docs = _arg_docs(doc)
@@ -218,6 +221,8 @@ def _class_schema(name: str, params: list[inspect.Parameter], doc: str, kind: st
     }
     if required:
         schema["required"] = required
+    if cls is not None and forward_returns_tensor(cls):
+        schema["x-returns-tensor"] = True  # the generated forward's annotation uses it
     if not any(p.kind == P.VAR_KEYWORD for p in params):
         schema["additionalProperties"] = False
     return schema
