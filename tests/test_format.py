@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from test_properties import graphs
 
 from torcharc_codegen.api import load_model
 from torcharc_codegen.emit import Header, _parts, _render, format_big, format_source
-from test_properties import graphs
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "generated_examples").rglob("*.yaml"))
@@ -37,12 +37,24 @@ def test_big_model_formatting_is_blacks_with_long_lines_strings_and_sequentials(
     modules, nodes = {}, {}
     for i in range(60):
         name = f"layer_with_a_rather_long_name_{i}"
-        modules[name] = {"Sequential": [{"Linear": {"in_features": 8, "out_features": 8}},
-                                        {"Dropout": {"p": 0.1}}]} if i % 3 else \
-            {"TorchFn": {"name": "div", "rounding_mode": "floor" if i % 2 else "it's \"x\""}}
+        modules[name] = (
+            {
+                "Sequential": [
+                    {"Linear": {"in_features": 8, "out_features": 8}},
+                    {"Dropout": {"p": 0.1}},
+                ]
+            }
+            if i % 3
+            else {"TorchFn": {"name": "div", "rounding_mode": "floor" if i % 2 else 'it\'s "x"'}}
+        )
         previous = f"layer_with_a_rather_long_name_{i - 1}" if i else "x"
         nodes[name] = [previous] if i % 4 else {"input": previous}
-    spec = {"modules": modules,
-            "graph": {"input": "x", "modules": nodes,
-                      "output": {f"key {i}": n for i, n in enumerate(list(nodes)[-3:])}}}
+    spec = {
+        "modules": modules,
+        "graph": {
+            "input": "x",
+            "modules": nodes,
+            "output": {f"key {i}": n for i, n in enumerate(list(nodes)[-3:])},
+        },
+    }
     same_as_black(spec)
