@@ -172,3 +172,23 @@ def _assert_equal(got, want):
             _assert_equal(got[k], want[k])
     else:
         assert torch.equal(got, want), (got - want).abs().max()
+
+
+def test_readme_shows_a_current_spec_and_its_generated_file():
+    readme = (ROOT / "README.md").read_text()
+    stereo = ROOT / "generated_examples" / "basic" / "stereo_conv_reuse"
+    assert stereo.with_suffix(".yaml").read_text().rstrip() in readme
+    assert stereo.with_suffix(".py").read_text().rstrip() in readme
+
+
+def test_committed_pictures_are_current():
+    from torcharc_codegen.api import compile_spec
+    from torcharc_codegen.picture import to_mermaid
+
+    for picture in (ROOT / "generated_examples").rglob("*.mmd"):
+        result = compile_spec(picture.with_suffix(".yaml"), "Model", verify=False)
+        assert picture.read_text() == to_mermaid(result), (
+            f"{picture} is stale: torcharc-gen graph {picture.with_suffix('.yaml')} -o {picture}"
+        )
+    for picture in (ROOT / "generated_examples").rglob("*.svg"):
+        assert picture.read_text().lstrip().startswith("<?xml"), picture
