@@ -53,12 +53,12 @@ def _generate_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", help="the .py file (or directory) to write; - for stdout")
     p.add_argument(
         "--class-name",
-        help="the model class (default: the output name in " "PascalCase, my_model.py -> MyModel)",
+        help="the model class (default: the output name in PascalCase, my_model.py -> MyModel)",
     )
     p.add_argument(
         "--check",
         action="store_true",
-        help="write nothing; exit 1 with a diff " "when an output is stale or missing",
+        help="write nothing; exit 1 with a diff when an output is stale or missing",
     )
     p.add_argument(
         "--no-verify", action="store_true", help="skip the script/trace/compile/export checks"

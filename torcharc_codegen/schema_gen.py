@@ -576,7 +576,7 @@ def _graph() -> dict:
                     {**names, "description": "a list of input names"},
                     {
                         "type": "object",
-                        "description": "a mapping of input names to example " "inputs",
+                        "description": "a mapping of input names to example inputs",
                         "additionalProperties": {"$ref": "#/definitions/exampleInput"},
                     },
                 ],
@@ -613,7 +613,7 @@ def _graph() -> dict:
                     {**names, "description": "a list of node names (a tuple)"},
                     {
                         "type": "object",
-                        "description": "a mapping of output keys to node names " "(a dict)",
+                        "description": "a mapping of output keys to node names (a dict)",
                         "additionalProperties": {"type": "string"},
                     },
                 ],

@@ -414,7 +414,7 @@ def _graph_problems(source: Source, checked: Checked, validator, schema: dict) -
             problems.append(
                 prob(
                     path,
-                    f"reuse suffix {suffix!r} must be letters, digits or " "underscores",
+                    f"reuse suffix {suffix!r} must be letters, digits or underscores",
                     at_key=True,
                 )
             )
@@ -532,7 +532,7 @@ def _module_values(spec, path: Path, source: Source, checked: Checked, validator
             literal(value)
         except UnsafeValue as e:
             problems.append(
-                source.problem(vpath, f"{e}: use a number, string, bool, null, " "list or mapping")
+                source.problem(vpath, f"{e}: use a number, string, bool, null, list or mapping")
             )
     for name, cpath in _class_names_used({"modules": {path[1]: spec}}):
         args = _at(spec, cpath[2:])
@@ -541,7 +541,7 @@ def _module_values(spec, path: Path, source: Source, checked: Checked, validator
                 problems.append(
                     source.problem(
                         cpath + (key,),
-                        f"argument name {key!r} is not " "a Python identifier",
+                        f"argument name {key!r} is not a Python identifier",
                         at_key=True,
                     )
                 )
