@@ -98,3 +98,16 @@ def test_an_unknown_argument_is_flagged(server):
     flagged = [d for d in diagnostics if d["range"]["start"]["line"] == 4]
     assert flagged, diagnostics
     assert any("in_feature" in d["message"] or "not allowed" in d["message"] for d in flagged)
+
+
+def test_graph_keys_complete_on_a_blank_line_under_graph(server):
+    uri, lines = document(server, "graph.yaml", "modules:\n  m:\n    ReLU:\ngraph:\n  \n")
+    got = labels(server[0].completion(uri, 5, 2))
+    assert {"input", "modules", "output"} <= got, sorted(got)
+
+
+def test_example_input_fields_complete(server):
+    body = "modules:\n  m:\n    ReLU:\ngraph:\n  input:\n    x:\n      \n"
+    uri, lines = document(server, "input.yaml", body)
+    got = labels(server[0].completion(uri, 7, 6))
+    assert {"shape", "dtype", "high"} <= got, sorted(got)

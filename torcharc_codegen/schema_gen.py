@@ -200,10 +200,15 @@ def _class_schema(
     P = inspect.Parameter
     keyword = [p for p in params if p.kind in (P.POSITIONAL_OR_KEYWORD, P.KEYWORD_ONLY)]
     arg_docs = _arg_docs(doc)
-    properties = {
-        p.name: _param_schema(p, arg_docs.get(p.name, ""), (name, p.name) not in _OPEN_STRINGS)
-        for p in keyword
-    }
+    properties = {}
+    for p in keyword:
+        closed = (name, p.name) not in _OPEN_STRINGS
+        strings = (
+            (_string_enum(arg_docs.get(p.name, ""), p.default) or _assigned_strings(doc, p.name))
+            if closed
+            else []
+        )
+        properties[p.name] = _param_schema(p, arg_docs.get(p.name, ""), strings)
     required = [p.name for p in keyword if p.default is P.empty]
     shown = [
         p.name if p.default is P.empty else f"{p.name}={_show(p.default)}"
@@ -236,13 +241,13 @@ def _show(value: object) -> str:
     return name if isinstance(name, str) else "..."
 
 
-def _param_schema(p: inspect.Parameter, doc: str, closed_strings: bool = True) -> dict:
+def _param_schema(p: inspect.Parameter, doc: str, enum: list[str]) -> dict:
+    """``enum``: the strings the parameter takes, where torch documents them."""
     schema = _annotation_schema(p.annotation)
     if schema is None:
         schema = _default_schema(p.default)
     if p.default is None and "type" in schema and "null" not in _types(schema):
         schema["type"] = _types(schema) + ["null"]
-    enum = _string_enum(doc, p.default) if closed_strings else []
     if enum and _types(schema) in (["string"], ["string", "null"]):
         schema["enum"] = enum + ([None] if "null" in _types(schema) else [])
     elif enum and "string" in _types(schema):
@@ -440,6 +445,12 @@ def _string_enum(doc: str, default: object) -> list[str]:
     if len(values) >= 2 and isinstance(default, str) and default in values:
         return values
     return []
+
+
+def _assigned_strings(doc: str, name: str) -> list[str]:
+    """Strings the class docstring shows being given, ``padding='same'``, ``padding='valid'``."""
+    values = list(dict.fromkeys(re.findall(rf"\b{name}\s*=\s*['\"]([\w-]+)['\"]", doc)))
+    return values if len(values) >= 2 else []
 
 
 # --- the rest of the spec ------------------------------------------------------------------------
