@@ -4,6 +4,7 @@ verify, and the TorchArc-style ``build``. The CLI is a thin layer over this."""
 from __future__ import annotations
 
 import os
+import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,10 +97,10 @@ def command_for(
     depend on the working directory). ``--class-name`` appears when it isn't the default."""
     out = Path(output)
     rel = Path(os.path.relpath(Path(spec).resolve(), out.resolve().parent)).as_posix()
-    command = f"torcharc-gen {rel} -o {out.name}"
+    command = f"torcharc-gen {shlex.quote(rel)} -o {shlex.quote(out.name)}"
     if class_name and class_name != pascal_case(out.stem):
         command += f" --class-name {class_name}"
-    return command + "".join(f" --import {p}" for p in imports)
+    return command + "".join(f" --import {shlex.quote(p)}" for p in imports)
 
 
 def compile_file(
