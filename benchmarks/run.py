@@ -32,7 +32,7 @@ sys.path.insert(0, str(HERE))
 from fx_reference import build_fx  # noqa: E402
 from handwritten import MODELS  # noqa: E402
 
-from torcharc_codegen import generate  # noqa: E402
+from torcharc_codegen import generate, load_model  # noqa: E402
 from torcharc_codegen.emit import (  # noqa: E402
     BIG_MODEL,
     Header,
@@ -42,7 +42,6 @@ from torcharc_codegen.emit import (  # noqa: E402
     format_source,  # noqa: E402
 )
 from torcharc_codegen.load import load  # noqa: E402
-from torcharc_codegen.normalize import normalize  # noqa: E402
 from torcharc_codegen.runtime import example_tensors, import_in_memory  # noqa: E402
 from torcharc_codegen.shapes import probe  # noqa: E402
 from torcharc_codegen.validate import validate  # noqa: E402
@@ -194,8 +193,7 @@ def generation(n: int, kind, with_verify: bool) -> dict[str, float]:
     """Seconds per pipeline stage for an n-node spec given as YAML text."""
     text = yaml.safe_dump(kind(n), sort_keys=False)
     t0 = time.perf_counter()
-    source = load(text, "spec.yaml")
-    model = normalize(source, validate(source))
+    _, model = load_model(text, name="spec.yaml")
     t1 = time.perf_counter()
     parts = _parts(model, "Model", Header(spec_name="spec.yaml"), None)
     rendered = _render(parts)

@@ -46,7 +46,8 @@ WORKER = textwrap.dedent("""\
     dist.init_process_group("gloo", rank=rank, world_size=2)
     torch.manual_seed(0)  # the same initial weights on both ranks
     model = Model()
-    torch.save(model.state_dict(), os.path.join(os.environ["MODEL_DIR"], "initial.pt"))
+    if rank == 0:
+        torch.save(model.state_dict(), os.path.join(os.environ["MODEL_DIR"], "initial.pt"))
     ddp = DistributedDataParallel(model)
     optimizer = torch.optim.SGD(ddp.parameters(), lr=0.1)
     data = torch.Generator().manual_seed(100 + rank)  # different data on each rank
@@ -57,7 +58,11 @@ WORKER = textwrap.dedent("""\
         loss.backward()
         optimizer.step()
     torch.save(model.state_dict(), os.path.join(os.environ["MODEL_DIR"], f"rank{rank}.pt"))
+    dist.barrier()
     dist.destroy_process_group()
+    # gloo's threads can abort the interpreter's own shutdown ("terminate called without an
+    # active exception"); everything is saved, so leave without it.
+    os._exit(0)
     """)
 
 

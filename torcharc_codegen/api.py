@@ -13,7 +13,7 @@ from . import __version__
 from .emit import Header, Probe, emit
 from .errors import Problem, VerificationError
 from .literals import is_identifier, pascal_case
-from .load import Source, load
+from .load import Source, load, no_gc
 from .model import Model
 from .normalize import normalize
 from .validate import validate
@@ -50,9 +50,10 @@ def load_model(
     spec: Spec, imports: Iterable[str] = (), name: str | None = None
 ) -> tuple[Source, Model]:
     """Load, validate and normalize ``spec``; raises SpecError."""
-    source = load(spec, name=name)
-    checked = validate(source, imports=imports)
-    return source, normalize(source, checked)
+    with no_gc():  # many small objects, no cycles: the collector only costs time here
+        source = load(spec, name=name)
+        checked = validate(source, imports=imports)
+        return source, normalize(source, checked)
 
 
 def compile_spec(
