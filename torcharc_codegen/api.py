@@ -73,13 +73,15 @@ def compile_spec(
     source, model = load_model(spec, imports, name)
     header = header or Header(spec_name=source.name if source.text is not None else None)
     header = Header(header.spec_name, header.command, source.sha256, versions())
-    text = emit(model, class_name, header)
+    with no_gc():
+        text = emit(model, class_name, header)
     shapes = None
     if model.examples is not None:
         from .shapes import probe
 
         shapes = probe(text, model, class_name, source.name)
-        text = emit(model, class_name, header, shapes)
+        with no_gc():
+            text = emit(model, class_name, header, shapes)
     report = None
     if verify:
         from .verify import verify as run_checks

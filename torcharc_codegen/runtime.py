@@ -26,7 +26,7 @@ from .model import Example, Model
 def imported(text: str) -> Iterator[object]:
     """The generated module, imported from a temporary file, removed afterwards."""
     digest = hashlib.sha256(text.encode()).hexdigest()[:16]
-    name = f"torcharc_generated_{digest}"
+    name = f"torcharc_checked_{digest}"  # never the name import_in_memory gives it
     with tempfile.TemporaryDirectory(prefix="torcharc-gen-") as tmp:
         path = Path(tmp) / f"{name}.py"
         path.write_text(text, encoding="utf-8")
