@@ -46,10 +46,6 @@ def register_nn(cls: type) -> type:
     return cls
 
 
-def registered() -> dict[str, type]:
-    return dict(_REGISTERED)
-
-
 def builtin_classes() -> dict[str, ClassRef]:
     """torch.nn classes and helpers, by name, as the schema lists them."""
     table = {}

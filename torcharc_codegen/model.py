@@ -63,7 +63,6 @@ class Model:
     modules: dict[str, Module]  # the modules some node calls, in spec order
     nodes: tuple[Node, ...]  # in forward order
     output: Output
-    output_path: Path = ("graph", "output")
     custom: dict[str, type] = field(default_factory=dict)
     warnings: list = field(default_factory=list)  # Problems that don't stop generation
     source: Source | None = None  # for locating problems found later (verification)

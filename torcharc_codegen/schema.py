@@ -14,10 +14,6 @@ def base_schema() -> dict:
         return json.load(f)
 
 
-def class_names(schema: dict) -> list[str]:
-    return list(schema["definitions"]["class"])
-
-
 def arg_schema(schema: dict, name: str) -> dict:
     """The argument schema of class ``name`` (title, properties, required, ...)."""
     return schema["definitions"]["class"][name]["properties"][name]

@@ -15,7 +15,7 @@ import re
 from .emit import CODE_HASH, VERSION_PREFIX
 
 _HASHES = re.compile(
-    r"^# (?:spec sha256 (?P<spec>[0-9a-f]{16}), )?code sha256 (?P<code>[0-9a-f]{16})$"
+    rf"^# (?:spec sha256 (?P<spec>[0-9a-f]{{16}}), )?{CODE_HASH}(?P<code>[0-9a-f]{{16}})$"
 )
 
 
@@ -75,6 +75,3 @@ def compare(existing: str | None, generated: str, path: str) -> tuple[bool, str,
         why = "stale: the generator's output for the same spec changed"
     diff = "".join(difflib.unified_diff(old, new, f"{path} (committed)", f"{path} (generated)"))
     return False, why, diff
-
-
-__all__ = ["CODE_HASH", "compare", "current_without_generating"]
