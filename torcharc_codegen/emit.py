@@ -190,13 +190,10 @@ def _comment_safe(text: str) -> str:
 
 
 def _docstring_text(text: str) -> str:
-    """Text that sits inside a triple-quoted docstring as inert data."""
-    text = _comment_safe_lines(text).replace("\\", "\\\\").replace('"', '\\"')
-    return text
-
-
-def _comment_safe_lines(text: str) -> str:
-    return "\n".join(_comment_safe(line) for line in text.split("\n"))
+    """Text that sits inside a triple-quoted docstring as inert data: line by line, control
+    characters escaped, then backslashes and quotes."""
+    lines = "\n".join(_comment_safe(line) for line in text.split("\n"))
+    return lines.replace("\\", "\\\\").replace('"', '\\"')
 
 
 class _Emitter:
