@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import queue
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -18,12 +19,18 @@ class LspError(RuntimeError):
 
 
 class LspClient:
-    """Start ``command`` (a language server speaking LSP on stdio) and talk to it."""
+    """Start ``command`` (a language server speaking LSP on stdio) and talk to it.
+
+    Use it as a context manager (or call ``close``): the server is always stopped, killed if
+    it does not exit by itself."""
 
     def __init__(self, command: list[str], settings: dict[str, Any]):
         self.settings = settings
+        # The server's stderr goes to a file (a pipe nobody drains could block it); its tail is
+        # quoted in errors.
+        self._stderr = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr
         )
         self._inbox: queue.Queue = queue.Queue()
         self._responses: dict[int, dict] = {}
@@ -62,14 +69,24 @@ class LspClient:
         while not until():
             left = deadline - time.monotonic()
             if left <= 0:
-                raise LspError(f"no answer from the language server within {timeout} s")
+                raise LspError(
+                    f"no answer from the language server within {timeout} s" + self._stderr_tail()
+                )
             try:
                 message = self._inbox.get(timeout=min(left, 0.5))
             except queue.Empty:
                 continue
             if message is None:
-                raise LspError("the language server exited")
+                raise LspError(
+                    f"the language server exited (code {self.proc.poll()})" + self._stderr_tail()
+                )
             self._handle(message)
+
+    def _stderr_tail(self, size: int = 2000) -> str:
+        self._stderr.seek(0, 2)
+        self._stderr.seek(max(0, self._stderr.tell() - size))
+        tail = self._stderr.read().decode("utf-8", "replace").strip()
+        return f"; its stderr ends with:\n{tail}" if tail else ""
 
     def _handle(self, message: dict) -> None:
         if "id" in message and "method" in message:  # the server asks us something
@@ -170,7 +187,16 @@ class LspClient:
             and n["params"]["diagnostics"]
         )
 
+    def __enter__(self) -> LspClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def close(self) -> None:
+        if self.proc.poll() is not None:
+            self._stderr.close()
+            return
         try:
             self.request("shutdown", {}, timeout=5)
             self.notify("exit", {})
@@ -181,3 +207,4 @@ class LspClient:
             if self.proc.poll() is None:
                 self.proc.kill()
                 self.proc.wait()
+            self._stderr.close()

@@ -19,19 +19,21 @@ ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT / "schema" / "torcharc.schema.json"
 
 
-def _server() -> list[str] | None:
+def _server() -> tuple[list[str] | None, str]:
+    """The server's command line, or None and why not."""
     local = ROOT / "node_modules" / ".bin" / "yaml-language-server"
     found = str(local) if local.exists() else shutil.which("yaml-language-server")
-    if found and shutil.which("node"):
-        return [found, "--stdio"]
-    return None
+    if not shutil.which("node"):
+        return None, "node is not installed"
+    if not found:
+        return None, "yaml-language-server is not installed: run `npm ci` in the repository"
+    return [found, "--stdio"], ""
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    command = _server()
+    command, reason = _server()
     if command is None:
-        reason = "node or yaml-language-server is missing: run `npm ci` in the repository"
         if os.environ.get("CI"):
             pytest.fail(reason + " (CI must run the editor tests)")
         pytest.skip(reason)
@@ -45,10 +47,9 @@ def server(tmp_path_factory):
             "schemaStore": {"enable": False},
         }
     }
-    client = LspClient(command, settings)
-    client.initialize(root)
-    yield client, root
-    client.close()
+    with LspClient(command, settings) as client:
+        client.initialize(root)
+        yield client, root
 
 
 def document(server, name: str, body: str) -> tuple[str, list[str]]:
@@ -67,7 +68,10 @@ def labels(items: list[dict]) -> set[str]:
 def test_class_names_complete_on_a_blank_line_under_a_module(server):
     uri, lines = document(server, "blank.yaml", "modules:\n  m:\n    \n" + GRAPH)
     got = labels(server[0].completion(uri, 3, 4))
-    assert {"Linear", "Conv2d", "LazyLinear", "MergeFiLM", "Sequential"} <= got, sorted(got)[:20]
+    want = {"Linear", "Conv2d", "LazyLinear", "MergeFiLM", "Sequential"}
+    assert (
+        want <= got
+    ), f"blank line under modules.m: missing {sorted(want - got)}; got {sorted(got)[:20]}"
 
 
 def test_class_names_complete_in_a_sequential_list(server):
@@ -75,20 +79,24 @@ def test_class_names_complete_in_a_sequential_list(server):
         server, "seq.yaml", "modules:\n  m:\n    Sequential:\n      - Lin\n" + GRAPH
     )
     got = labels(server[0].completion(uri, 4, len("      - Lin")))
-    assert "Linear" in got and "LazyLinear" in got, sorted(got)[:20]
+    want = {"Linear", "LazyLinear"}
+    assert (
+        want <= got
+    ), f"after `- Lin` in Sequential: missing {sorted(want - got)}; got {sorted(got)[:20]}"
 
 
 def test_arguments_complete_on_a_blank_line_inside_a_class(server):
     uri, lines = document(server, "args.yaml", "modules:\n  m:\n    Linear:\n      \n" + GRAPH)
     got = labels(server[0].completion(uri, 4, 6))
-    assert {"in_features", "out_features", "bias"} <= got, sorted(got)
+    want = {"in_features", "out_features", "bias"}
+    assert want <= got, f"blank line inside Linear: missing {sorted(want - got)}; got {sorted(got)}"
 
 
 def test_hover_on_an_argument_shows_its_description(server):
     body = "modules:\n  m:\n    Linear:\n      in_features: 4\n      out_features: 2\n" + GRAPH
     uri, lines = document(server, "hover.yaml", body)
     text = server[0].hover(uri, 5, 9)
-    assert "size of each output sample" in text, text
+    assert "size of each output sample" in text, f"hover on out_features shows {text!r}"
 
 
 def test_an_unknown_argument_is_flagged(server):
@@ -96,18 +104,23 @@ def test_an_unknown_argument_is_flagged(server):
     uri, lines = document(server, "diag.yaml", body)
     diagnostics = server[0].diagnostics(uri)
     flagged = [d for d in diagnostics if d["range"]["start"]["line"] == 4]
-    assert flagged, diagnostics
-    assert any("in_feature" in d["message"] or "not allowed" in d["message"] for d in flagged)
+    messages = [(d["range"]["start"]["line"], d["message"]) for d in diagnostics]
+    assert flagged, f"nothing flagged on the `in_feature` line (4); diagnostics: {messages}"
+    assert any(
+        "in_feature" in d["message"] or "not allowed" in d["message"] for d in flagged
+    ), messages
 
 
 def test_graph_keys_complete_on_a_blank_line_under_graph(server):
     uri, lines = document(server, "graph.yaml", "modules:\n  m:\n    ReLU:\ngraph:\n  \n")
     got = labels(server[0].completion(uri, 5, 2))
-    assert {"input", "modules", "output"} <= got, sorted(got)
+    want = {"input", "modules", "output"}
+    assert want <= got, f"blank line under graph: missing {sorted(want - got)}; got {sorted(got)}"
 
 
 def test_example_input_fields_complete(server):
     body = "modules:\n  m:\n    ReLU:\ngraph:\n  input:\n    x:\n      \n"
     uri, lines = document(server, "input.yaml", body)
     got = labels(server[0].completion(uri, 7, 6))
-    assert {"shape", "dtype", "high"} <= got, sorted(got)
+    want = {"shape", "dtype", "high"}
+    assert want <= got, f"blank line under input.x: missing {sorted(want - got)}; got {sorted(got)}"
