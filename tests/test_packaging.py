@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import sysconfig
 import venv
 from pathlib import Path
 
@@ -21,7 +22,7 @@ BLOCK = (
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory) -> Path:
-    """A venv (seeing the system's torch) with the project installed from its wheel."""
+    """A venv (seeing this interpreter's torch) with the project installed from its wheel."""
     tmp = tmp_path_factory.mktemp("wheel")
     subprocess.run(
         [
@@ -40,8 +41,15 @@ def installed(tmp_path_factory) -> Path:
     )
     (wheel,) = (tmp / "dist").glob("*.whl")
     env_dir = tmp / "venv"
-    venv.EnvBuilder(system_site_packages=True, with_pip=False).create(env_dir)
+    # Not `system_site_packages=True`: inside a venv that means the *base* interpreter's
+    # packages, without torch or black. The new venv sees this interpreter's packages
+    # instead, through a .pth file (path lines only, so an editable install of the checkout
+    # stays out of sight and the wheel is what gets imported).
+    venv.EnvBuilder(with_pip=False).create(env_dir)
     python = env_dir / "bin" / "python"
+    (site_dir,) = (env_dir / "lib").glob("python*/site-packages")
+    ours = dict.fromkeys(sysconfig.get_paths()[k] for k in ("purelib", "platlib"))
+    (site_dir / "_outer_environment.pth").write_text("".join(f"{d}\n" for d in ours))
     subprocess.run(
         [
             sys.executable,
