@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from torcharc_equivalence import TorchArc, assert_same_model, require_torcharc, tuple_of
 
 from torcharc_codegen.api import compile_file, load_model
 from torcharc_codegen.literals import pascal_case
@@ -103,15 +104,6 @@ def test_example_scripts_traces_compiles_and_exports(spec):
         torch.testing.assert_close(tuple_of(exported), tuple_of(expected))
 
 
-def tuple_of(value):
-    """Named tuples and script's plain tuples compared alike."""
-    if isinstance(value, tuple):
-        return tuple(tuple_of(v) for v in value)
-    if isinstance(value, dict):
-        return {k: tuple_of(v) for k, v in value.items()}
-    return value
-
-
 def _torcharc_spec(spec: Path) -> dict:
     """The spec in TorchArc's own form: example inputs become the plain list of names."""
     source, _ = load_model(spec)
@@ -123,55 +115,21 @@ def _torcharc_spec(spec: Path) -> dict:
 
 
 @pytest.fixture(scope="module")
-def torcharc_results(tmp_path_factory):
-    pytest.importorskip("pydantic")
-    found = subprocess.run([sys.executable, "-c", "import torcharc"], capture_output=True)
-    if found.returncode != 0:
-        pytest.skip("torcharc 2.1.2 is not installed (.ci/run installs it)")
+def torcharc_results():
+    require_torcharc()
+    torcharc = TorchArc()
     jobs = []
     for spec in EXAMPLES:
         _, inputs, _ = _example(spec)
         jobs.append((str(spec), _torcharc_spec(spec), inputs))
-    tmp = tmp_path_factory.mktemp("torcharc")
-    torch.save(jobs, tmp / "jobs.pt")
-    proc = subprocess.run(
-        [
-            sys.executable,
-            str(Path(__file__).with_name("torcharc_reference.py")),
-            str(tmp / "jobs.pt"),
-            str(tmp / "results.pt"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert proc.returncode == 0, proc.stderr
-    return torch.load(tmp / "results.pt", weights_only=False)
+    yield torcharc.build(jobs)
+    torcharc.close()
 
 
 @pytest.mark.parametrize("spec", EXAMPLES, ids=IDS)
 def test_same_model_as_torcharc(spec, torcharc_results):
-    state, expected = torcharc_results[str(spec)]
     instance, inputs, _ = _example(spec)
-    assert sorted(instance.state_dict()) == sorted(state), "same parameter and buffer names"
-    instance.load_state_dict(state, strict=True)
-    with torch.no_grad():
-        got = instance(*inputs)
-    _assert_equal(tuple_of(got), tuple_of(expected))
-
-
-def _assert_equal(got, want):
-    """Bit-exact: the same torch ops ran on the same weights and inputs."""
-    if isinstance(want, tuple):
-        assert isinstance(got, tuple) and len(got) == len(want)
-        for g, w in zip(got, want, strict=True):
-            _assert_equal(g, w)
-    elif isinstance(want, dict):
-        assert list(got) == list(want)
-        for k in want:
-            _assert_equal(got[k], want[k])
-    else:
-        assert torch.equal(got, want), (got - want).abs().max()
+    assert_same_model(instance, torcharc_results[str(spec)], inputs)
 
 
 def test_readme_shows_a_current_spec_and_its_generated_file():
@@ -187,8 +145,8 @@ def test_committed_pictures_are_current():
 
     for picture in (ROOT / "generated_examples").rglob("*.mmd"):
         result = compile_spec(picture.with_suffix(".yaml"), "Model", verify=False)
-        assert picture.read_text() == to_mermaid(result), (
-            f"{picture} is stale: torcharc-gen graph {picture.with_suffix('.yaml')} -o {picture}"
-        )
+        assert picture.read_text() == to_mermaid(
+            result
+        ), f"{picture} is stale: torcharc-gen graph {picture.with_suffix('.yaml')} -o {picture}"
     for picture in (ROOT / "generated_examples").rglob("*.svg"):
         assert picture.read_text().lstrip().startswith("<?xml"), picture

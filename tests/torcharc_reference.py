@@ -3,7 +3,10 @@ must not leak into the test process): build each spec with torcharc.build, run i
 given inputs, save its state_dict and outputs.
 
 usage: python torcharc_reference.py JOBS.pt RESULTS.pt
-JOBS.pt: list of (name, spec dict in TorchArc's form, tuple of input tensors)
+       python torcharc_reference.py --serve   (one "JOBS.pt RESULTS.pt" line per request on
+                                              stdin; answers "ok" or "error: ..." per line)
+JOBS.pt: list of (name, spec dict in TorchArc's form, tuple of input tensors). A spec TorchArc
+refuses gives (None, "ExceptionType: message") as its result.
 """
 
 from __future__ import annotations
@@ -29,19 +32,33 @@ def in_dependency_order(spec: dict) -> dict:
     return spec
 
 
-def main(jobs_path: str, results_path: str) -> None:
+def run(jobs_path: str, results_path: str) -> None:
     import torcharc
 
     results = {}
     for name, spec, inputs in torch.load(jobs_path, weights_only=False):
         torch.manual_seed(0)
-        model = torcharc.build(in_dependency_order(spec))
-        model.eval()
-        with torch.no_grad():
-            out = model(*inputs)
+        try:
+            model = torcharc.build(in_dependency_order(spec))
+            model.eval()
+            with torch.no_grad():
+                out = model(*inputs)
+        except Exception as e:  # noqa: BLE001 - the caller decides what a refusal means
+            results[name] = (None, f"{type(e).__name__}: {e}")
+            continue
         results[name] = (model.state_dict(), out)
     torch.save(results, results_path)
 
 
+def serve() -> None:
+    for line in sys.stdin:
+        try:
+            run(*line.split())
+        except Exception as e:  # noqa: BLE001
+            print(f"error: {type(e).__name__}: {e}".replace("\n", " "), flush=True)
+        else:
+            print("ok", flush=True)
+
+
 if __name__ == "__main__":
-    main(*sys.argv[1:])
+    serve() if sys.argv[1:] == ["--serve"] else run(*sys.argv[1:])
