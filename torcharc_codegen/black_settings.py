@@ -41,6 +41,17 @@ def for_output(path: str | Path) -> Settings:
     return _for_directory(Path(path).resolve().parent)
 
 
+def clear_cache() -> None:
+    """Forget the settings read so far: ours, and black's own caches of what it read (it
+    reads a configuration file once per process)."""
+    import black.files
+
+    _for_directory.cache_clear()
+    _black_config.cache_clear()
+    for name in ("_load_toml", "_find_project_root_cached", "find_user_pyproject_toml"):
+        getattr(getattr(black.files, name, None), "cache_clear", lambda: None)()
+
+
 @functools.lru_cache(maxsize=64)
 def _for_directory(directory: Path) -> Settings:
     import black
