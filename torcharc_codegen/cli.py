@@ -248,8 +248,9 @@ class _Out:
 
         if settings.source not in self._settings_shown:
             self._settings_shown.add(settings.source)
-            flags = describe(settings.mode) or "its defaults"
-            self.detail(f"formatting with black {flags} (from {settings.source})")
+            flags = describe(settings.mode)
+            how = f"black {flags}" if flags else "black's defaults"
+            self.detail(f"formatting with {how} (from {settings.source})")
 
 
 def _main(argv: list[str]) -> int:
@@ -382,7 +383,11 @@ def _generate(args: argparse.Namespace, out: _Out) -> int:
         raise UsageError(f"--class-name {args.class_name!r} {problem}{hint}")
     imports = list(dict.fromkeys([*config.imports, *args.imports]))
     many = spec != "-" and Path(spec).is_dir()
-    jobs = _jobs(spec, output, args.class_name, config) if many else [_job(spec, output, args)]
+    jobs = (
+        _jobs(spec, output, args.class_name, config)
+        if many
+        else [_job(spec, output, args.class_name, config)]
+    )
     if not many and jobs[0].problem:
         raise UsageError(jobs[0].problem)
     tally: Counter[str] = Counter()
@@ -415,13 +420,12 @@ def _generate(args: argparse.Namespace, out: _Out) -> int:
     return code
 
 
-def _job(spec: str, output: str, args: argparse.Namespace) -> _Job:
+def _job(spec: str, output: str, class_name: str | None, config: Config) -> _Job:
     """The one job of a single spec (or stdin) to a file (or stdout); usage errors first."""
-    config = load_config(Path.cwd())
     if spec != "-" and not Path(spec).is_file():
         raise UsageError(f"no spec file {spec!r}")
     if output == "-":
-        return _Job(spec, output, args.class_name or "Model")
+        return _Job(spec, output, class_name or "Model")
     out = Path(output)
     if out.suffix != ".py":
         raise UsageError(f"the output {output!r} must be a .py file")
@@ -431,8 +435,8 @@ def _job(spec: str, output: str, args: argparse.Namespace) -> _Job:
         better = _usable_stem(out.stem, config)
         fix = f"name it {out.with_name(better + '.py').name}" if better else "rename it"
         return _Job(spec, output, "", f"the output {output} can't be imported ({why}): {fix}")
-    if args.class_name:
-        return _Job(spec, output, args.class_name)
+    if class_name:
+        return _Job(spec, output, class_name)
     if why := _derived_class_problem(out.stem, config):
         return _Job(
             spec,
