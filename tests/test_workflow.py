@@ -111,6 +111,16 @@ def test_directory_mode_prints_one_line_per_file_and_a_summary(tree, capsys):
     assert capsys.readouterr().err == ""
 
 
+@pytest.mark.parametrize("output", ["-", "out.py", "notes.txt"])
+def test_a_directory_needs_an_output_directory(tree, capsys, output):
+    (tree / "notes.txt").write_text("mine\n")
+    assert main(["specs", "-o", output]) == 2
+    assert capsys.readouterr().err == (
+        "torcharc-gen: error: specs is a directory: -o must be a directory too\n"
+    )
+    assert (tree / "notes.txt").read_text() == "mine\n" and not (tree / "out.py").exists()
+
+
 def test_yml_specs_are_compiled_and_hidden_folders_skipped(tree, capsys):
     (tree / "specs" / "three.yml").write_text(SPEC)
     (tree / "specs" / ".github").mkdir()

@@ -452,7 +452,7 @@ def _jobs(spec: str, output: str, class_name: str | None, config: Config) -> lis
     """A directory's ``*.yaml`` and ``*.yml`` specs (hidden files and folders left out) to the
     mirrored tree under the output directory; a spec whose output can't be imported or named
     is a job with its problem, so the others still generate."""
-    if output == "-" or Path(output).suffix == ".py":
+    if output == "-" or Path(output).suffix == ".py" or Path(output).is_file():
         raise UsageError(f"{spec} is a directory: -o must be a directory too")
     if class_name:
         raise UsageError("--class-name names one class: use it with one spec")
