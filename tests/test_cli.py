@@ -86,8 +86,8 @@ def test_invalid_spec_exits_2_with_located_one_line_errors_and_writes_nothing(tm
     [
         (["missing.yaml", "-o", "m.py"], "no spec file 'missing.yaml'"),
         (["spec.yaml", "-o", "m.txt"], "must be a .py file"),
-        (["spec.yaml", "-o", "__.py"], "pass --class-name"),
         (["spec.yaml"], "the following arguments are required: -o/--output"),
+        (["spec.yaml", "-o", "m.py", "--bogus"], "unrecognized arguments: --bogus"),
     ],
 )
 def test_usage_errors_exit_2_in_one_line(spec, args, message):
@@ -95,6 +95,167 @@ def test_usage_errors_exit_2_in_one_line(spec, args, message):
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], proc.stderr
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ["--class-name", "my model"],
+            "--class-name 'my model' is not a Python identifier (letters, digits and _, not "
+            "starting with a digit): choose another, e.g. --class-name MyModel",
+        ),
+        (
+            ["--class-name", "nn"],
+            "--class-name 'nn' would hide torch.nn, imported as nn by the generated file: "
+            "choose another, e.g. --class-name Nn",
+        ),
+        (
+            ["--class-name", "torch"],
+            "--class-name 'torch' would hide the torch module the generated file imports: "
+            "choose another, e.g. --class-name Torch",
+        ),
+        (
+            ["--class-name", "super"],
+            "--class-name 'super' would hide Python's builtin super, which the generated file "
+            "may use: choose another, e.g. --class-name Super",
+        ),
+        (
+            ["--class-name", "None"],
+            "--class-name 'None' is a Python keyword: choose another name",
+        ),
+        (
+            ["-o", "my-model.py"],
+            "the output my-model.py can't be imported ('my-model' is not a Python identifier): "
+            "name it my_model.py",
+        ),
+        (
+            ["-o", "3d.py"],
+            "the output 3d.py can't be imported ('3d' is not a Python identifier): "
+            "name it model_3d.py",
+        ),
+        (
+            ["-o", "class.py"],
+            "the output class.py can't be imported ('class' is a Python keyword): "
+            "name it class_model.py",
+        ),
+        (
+            ["-o", "torch.py"],
+            "the output torch.py can't be imported (a module named torch hides torch itself "
+            "from the generated code): name it torch_model.py",
+        ),
+        (
+            ["-o", "__.py"],
+            "the output __.py gives no usable class name (it has no letters or digits): name "
+            "the output after the model (my_model.py) or pass --class-name NAME",
+        ),
+        (
+            ["-o", "none.py"],
+            "the output none.py gives no usable class name ('None' is a Python keyword): name "
+            "the output after the model (my_model.py) or pass --class-name NAME",
+        ),
+    ],
+)
+def test_names_are_checked_before_any_work_and_nothing_is_written(spec, args, message):
+    out = args[1] if args[0] == "-o" else "m.py"
+    proc = run("spec.yaml", *(args if args[0] == "-o" else ["-o", "m.py", *args]), cwd=spec.parent)
+    assert proc.returncode == 2
+    assert proc.stderr == f"torcharc-gen: error: {message}\n"
+    assert not (spec.parent / out).exists()
+
+
+def test_output_that_is_the_spec_itself_is_refused(tmp_path):
+    spec = tmp_path / "model.py"
+    spec.write_text(MLP)
+    proc = run("model.py", "-o", "./model.py", "--no-verify", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr == (
+        "torcharc-gen: error: the output './model.py' is the spec itself: write the model "
+        "elsewhere\n"
+    )
+    assert spec.read_text() == MLP
+
+
+def test_version(spec):
+    from torcharc_codegen.api import versions
+
+    proc = run("--version")
+    assert proc.returncode == 0
+    assert proc.stdout == f"torcharc-gen {versions()}\n"
+    assert proc.stdout.startswith("torcharc-gen 0.1.0 (torch ")
+
+
+def test_help_lists_every_command_in_its_usage():
+    proc = run("--help")
+    assert proc.returncode == 0
+    usage = proc.stdout.split("\n\n")[0]
+    for form in (
+        "usage: torcharc-gen [generate] [SPEC] [-o OUT]",
+        "torcharc-gen summary SPEC",
+        "torcharc-gen graph SPEC -o FILE",
+        "torcharc-gen schema [-o FILE]",
+        "torcharc-gen --version | --help",
+    ):
+        assert form in usage, usage
+    for command in ("generate", "summary", "graph", "schema"):
+        assert f"\n    {command} " in proc.stdout
+
+
+def test_a_spec_file_named_like_a_command(tmp_path):
+    (tmp_path / "graph").write_text(MLP)
+    proc = run("./graph", "-o", "m.py", "--no-verify", "-q", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "class M(nn.Module):" in (tmp_path / "m.py").read_text()
+    proc = run("generate", "graph", "-o", "n.py", "--no-verify", "-q", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "n.py").is_file()
+    proc = run("graph", "-o", "p.py", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr == (
+        "torcharc-gen: error: the following arguments are required: SPEC; to compile the spec "
+        "file 'graph', write ./graph\n"
+    )
+
+
+def test_quiet_prints_nothing_and_verbose_names_black_settings(spec, tmp_path):
+    proc = run("spec.yaml", "-o", "m.py", "-q", cwd=tmp_path)
+    assert proc.returncode == 0 and proc.stderr == ""
+    (tmp_path / "pyproject.toml").write_text("[tool.black]\nline-length = 100\n")
+    proc = run("-v", "spec.yaml", "-o", "m.py", "--no-verify", cwd=tmp_path)
+    assert proc.returncode == 0
+    assert proc.stderr.splitlines() == [
+        f"formatting with black -l 100 (from {tmp_path / 'pyproject.toml'} [tool.black])",
+        "wrote m.py (M)",
+    ]
+    proc = run("spec.yaml", "-q", "-o", "m.py", "-v", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "argument -v/--verbose: not allowed with argument -q/--quiet" in proc.stderr
+
+
+def test_graph_says_dot_is_missing_before_compiling(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(MLP.replace("mlp: [x]", "mlp: [nope]"))  # compiling would fail
+    proc = subprocess.run(
+        [sys.executable, "-m", "torcharc_codegen", "graph", str(bad), "-o", "m.svg"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PATH": str(tmp_path / "nothing-here")},
+    )
+    assert proc.returncode == 2
+    assert proc.stderr == (
+        "torcharc-gen: error: drawing .svg needs Graphviz's `dot` program: install graphviz "
+        "(apt-get install graphviz, brew install graphviz), or write .dot or .mmd\n"
+    )
+
+
+def test_every_write_is_reported_alike(spec, tmp_path):
+    proc = run("graph", "spec.yaml", "-o", "m.mmd", cwd=tmp_path)
+    assert (proc.returncode, proc.stderr) == (0, "wrote m.mmd\n")
+    proc = run("schema", "-o", "s.json", cwd=tmp_path)
+    assert (proc.returncode, proc.stderr) == (0, "wrote s.json\n")
+    proc = run("schema", "-o", "s.json", cwd=tmp_path)
+    assert (proc.returncode, proc.stderr) == (0, "unchanged s.json\n")
 
 
 UNSCRIPTABLE = textwrap.dedent("""\

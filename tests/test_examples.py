@@ -46,7 +46,7 @@ def test_committed_files_pass_ruff_defaults_and_black():
     )
     assert ruff.returncode == 0, ruff.stdout + ruff.stderr
     black = subprocess.run(
-        [sys.executable, "-m", "black", "--check", "-q", "--line-length", "88", *files],
+        [sys.executable, "-m", "black", "--check", "-q", *files],  # this repository's settings
         capture_output=True,
         text=True,
     )

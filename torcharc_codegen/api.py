@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
+from .black_settings import describe, for_output
 from .emit import Header, Probe, emit
 from .errors import Problem, VerificationError
 from .literals import is_identifier, pascal_case
@@ -32,9 +33,9 @@ class Result:
     probe: Probe | None = None  # what the example inputs showed, if the spec has them
 
 
-def versions() -> str:
-    """This tool's version and those that shape its output (torch, black), read without
-    importing them."""
+def versions(mode=None) -> str:
+    """This tool's version and those that shape its output (torch, black, and black's settings
+    when they aren't its defaults), read without importing them."""
     from importlib.metadata import PackageNotFoundError, version
 
     found = []
@@ -43,6 +44,8 @@ def versions() -> str:
             found.append(f"{package} {version(package)}")
         except PackageNotFoundError:
             pass
+    if found and (settings := describe(mode)):
+        found[-1] += f" {settings}"
     return f"{__version__} ({', '.join(found)})"
 
 
@@ -64,24 +67,25 @@ def compile_spec(
     verify: bool = True,
     name: str | None = None,
     header: Header | None = None,
+    mode=None,
 ) -> Result:
     """Run the whole pipeline. Raises SpecError for an invalid spec (or one whose modules
     can't be built or whose example inputs can't run); never raises for a failed check: the
-    report says which failed."""
+    report says which failed. ``mode``: black's settings (a black.Mode; None: its defaults)."""
     if not is_identifier(class_name):
         raise ValueError(f"class name {class_name!r} is not a Python identifier")
     source, model = load_model(spec, imports, name)
     header = header or Header(spec_name=source.name if source.text is not None else None)
-    header = Header(header.spec_name, header.command, source.sha256, versions())
+    header = Header(header.spec_name, header.command, source.sha256, versions(mode))
     with no_gc():
-        text = emit(model, class_name, header)
+        text = emit(model, class_name, header, mode=mode)
     shapes = None
     if model.examples is not None:
         from .shapes import probe
 
         shapes = probe(text, model, class_name, source.name)
         with no_gc():
-            text = emit(model, class_name, header, shapes)
+            text = emit(model, class_name, header, shapes, mode)
     report = None
     if verify:
         from .verify import verify as run_checks
@@ -113,14 +117,19 @@ def compile_file(
     *,
     imports: Iterable[str] = (),
     verify: bool = True,
+    mode=None,
 ) -> Result:
     """Compile the spec file for ``output``; the class name defaults to the output's stem in
-    PascalCase, and the header names the spec relative to the output's directory."""
+    PascalCase, and the header names the spec relative to the output's directory. Formatted
+    with ``mode`` or else the black settings black itself would use at ``output``."""
     out, spec = Path(output), Path(spec)
     name = class_name or pascal_case(out.stem)
     rel = Path(os.path.relpath(spec.resolve(), out.resolve().parent)).as_posix()
     header = Header(spec_name=rel, command=command_for(spec, out, name, imports))
-    return compile_spec(spec, name, imports=imports, verify=verify, name=str(spec), header=header)
+    mode = mode or for_output(out).mode
+    return compile_spec(
+        spec, name, imports=imports, verify=verify, name=str(spec), header=header, mode=mode
+    )
 
 
 def generate(

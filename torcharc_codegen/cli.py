@@ -1,33 +1,69 @@
 """``torcharc-gen``: the command line over the Python API.
 
-Exit codes: 0 written (or up to date), 1 verification failed (or ``--check`` found a stale or
-missing file), 2 invalid spec or usage. Errors are one line each on stderr, never a
-traceback, and nothing is written on any error.
+Commands: ``generate`` (the default: ``torcharc-gen SPEC -o OUT.py`` is ``torcharc-gen generate
+SPEC -o OUT.py``), ``summary``, ``graph`` and ``schema``.
+
+Exit codes: 0 written (or already current); 1 verification failed, ``--check`` found a stale or
+missing file, or ``--exit-non-zero-on-write`` and a file was written; 2 invalid spec or usage;
+130 interrupted. Errors are one line each on stderr, never a traceback, and nothing is written
+for a spec with an error.
 """
 
 from __future__ import annotations
 
 import argparse
+import builtins
 import hashlib
+import keyword
+import re
 import sys
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
+from .black_settings import Settings, SettingsError, for_output
 from .config import Config, ConfigError, load_config
 from .errors import SpecError
-from .literals import is_identifier
+from .literals import pascal_case
 
 OK, CHECK_FAILED, SPEC_ERROR = 0, 1, 2
+COMMANDS = ("generate", "summary", "graph", "schema")
+_VERBOSITY_FLAGS = ("-q", "--quiet", "-v", "--verbose")
+SPEC_SUFFIXES = (".yaml", ".yml")
+PICTURE_SUFFIXES = (".svg", ".png", ".dot", ".mmd")
+
+USAGE = """\
+torcharc-gen [generate] [SPEC] [-o OUT] [--check] [--class-name NAME] [--no-verify]
+                    [--exit-non-zero-on-write] [--import PKG] [-q | -v]
+       torcharc-gen summary SPEC [--import PKG]
+       torcharc-gen graph SPEC -o FILE [--import PKG]
+       torcharc-gen schema [-o FILE] [--import MODULE]
+       torcharc-gen --version | --help"""
 
 
 class UsageError(Exception):
-    pass
+    def __init__(self, message: str, prog: str | None = None):
+        super().__init__(message)
+        self.prog = prog  # set for argparse's errors: the line ends "(see PROG --help)"
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # one line, exit 2
-        raise UsageError(f"{message} (see {self.prog} --help)")
+        raise UsageError(message, self.prog)
+
+
+class _Version(argparse.Action):
+    """``--version``: this tool's version and the torch and black it runs with."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, help="print the versions and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from .api import versions
+
+        print(f"torcharc-gen {versions()}")
+        parser.exit()
 
 
 def _imports_option(p: argparse.ArgumentParser, what: str = "PKG") -> None:
@@ -41,64 +77,131 @@ def _imports_option(p: argparse.ArgumentParser, what: str = "PKG") -> None:
     )
 
 
-def _generate_parser() -> argparse.ArgumentParser:
+def _verbosity_options() -> argparse.ArgumentParser:
+    """-q/-v, accepted before and after the command (SUPPRESS: a command's parser doesn't
+    reset what the main parser read)."""
+    p = argparse.ArgumentParser(add_help=False)
+    group = p.add_mutually_exclusive_group()
+    group.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="print errors and warnings only",
+    )
+    group.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="also print black's settings and where they come from, every check of every "
+        "file, and why a file is already current",
+    )
+    return p
+
+
+def _parser() -> _Parser:
+    verbosity = _verbosity_options()
     p = _Parser(
         prog="torcharc-gen",
-        description="Compile TorchArc specs into standalone nn.Module source files. Other "
-        "commands: `torcharc-gen summary SPEC`, `torcharc-gen graph SPEC -o FILE`, "
-        "`torcharc-gen schema [-o FILE]`. Defaults come from [tool.torcharc-gen] in "
-        "pyproject.toml.",
+        usage=USAGE,
+        description="Compile TorchArc specs into standalone nn.Module source files. Defaults "
+        "come from [tool.torcharc-gen] in pyproject.toml; the code is formatted with the "
+        "black settings black would use for the output (its [tool.black], else ruff's "
+        "line-length).",
+        epilog="`torcharc-gen COMMAND --help` shows a command's options. Exit codes: 0 written "
+        "or already current; 1 verification failed, --check found a stale or missing file, or "
+        "--exit-non-zero-on-write wrote a file; 2 invalid spec or usage.",
+        parents=[verbosity],
     )
-    p.add_argument("spec", nargs="?", help="a YAML spec, a directory of them, or - for stdin")
-    p.add_argument("-o", "--output", help="the .py file (or directory) to write; - for stdout")
-    p.add_argument(
+    p.add_argument("--version", action=_Version)
+    sub = p.add_subparsers(
+        prog="torcharc-gen",
+        dest="command",
+        title="commands",
+        metavar="COMMAND",
+        description="generate is the default: `torcharc-gen SPEC -o OUT.py` runs it "
+        "(a spec file named like a command: write ./graph).",
+    )
+
+    g = sub.add_parser(
+        "generate",
+        parents=[verbosity],
+        help="compile specs into .py files (the default command)",
+        description="Compile specs into standalone nn.Module source files; a file is "
+        "written only when its content changes.",
+    )
+    g.add_argument(
+        "spec",
+        nargs="?",
+        metavar="SPEC",
+        help="a YAML spec, a directory of them (*.yaml, *.yml), or - for stdin",
+    )
+    g.add_argument(
+        "-o", "--output", metavar="OUT", help="the .py file (or directory) to write; - for stdout"
+    )
+    g.add_argument(
         "--class-name",
+        metavar="NAME",
         help="the model class (default: the output name in PascalCase, my_model.py -> MyModel)",
     )
-    p.add_argument(
+    g.add_argument(
         "--check",
         action="store_true",
         help="write nothing; exit 1 with a diff when an output is stale or missing",
     )
-    p.add_argument(
+    g.add_argument(
         "--no-verify", action="store_true", help="skip the script/trace/compile/export checks"
     )
-    _imports_option(p)
-    return p
-
-
-def _schema_parser() -> argparse.ArgumentParser:
-    p = _Parser(
-        prog="torcharc-gen schema",
-        description="Print (or write) the JSON Schema for specs, generated from the "
-        "installed torch.nn.",
+    g.add_argument(
+        "--exit-non-zero-on-write",
+        action="store_true",
+        help="exit 1 when a file was written (for pre-commit: a new or changed model must be "
+        "staged before the commit goes through)",
     )
-    p.add_argument("-o", "--output", help="the file to write (default: stdout)")
-    _imports_option(p, "MODULE")
-    return p
+    _imports_option(g)
 
-
-def _summary_parser() -> argparse.ArgumentParser:
-    p = _Parser(
-        prog="torcharc-gen summary",
-        description="Print the table of nodes (module, output shape, parameters) "
-        "from one run of the spec's example inputs; writes nothing.",
+    s = sub.add_parser(
+        "summary",
+        parents=[verbosity],
+        help="print the layer table from one run of the example inputs",
+        description="Print the table of nodes (module, output shape, parameters) from one "
+        "run of the spec's example inputs; writes nothing.",
     )
-    p.add_argument("spec", help="the spec: a YAML file with example inputs")
-    _imports_option(p)
-    return p
+    s.add_argument("spec", metavar="SPEC", help="the spec: a YAML file with example inputs")
+    _imports_option(s)
 
-
-def _graph_parser() -> argparse.ArgumentParser:
-    p = _Parser(
-        prog="torcharc-gen graph",
-        description="Draw the spec's graph: .dot and .mmd (Mermaid) as text, .svg and "
-        ".png through graphviz.",
+    d = sub.add_parser(
+        "graph",
+        parents=[verbosity],
+        help="draw the spec's graph (.svg, .png, .dot, .mmd)",
+        description="Draw the spec's graph: .dot and .mmd (Mermaid) as text, .svg and .png "
+        "through Graphviz's dot.",
     )
-    p.add_argument("spec", help="the spec: a YAML file")
-    p.add_argument("-o", "--output", required=True, help="model.svg|.png|.dot|.mmd")
-    _imports_option(p)
+    d.add_argument("spec", metavar="SPEC", help="the spec: a YAML file")
+    d.add_argument("-o", "--output", metavar="FILE", required=True, help="model.svg|.png|.dot|.mmd")
+    _imports_option(d)
+
+    c = sub.add_parser(
+        "schema",
+        parents=[verbosity],
+        help="print or write the JSON Schema for specs",
+        description="Print (or write) the JSON Schema for specs, generated from the installed "
+        "torch.nn.",
+    )
+    c.add_argument("-o", "--output", metavar="FILE", help="the file to write (default: stdout)")
+    _imports_option(c, "MODULE")
     return p
+
+
+def _with_command(argv: list[str]) -> tuple[list[str], int]:
+    """argv with ``generate`` inserted when no command is named, and the command's index."""
+    i = 0
+    while i < len(argv) and argv[i] in _VERBOSITY_FLAGS:
+        i += 1
+    if i == len(argv) or argv[i] not in (*COMMANDS, "-h", "--help", "--version"):
+        argv = [*argv[:i], "generate", *argv[i:]]
+    return argv, i
 
 
 def _one_line_warnings() -> None:
@@ -122,17 +225,57 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _main(list(sys.argv[1:] if argv is None else argv))
 
 
+class _Out:
+    """Messages on stderr by verbosity: -1 quiet (errors and warnings), 0, 1 verbose."""
+
+    def __init__(self, verbosity: int):
+        self.verbosity = verbosity
+        self._settings_shown: set[str] = set()
+
+    def error(self, line: str) -> None:
+        print(line, file=sys.stderr)
+
+    def info(self, line: str) -> None:
+        if self.verbosity >= 0:
+            print(line, file=sys.stderr)
+
+    def detail(self, line: str) -> None:
+        if self.verbosity > 0:
+            print(line, file=sys.stderr)
+
+    def settings(self, settings: Settings) -> None:
+        from .black_settings import describe
+
+        if settings.source not in self._settings_shown:
+            self._settings_shown.add(settings.source)
+            flags = describe(settings.mode)
+            how = f"black {flags}" if flags else "black's defaults"
+            self.detail(f"formatting with {how} (from {settings.source})")
+
+
 def _main(argv: list[str]) -> int:
+    argv, at = _with_command(argv)
     try:
-        command = argv[0] if argv else ""
-        if command == "schema":
-            return _schema(_schema_parser().parse_args(argv[1:]))
-        if command == "summary":
-            return _summary(_summary_parser().parse_args(argv[1:]))
-        if command == "graph":
-            return _graph(_graph_parser().parse_args(argv[1:]))
-        return _generate(_generate_parser().parse_args(argv))
-    except (UsageError, ConfigError) as e:
+        try:
+            args = _parser().parse_args(argv)
+        except SystemExit as e:  # --help, --version
+            return e.code if isinstance(e.code, int) else OK
+        quiet, verbose = getattr(args, "quiet", False), getattr(args, "verbose", False)
+        if quiet and verbose:
+            raise UsageError("-q/--quiet and -v/--verbose can't be used together")
+        out = _Out(-1 if quiet else 1 if verbose else 0)
+        run = {"generate": _generate, "summary": _summary, "graph": _graph, "schema": _schema}
+        return run[args.command](args, out)
+    except UsageError as e:
+        message = str(e)
+        name = argv[at] if at < len(argv) else ""
+        if e.prog and name in COMMANDS[1:] and Path(name).exists():
+            message += f"; to compile the spec file {name!r}, write ./{name}"
+        elif e.prog:
+            message += f" (see {e.prog} --help)"
+        print(f"torcharc-gen: error: {message}", file=sys.stderr)
+        return SPEC_ERROR
+    except (ConfigError, SettingsError) as e:
         print(f"torcharc-gen: error: {e}", file=sys.stderr)
         return SPEC_ERROR
     except SpecError as e:
@@ -144,6 +287,70 @@ def _main(argv: list[str]) -> int:
         return 130
 
 
+# --- names ------------------------------------------------------------------------------------
+
+_FILE_NAMES = {
+    "torch": "the torch module the generated file imports",
+    "nn": "torch.nn, imported as nn by the generated file",
+    "self": "the instance in the generated methods",
+}
+
+
+def class_name_problem(name: str) -> str | None:
+    """Why ``name`` can't be the generated class, or None. Beyond being an identifier, it must
+    not hide a name the file uses: torch, nn, self, or a Python builtin (super, list, ...)."""
+    if not name.isidentifier():
+        return "is not a Python identifier (letters, digits and _, not starting with a digit)"
+    if keyword.iskeyword(name):
+        return "is a Python keyword"
+    if name in _FILE_NAMES:
+        return f"would hide {_FILE_NAMES[name]}"
+    if name in vars(builtins):
+        return f"would hide Python's builtin {name}, which the generated file may use"
+    return None
+
+
+def module_name_problem(stem: str) -> str | None:
+    """Why a file named ``stem``.py can't be imported as a module, or None."""
+    if not stem.isidentifier():
+        return f"{stem!r} is not a Python identifier"
+    if keyword.iskeyword(stem):
+        return f"{stem!r} is a Python keyword"
+    if stem == "torch":
+        return "a module named torch hides torch itself from the generated code"
+    return None
+
+
+def _usable_stem(stem: str, config: Config) -> str | None:
+    """A file name close to ``stem`` that imports and gives a class name (my-model ->
+    my_model, 3d -> model_3d, class -> class_), or None."""
+    name = re.sub(r"\W", "_", stem)
+    if name[:1].isdigit():
+        name = f"model_{name}"
+    for candidate in (name, (name.strip("_") + "_model").lstrip("_")):
+        derived = config.class_name(candidate)
+        if not module_name_problem(candidate) and derived and not class_name_problem(derived):
+            return candidate
+    return None
+
+
+def _derived_class_problem(stem: str, config: Config) -> str | None:
+    """Why the output name ``stem`` gives no usable class name, or None."""
+    name = config.class_name(stem)
+    if name and not class_name_problem(name):
+        return None
+    raw = stem if config.style == "stem" else "".join(w[:1].upper() + w[1:] for w in _words(stem))
+    if not raw:
+        why = "it has no letters or digits"
+    else:
+        why = f"{raw!r} {class_name_problem(raw) or 'is not a usable class name'}"
+    return f"gives no usable class name ({why})"
+
+
+def _words(text: str) -> list[str]:
+    return "".join(c if c.isalnum() else " " for c in text).split()
+
+
 # --- generate ---------------------------------------------------------------------------------
 
 
@@ -151,16 +358,12 @@ def _main(argv: list[str]) -> int:
 class _Job:
     spec: str  # a path, or "-" for stdin
     output: str  # a path, or "-" for stdout
-    class_name: str | None
+    class_name: str
+    problem: str | None = None  # found before any work: the job fails with this line
+    text: str | None = None  # the spec read from stdin
 
 
-@dataclass
-class _Outcome:
-    code: int = OK
-    failed: list[str] = field(default_factory=list)
-
-
-def _generate(args: argparse.Namespace) -> int:
+def _generate(args: argparse.Namespace, out: _Out) -> int:
     config = load_config(Path.cwd())
     spec = args.spec or (str(config.specs) if config.specs else None)
     output = args.output or (str(config.output) if config.output else None)
@@ -168,141 +371,260 @@ def _generate(args: argparse.Namespace) -> int:
         raise UsageError("give a spec (or set `specs` under [tool.torcharc-gen])")
     if output is None:
         raise UsageError("the following arguments are required: -o/--output")
-    imports = list(dict.fromkeys([*config.imports, *args.imports]))
-    jobs = _jobs(spec, output, args.class_name, config)
-    outcome = _Outcome()
-    many = len(jobs) > 1 or Path(spec).is_dir()
-    for job in jobs:
-        try:
-            code = _run(job, imports, args, many)
-        except SpecError as e:
-            for line in e.lines():
-                print(line, file=sys.stderr)
-            code = SPEC_ERROR
-        if code != OK:
-            outcome.failed.append(job.spec)
-        outcome.code = max(outcome.code, code)
-    if many and outcome.failed:
-        print(
-            f"torcharc-gen: {len(outcome.failed)} of {len(jobs)} spec(s) failed: "
-            + ", ".join(outcome.failed),
-            file=sys.stderr,
+    if args.check and output == "-":
+        raise UsageError("--check compares with a file: give -o FILE, not -o -")
+    if args.class_name is not None and (problem := class_name_problem(args.class_name)):
+        suggestion = pascal_case(args.class_name)
+        hint = (
+            f": choose another, e.g. --class-name {suggestion}"
+            if suggestion and not class_name_problem(suggestion)
+            else ": choose another name"
         )
-    return outcome.code
+        raise UsageError(f"--class-name {args.class_name!r} {problem}{hint}")
+    imports = list(dict.fromkeys([*config.imports, *args.imports]))
+    many = spec != "-" and Path(spec).is_dir()
+    jobs = (
+        _jobs(spec, output, args.class_name, config)
+        if many
+        else [_job(spec, output, args.class_name, config)]
+    )
+    if not many and jobs[0].problem:
+        raise UsageError(jobs[0].problem)
+    tally: Counter[str] = Counter()
+    failed: list[str] = []
+    code = OK
+    for job in jobs:
+        if job.problem:
+            out.error(f"{job.spec}: {job.problem}")
+            job_code, status = SPEC_ERROR, "failed"
+        else:
+            try:
+                if args.check:
+                    job_code, status = _check(job, imports, out)
+                else:
+                    job_code, status = _run(job, imports, args, out, many)
+            except SpecError as e:
+                for line in e.lines():
+                    out.error(line)
+                job_code, status = SPEC_ERROR, "failed"
+        tally[status] += 1
+        if status == "failed":
+            failed.append(job.spec)
+        code = max(code, job_code)
+    if many:
+        done = "would be written" if args.check else "written"
+        line = f"{tally['written']} {done}, {tally['unchanged']} unchanged, {len(failed)} failed"
+        out.info(line + (": " + ", ".join(failed) if failed else ""))
+    if args.exit_non_zero_on_write and tally["written"]:
+        code = max(code, CHECK_FAILED)
+    return code
+
+
+def _job(spec: str, output: str, class_name: str | None, config: Config) -> _Job:
+    """The one job of a single spec (or stdin) to a file (or stdout); usage errors first."""
+    if spec != "-" and not Path(spec).is_file():
+        raise UsageError(f"no spec file {spec!r}")
+    if output == "-":
+        return _Job(spec, output, class_name or "Model")
+    out = Path(output)
+    if out.suffix != ".py":
+        raise UsageError(f"the output {output!r} must be a .py file")
+    if spec != "-" and out.resolve() == Path(spec).resolve():
+        raise UsageError(f"the output {output!r} is the spec itself: write the model elsewhere")
+    if why := module_name_problem(out.stem):
+        better = _usable_stem(out.stem, config)
+        fix = f"name it {out.with_name(better + '.py').name}" if better else "rename it"
+        return _Job(spec, output, "", f"the output {output} can't be imported ({why}): {fix}")
+    if class_name:
+        return _Job(spec, output, class_name)
+    if why := _derived_class_problem(out.stem, config):
+        return _Job(
+            spec,
+            output,
+            "",
+            f"the output {out.name} {why}: name the output after the model (my_model.py) "
+            "or pass --class-name NAME",
+        )
+    return _Job(spec, output, config.class_name(out.stem))
 
 
 def _jobs(spec: str, output: str, class_name: str | None, config: Config) -> list[_Job]:
-    """One job per spec: a file (or stdin) to a file (or stdout), or a directory's ``*.yaml``
-    to the mirrored tree under the output directory."""
-    if spec != "-" and Path(spec).is_dir():
-        if output == "-" or Path(output).suffix == ".py":
-            raise UsageError(f"{spec} is a directory: -o must be a directory too")
-        if class_name:
-            raise UsageError("--class-name names one class: use it with one spec")
-        specs = sorted(p for p in Path(spec).rglob("*.yaml") if p.is_file())
-        if not specs:
-            raise UsageError(f"no *.yaml specs under {spec}")
-        return [
-            _Job(str(p), str(Path(output) / p.relative_to(spec).with_suffix(".py")), None)
-            for p in specs
-        ]
-    if spec != "-" and not Path(spec).is_file():
-        raise UsageError(f"no spec file {spec!r}")
-    if output != "-" and Path(output).suffix != ".py":
-        raise UsageError(f"the output {output!r} must be a .py file")
-    return [_Job(spec, output, class_name)]
+    """A directory's ``*.yaml`` and ``*.yml`` specs (hidden files and folders left out) to the
+    mirrored tree under the output directory; a spec whose output can't be imported or named
+    is a job with its problem, so the others still generate."""
+    if output == "-" or Path(output).suffix == ".py" or Path(output).is_file():
+        raise UsageError(f"{spec} is a directory: -o must be a directory too")
+    if class_name:
+        raise UsageError("--class-name names one class: use it with one spec")
+    root = Path(spec)
+    specs = sorted(
+        p
+        for p in root.rglob("*")
+        if p.suffix in SPEC_SUFFIXES
+        and p.is_file()
+        and not any(part.startswith(".") for part in p.relative_to(root).parts)
+    )
+    if not specs:
+        raise UsageError(f"no *.yaml or *.yml specs under {spec}")
+    jobs: list[_Job] = []
+    by_output: dict[Path, _Job] = {}
+    for path in specs:
+        target = Path(output) / path.relative_to(root).with_suffix(".py")
+        job = _Job(str(path), str(target), config.class_name(target.stem))
+        better = _usable_stem(target.stem, config)
+        rename = f"rename the spec {path.with_stem(better).name}" if better else "rename the spec"
+        if why := module_name_problem(target.stem):
+            job.problem = f"the output {target} can't be imported ({why}): {rename}"
+        elif why := _derived_class_problem(target.stem, config):
+            job.problem = f"the output {target.name} {why}: {rename}"
+        elif (other := by_output.get(target)) is not None:
+            job.problem = f"{other.spec} has the same output {target}: rename one of them"
+            other.problem = other.problem or f"{job.spec} has the same output {target}: rename one"
+        by_output.setdefault(target, job)
+        jobs.append(job)
+    return jobs
 
 
-def _class_name(job: _Job, config: Config) -> str:
-    if job.class_name:
-        name = job.class_name
-    elif job.output == "-":
-        name = "Model"
-    else:
-        name = config.class_name(Path(job.output).stem)
-    if not is_identifier(name):
-        raise UsageError(f"class name {name!r} is not a Python identifier: pass --class-name")
-    return name
+def _read(path: str) -> str | None:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
-def _run(job: _Job, imports: list[str], args: argparse.Namespace, many: bool) -> int:
+def _settings(job: _Job, out: _Out) -> Settings:
+    settings = for_output(job.output if job.output != "-" else Path.cwd() / "model.py")
+    out.settings(settings)
+    return settings
+
+
+def _compile(job: _Job, imports: list[str], verify: bool, mode):
     from .api import compile_file, compile_spec
 
-    name = _class_name(job, load_config(Path.cwd()))
-    if args.check and job.output != "-" and job.spec != "-":
-        return _check(job, name, imports)
     if job.spec == "-":
-        result = compile_spec(
-            sys.stdin.read(), name, imports=imports, verify=not args.no_verify, name="<stdin>"
+        if job.text is None:
+            job.text = sys.stdin.read()
+        return compile_spec(
+            job.text, job.class_name, imports=imports, verify=verify, name="<stdin>", mode=mode
         )
-    else:
-        result = compile_file(
-            job.spec,
-            job.output if job.output != "-" else "model.py",
-            name,
-            imports=imports,
-            verify=not args.no_verify,
-        )
+    output = job.output if job.output != "-" else "model.py"
+    return compile_file(job.spec, output, job.class_name, imports=imports, verify=verify, mode=mode)
+
+
+def _already_current(job: _Job, existing: str | None, imports: list[str], mode) -> bool:
+    """The fast path: the header shows ``existing`` came from this spec, command, tool
+    versions and black settings and was not edited since; nothing is generated (no torch)."""
+    if existing is None or job.spec == "-" or job.output == "-":
+        return False
+    from .api import command_for
+    from .sync import current_without_generating
+
+    try:
+        spec_text = Path(job.spec).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False  # the full run says what is wrong
+    spec_sha = hashlib.sha256(spec_text.encode("utf-8")).hexdigest()
+    command = command_for(job.spec, job.output, job.class_name, imports)
+    return current_without_generating(existing, spec_sha, _versions(mode), command)
+
+
+_VERSIONS: dict[str, str] = {}
+
+
+def _versions(mode) -> str:
+    """api.versions once per black settings: reading package metadata takes ~5 ms a time."""
+    from .api import versions
+    from .black_settings import describe
+
+    key = describe(mode)
+    if key not in _VERSIONS:
+        _VERSIONS[key] = versions(mode)
+    return _VERSIONS[key]
+
+
+def _run(
+    job: _Job, imports: list[str], args: argparse.Namespace, out: _Out, many: bool
+) -> tuple[int, str]:
+    settings = _settings(job, out)
+    existing = _read(job.output) if job.output != "-" else None
+    if _already_current(job, existing, imports, settings.mode):
+        out.info(f"unchanged {job.output} ({job.class_name})")
+        out.detail(f"  {job.output}: current (its header matches the spec, code and versions)")
+        return OK, "unchanged"
+    result = _compile(job, imports, not args.no_verify, settings.mode)
     label = job.spec
     for w in result.warnings:
-        print(f"warning: {w.format(label)}", file=sys.stderr)
+        out.error(f"warning: {w.format(label)}")
     if result.model.examples is None and not many:
-        print(
+        out.info(
             "note: sizes were not inferred (Lazy modules stay Lazy, no shape comments): "
-            "give example inputs as graph.input, e.g. `x: {shape: [4, 128]}`",
-            file=sys.stderr,
+            "give example inputs as graph.input, e.g. "
+            f"`{result.model.inputs[0]}: {{shape: [4, 128]}}`"
         )
     if result.report is not None:
-        if not many:
-            for check in result.report.checks:
-                print(f"  {check.line()}", file=sys.stderr)
+        for check in result.report.checks:
+            if many:
+                out.detail(f"  {label}: {check.line()}")
+            else:
+                out.info(f"  {check.line()}")
         if result.report.failed:
-            for check in result.report.failed if many else []:
-                print(f"{label}: {check.line()}", file=sys.stderr)
-            print(f"torcharc-gen: verification failed; {job.output} not written", file=sys.stderr)
-            return CHECK_FAILED
+            for check in result.report.failed if many and out.verbosity <= 0 else []:
+                out.error(f"{label}: {check.line()}")
+            out.error(f"torcharc-gen: verification failed; {job.output} not written")
+            return CHECK_FAILED, "failed"
     if job.output == "-":
         sys.stdout.write(result.source)
-        return OK
+        return OK, "printed"
+    from .sync import same_but_versions
     from .write import write_atomic
 
-    written = write_atomic(Path(job.output), result.source)
-    print(f"{'wrote' if written else 'unchanged'} {job.output} ({name})", file=sys.stderr)
-    return OK
+    if same_but_versions(existing, result.source):
+        written = False
+        out.detail(f"  {job.output}: the same code; its version line is left as it is")
+    else:
+        written = write_atomic(Path(job.output), result.source)
+    out.info(f"{'wrote' if written else 'unchanged'} {job.output} ({job.class_name})")
+    return OK, "written" if written else "unchanged"
 
 
-def _check(job: _Job, name: str, imports: list[str]) -> int:
+def _check(job: _Job, imports: list[str], out: _Out) -> tuple[int, str]:
     """``--check``: compare without writing; the fast path generates nothing at all."""
-    from .api import command_for, compile_file, versions
-    from .sync import compare, current_without_generating
+    from .sync import compare
 
-    out = Path(job.output)
-    existing = out.read_text(encoding="utf-8") if out.is_file() else None
-    spec_text = Path(job.spec).read_text(encoding="utf-8")
-    spec_sha = hashlib.sha256(spec_text.encode("utf-8")).hexdigest()
-    command = command_for(job.spec, out, name, imports)
-    if existing is not None and current_without_generating(existing, spec_sha, versions(), command):
-        print(f"up to date {job.output}", file=sys.stderr)
-        return OK
-    result = compile_file(job.spec, out, name, imports=imports, verify=False)
+    settings = _settings(job, out)
+    existing = _read(job.output)
+    if _already_current(job, existing, imports, settings.mode):
+        out.info(f"up to date {job.output}")
+        return OK, "unchanged"
+    result = _compile(job, imports, False, settings.mode)
     current, why, diff = compare(existing, result.source, job.output)
     if current:
-        print(f"up to date {job.output}", file=sys.stderr)
-        return OK
-    print(f"{job.output}: {why} (regenerate: {command})", file=sys.stderr)
+        out.info(f"up to date {job.output}")
+        return OK, "unchanged"
+    if job.spec == "-":
+        command = f"torcharc-gen - -o {job.output} < SPEC"
+    else:
+        from .api import command_for
+
+        command = command_for(job.spec, job.output, job.class_name, imports)
+    out.error(f"{job.output}: {why} (regenerate: {command})")
     sys.stderr.write(diff)
-    return CHECK_FAILED
+    return CHECK_FAILED, "written"
 
 
 # --- other commands ---------------------------------------------------------------------------
 
 
-def _summary(args: argparse.Namespace) -> int:
+def _spec_file(spec: str) -> None:
+    if not Path(spec).is_file():
+        raise UsageError(f"no spec file {spec!r}")
+
+
+def _summary(args: argparse.Namespace, out: _Out) -> int:
     from .api import compile_spec, load_model
     from .summary import NO_SHAPES, summarize
 
-    if not Path(args.spec).is_file():
-        raise UsageError(f"no spec file {args.spec!r}")
+    _spec_file(args.spec)
     imports = [*load_config(Path.cwd()).imports, *args.imports]
     source, model = load_model(args.spec, imports, args.spec)
     if model.examples is None:
@@ -313,25 +635,32 @@ def _summary(args: argparse.Namespace) -> int:
     return OK
 
 
-def _graph(args: argparse.Namespace) -> int:
+def _graph(args: argparse.Namespace, out: _Out) -> int:
+    import shutil
+
+    _spec_file(args.spec)
+    suffix = Path(args.output).suffix
+    if suffix not in PICTURE_SUFFIXES:
+        raise UsageError(f"the output {args.output!r} must end in .svg, .png, .dot or .mmd")
+    if suffix in (".svg", ".png") and shutil.which("dot") is None:
+        raise UsageError(
+            f"drawing {suffix} needs Graphviz's `dot` program: install graphviz "
+            "(apt-get install graphviz, brew install graphviz), or write .dot or .mmd"
+        )
     from .api import compile_spec
     from .picture import PictureError, render
 
-    if not Path(args.spec).is_file():
-        raise UsageError(f"no spec file {args.spec!r}")
-    if Path(args.output).suffix not in (".svg", ".png", ".dot", ".mmd"):
-        raise UsageError(f"the output {args.output!r} must end in .svg, .png, .dot or .mmd")
     imports = [*load_config(Path.cwd()).imports, *args.imports]
     result = compile_spec(args.spec, "Model", imports=imports, verify=False, name=args.spec)
     try:
         render(result, Path(args.output))
     except PictureError as e:
         raise UsageError(str(e)) from None
-    print(f"wrote {args.output}", file=sys.stderr)
+    out.info(f"wrote {args.output}")
     return OK
 
 
-def _schema(args: argparse.Namespace) -> int:
+def _schema(args: argparse.Namespace, out: _Out) -> int:
     import importlib
     import inspect
 
@@ -356,7 +685,8 @@ def _schema(args: argparse.Namespace) -> int:
                 extra[f"{module.__name__}.{attr}"] = obj
     text = render_schema(build_schema(extra or None))
     if args.output:
-        write_atomic(Path(args.output), text)
+        written = write_atomic(Path(args.output), text)
+        out.info(f"{'wrote' if written else 'unchanged'} {args.output}")
     else:
         sys.stdout.write(text)
     return OK

@@ -58,13 +58,16 @@ def _templates() -> jinja2.Environment:
     )
 
 
-def emit(model: Model, class_name: str, header: Header, probe: Probe | None = None) -> str:
-    """The formatted source of the model file: the header comment, then the code."""
+def emit(
+    model: Model, class_name: str, header: Header, probe: Probe | None = None, mode=None
+) -> str:
+    """The formatted source of the model file: the header comment, then the code (black with
+    ``mode``, a black.Mode; None: black's defaults)."""
     parts = _parts(model, class_name, header, probe)
     if len(parts["modules"]) + len(parts["statements"]) < BIG_MODEL:
-        code = format_source(_render(parts))
+        code = format_source(_render(parts), mode)
     else:
-        code = format_big(parts)
+        code = format_big(parts, mode)
     return header_text(header, code) + code
 
 
@@ -131,10 +134,10 @@ def _parts(model: Model, class_name: str, header: Header, probe: Probe | None) -
     return body
 
 
-def format_source(text: str) -> str:
+def format_source(text: str, mode=None) -> str:
     import black
 
-    return black.format_str(text, mode=black.Mode())
+    return black.format_str(text, mode=mode or black.Mode())
 
 
 _INIT_MARK, _FORWARD_MARK = "_init_statements_", "_forward_statements_"
@@ -142,7 +145,7 @@ _MAGIC_COMMA = re.compile(r",\s*[)\]}]")  # black explodes a bracket that ends w
 _SIMPLE_LINE = re.compile(r"^[\w.()\[\], =+*/-]*(  # [\w(), .\[\]{}:-]*)?$")
 
 
-def format_big(parts: dict) -> str:
+def format_big(parts: dict, mode=None) -> str:
     """Black's output for a big model, without running black on thousands of statements.
 
     Black formats each statement on its own terms, so the file is formatted with one
@@ -160,27 +163,31 @@ def format_big(parts: dict) -> str:
         for s in parts["statements"]
     ]
     out = []
-    for line in format_source(_render(skeleton)).split("\n"):
+    for line in format_source(_render(skeleton), mode).split("\n"):
         if line.strip() == f"self.{_INIT_MARK} = 0":
-            out += [_format_statement(s, 8) for s in init]
+            out += [_format_statement(s, 8, mode) for s in init]
         elif line.strip() == f"{_FORWARD_MARK} = 0":
-            out += [_format_statement(s, 8) for s in forward]
+            out += [_format_statement(s, 8, mode) for s in forward]
         else:
             out.append(line)
     return "\n".join(out)
 
 
-def _format_statement(statement: str, indent: int) -> str:
+def _format_statement(statement: str, indent: int, mode=None) -> str:
+    import dataclasses
+
+    import black
+
+    mode = mode or black.Mode()
     pad = " " * indent
     if (
-        len(statement) + indent <= 88
+        len(statement) + indent <= mode.line_length
         and _SIMPLE_LINE.match(statement)
         and not _MAGIC_COMMA.search(statement)
     ):
         return pad + statement
-    import black
-
-    formatted = black.format_str(statement, mode=black.Mode(line_length=88 - indent))
+    indented = dataclasses.replace(mode, line_length=mode.line_length - indent)
+    formatted = black.format_str(statement, mode=indented)
     return "\n".join(pad + line if line else line for line in formatted.rstrip("\n").split("\n"))
 
 

@@ -55,6 +55,22 @@ def current_without_generating(existing: str, spec_sha: str, version: str, comma
     )
 
 
+def _black_settings(version: str | None) -> str | None:
+    """The black settings recorded in a version line (``... black 26.1.0 -l 100)``)."""
+    match = re.search(r"black [^\s)]+ ?([^)]*)\)$", version or "")
+    return match[1] if match else None
+
+
+def same_but_versions(existing: str | None, generated: str) -> bool:
+    """True when ``existing`` is ``generated`` but for the versions on its version line: then
+    it is left as it is, so a teammate with another torch or black build changes nothing
+    (the version line changes when the code or black's settings do)."""
+    if existing is None or _without_version(existing) != _without_version(generated):
+        return False
+    old, new = _recorded(existing)["version"], _recorded(generated)["version"]
+    return old is not None and _black_settings(old) == _black_settings(new)
+
+
 def _without_version(text: str) -> list[str]:
     return [line for line in text.splitlines(keepends=True) if not line.startswith(VERSION_PREFIX)]
 
