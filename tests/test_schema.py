@@ -4,32 +4,98 @@ validation uses."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import jsonschema
 import pytest
 import torch
 
 from torcharc_codegen.builtins import HELPERS
-from torcharc_codegen.resources import SCHEMA_PATH
-from torcharc_codegen.schema_gen import build_schema, render_schema, torch_classes
+from torcharc_codegen.classes import builtin_classes
+from torcharc_codegen.resources import SPEC_DIR
+from torcharc_codegen.schema import CLASS_TABLE_PATH, SCHEMA_PATH
+from torcharc_codegen.schema_gen import (
+    build_class_table,
+    build_schema,
+    render_schema,
+    torch_classes,
+)
 
 SCHEMA = json.loads(SCHEMA_PATH.read_text())
 CLASSES = SCHEMA["definitions"]["class"]
+REGENERATE = "run `python -m torcharc_codegen.schema_gen`"
 
 
-def test_committed_schema_is_current():
-    assert SCHEMA_PATH.read_text() == render_schema(build_schema()), (
-        "schema/torcharc.schema.json is stale: run `torcharc-gen schema -o "
-        "schema/torcharc.schema.json`"
-    )
+def test_committed_schema_and_class_table_are_current():
+    assert SCHEMA_PATH.read_text() == render_schema(
+        build_schema()
+    ), f"schema/torcharc.schema.json is stale: {REGENERATE}"
+    assert CLASS_TABLE_PATH.read_text() == render_schema(
+        build_class_table()
+    ), f"schema/torcharc.classes.json is stale: {REGENERATE}"
 
 
 def test_schema_is_draft7_and_records_torch():
     jsonschema.Draft7Validator.check_schema(SCHEMA)
     assert SCHEMA["$schema"] == "http://json-schema.org/draft-07/schema#"
     assert SCHEMA["$id"].startswith("https://")
-    assert SCHEMA["x-torch-version"] == torch.__version__
     assert torch.__version__ in SCHEMA["description"]
+    assert json.loads(CLASS_TABLE_PATH.read_text())["torch"] == torch.__version__
+
+
+def _tool(path: Path | None, install: str) -> str:
+    """The tool's path; skips without it, but fails in CI (env CI), which must run it."""
+    if path is None or not path.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{install} (CI must run this test)")
+        pytest.skip(install)
+    return str(path)
+
+
+AJV = Path(__file__).resolve().parents[1] / "node_modules" / ".bin" / "ajv"
+EXAMPLE_SPECS = sorted(str(p) for p in SPEC_DIR.rglob("*.yaml"))
+
+
+def test_ajv_strict_mode_compiles_the_schema_and_validates_every_example():
+    ajv = _tool(AJV, "ajv-cli is not installed: run `npm ci` in the repository")
+    strict = [ajv, "--spec=draft7", "--strict=true", "-s", str(SCHEMA_PATH)]
+    compiled = subprocess.run([strict[0], "compile", *strict[1:]], capture_output=True, text=True)
+    assert compiled.returncode == 0, compiled.stdout + compiled.stderr
+    assert len(EXAMPLE_SPECS) >= 40
+    data = [arg for spec in EXAMPLE_SPECS for arg in ("-d", spec)]
+    valid = subprocess.run(
+        [strict[0], "validate", *strict[1:], *data], capture_output=True, text=True
+    )
+    assert valid.returncode == 0, valid.stdout + valid.stderr
+
+
+def test_check_jsonschema_validates_every_example_and_flags_a_misspelt_argument(tmp_path):
+    found = shutil.which("check-jsonschema", path=str(Path(sys.executable).parent))
+    tool = _tool(
+        Path(found) if found else None, "check-jsonschema is not installed: pip install '.[test]'"
+    )
+    command = [tool, "--schemafile", str(SCHEMA_PATH)]
+    run = subprocess.run([*command, *EXAMPLE_SPECS], capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+    bad = tmp_path / "bad.torcharc.yaml"
+    bad.write_text(
+        "modules:\n  a:\n    Linear: {in_feature: 2, out_features: 3}\n"
+        "graph: {input: x, modules: {a: [x]}, output: a}\n"
+    )
+    run = subprocess.run([*command, str(bad)], capture_output=True, text=True)
+    assert run.returncode == 1 and "$.modules.a" in run.stdout, run.stdout + run.stderr
+
+
+def test_class_table_says_which_forwards_return_a_tensor():
+    classes = builtin_classes()
+    assert classes["Linear"].returns_tensor and classes["Linear"].kind == "torch"
+    assert not classes["LSTM"].returns_tensor, "LSTM returns (output, (h, c))"
+    assert not classes["MaxPool2d"].returns_tensor, "return_indices=True returns a tuple"
+    assert classes["MergeFiLM"].kind == "helper"
 
 
 def test_every_torch_nn_module_class_and_helper_is_there():
@@ -65,19 +131,26 @@ def test_class_argument_schemas():
     assert "affine linear transformation" in linear["description"]
     assert args("ReLU")["type"] == ["object", "null"], "callable with no arguments"
     conv = args("Conv2d")["properties"]
-    assert conv["kernel_size"]["type"] == ["integer", "array"]
+    assert conv["kernel_size"]["anyOf"] == [
+        {"type": "integer", "description": "an integer"},
+        {"type": "array", "description": "a list", "items": {"type": "integer"}},
+    ]
     assert conv["padding_mode"]["enum"] == ["zeros", "reflect", "replicate", "circular"]
+    assert conv["padding"]["anyOf"][0] == {
+        "type": "string",
+        "description": "'valid' or 'same'",
+        "enum": ["valid", "same"],
+    }
     assert "null" in args("Embedding")["properties"]["padding_idx"]["type"]
     assert args("LSTM")["required"] == ["input_size", "hidden_size"]
     assert args("TorchFn").get("additionalProperties", True) is True, "TorchFn takes **kwargs"
-    assert args("MergeFiLM")["x-kind"] == "helper" and args("Linear")["x-kind"] == "torch"
 
 
 def test_editor_friendly_shape():
     text = SCHEMA_PATH.read_text()
     assert "patternProperties" not in text and "oneOf" not in text
     module = SCHEMA["definitions"]["module"]
-    assert module["minProperties"] == 1 and "maxProperties" not in module
+    assert "maxProperties" not in module
     assert all(set(b) == {"$ref"} for b in module["anyOf"])
     for name, wrapper in CLASSES.items():
         assert wrapper == {
@@ -175,4 +248,4 @@ def test_schema_command_adds_custom_classes(tmp_path, monkeypatch, capsys):
     scale = schema["definitions"]["class"]["mylayers.Scale"]["properties"]["mylayers.Scale"]
     assert scale["title"] == "mylayers.Scale(factor, bias=False)"
     assert scale["properties"]["factor"]["type"] == "number"
-    assert scale["x-kind"] == "custom"
+    assert not [key for key in scale if key.startswith("x-")]

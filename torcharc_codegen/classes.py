@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .builtins import HELPERS
-from .schema import base_schema
+from .schema import base_schema, class_table
 
 
 @dataclass(frozen=True)
@@ -48,12 +48,16 @@ def register_nn(cls: type) -> type:
 
 def builtin_classes() -> dict[str, ClassRef]:
     """torch.nn classes and helpers, by name, as the schema lists them."""
-    table = {}
-    for name, ref in base_schema()["definitions"]["class"].items():
-        args = ref["properties"][name]
-        returns = args.get("x-returns-tensor", False)
-        table[name] = ClassRef(name, args.get("x-kind", "torch"), attr=name, returns_tensor=returns)
-    return table
+    returning = set(class_table()["forward_returns_tensor"])
+    return {
+        name: ClassRef(
+            name,
+            "helper" if name in HELPERS else "torch",
+            attr=name,
+            returns_tensor=name in returning,
+        )
+        for name in base_schema()["definitions"]["class"]
+    }
 
 
 class ImportNotAllowed(Exception):
