@@ -3,22 +3,30 @@ validation uses."""
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import jsonschema
 import pytest
 import torch
 
+from torcharc_codegen import SpecError
+from torcharc_codegen.api import load_model
 from torcharc_codegen.builtins import HELPERS
 from torcharc_codegen.classes import builtin_classes
 from torcharc_codegen.resources import SPEC_DIR
 from torcharc_codegen.schema import CLASS_TABLE_PATH, SCHEMA_PATH
 from torcharc_codegen.schema_gen import (
+    _arg_docs,
+    _doc,
+    _init_params,
     build_class_table,
     build_schema,
     render_schema,
@@ -249,3 +257,198 @@ def test_schema_command_adds_custom_classes(tmp_path, monkeypatch, capsys):
     assert scale["title"] == "mylayers.Scale(factor, bias=False)"
     assert scale["properties"]["factor"]["type"] == "number"
     assert not [key for key in scale if key.startswith("x-")]
+
+
+# --- the schema takes exactly the values torch takes ---------------------------------------------
+
+# Values for required arguments, so that each class can be built; by argument name.
+REQUIRED = {
+    "cutoffs": [2],
+    "n_classes": 4,
+    "in_features": 4,
+    "normalized_shape": 4,
+    "mode": "LSTM",
+    "d_model": 4,
+    "nhead": 2,
+    "embed_dim": 4,
+    "num_heads": 2,
+    "num_groups": 1,
+    "num_channels": 2,
+    "norm_type": 2.0,
+    "threshold": 0.5,
+    "value": 0.5,
+    "unflattened_size": [2],
+    "dim": 1,
+    "bias": True,
+    "num_chunks": 1,
+}
+# Classes built from other modules: not constructible from a spec's keyword arguments alone.
+NEEDS_SUBMODULES = {
+    "Container",
+    "DataParallel",
+    "Module",
+    "ModuleDict",
+    "ModuleList",
+    "ParameterDict",
+    "ParameterList",
+    "TransformerDecoder",
+    "TransformerEncoder",
+}
+NOT_PROBED = {"device", "dtype"}
+# Classes that need one of two arguments that both default to None.
+EITHER = {
+    "FractionalMaxPool2d": {"output_ratio": 0.5},
+    "FractionalMaxPool3d": {"output_ratio": 0.5},
+}
+
+
+def _documented(cls: type, name: str) -> list:
+    """The values torch documents for argument ``name`` of ``cls``, in the constructor of
+    ``cls`` or of a torch base class it hands the argument on to: None where the default is
+    None or the annotation or the entry says None; the quoted strings of the ``Args`` entry
+    where the argument takes strings, and ``name='value'`` in the class docstring; an int
+    where the default is a float (or the annotation says float)."""
+    out: list = []
+    for owner in cls.__mro__:
+        if owner is torch.nn.Module or not issubclass(owner, torch.nn.Module):
+            continue
+        if owner is not cls and "__init__" not in vars(owner):
+            continue
+        params = _init_params(cls) if owner is cls else _init_params_of(owner.__init__)
+        q = next((q for q in params if q.name == name), None)
+        if q is None:
+            continue
+        doc, annotation = _doc(owner), str(q.annotation)
+        entry = _arg_docs(doc).get(name, "")
+        if (
+            q.default is None
+            or re.search(r"\bNone\b|Optional", annotation)
+            or _SAYS_NONE.search(entry)
+        ):
+            out.append(None)
+        if isinstance(q.default, str) or re.search(r"\bstr\b|Literal", annotation):
+            out += re.findall(r"['\"]([A-Za-z_][\w-]*)['\"]", entry)
+        out += re.findall(rf"\b{name}\s*=\s*['\"]([\w-]+)['\"]", doc)
+        if isinstance(q.default, float) and q.default == q.default and abs(q.default) < 1e9:
+            out.append(int(q.default))
+        elif q.default is None and "float" in annotation:
+            out.append(0)
+    return out
+
+
+_SAYS_NONE = re.compile(r"\b(?:set to|can be|be|or|if|If)\s+(?:``)?None\b")
+
+
+def _init_params_of(init) -> list:
+    try:
+        return list(inspect.signature(init).parameters.values())
+    except (TypeError, ValueError):
+        return []
+
+
+PROBED = sorted(set(torch_classes()) - NEEDS_SUBMODULES)
+
+
+def _candidates(cls: type, arg: dict, name: str) -> list:
+    """The values to try for one argument: those torch documents, and the schema's own
+    strings and null (so the schema accepts nothing torch refuses)."""
+    out = _documented(cls, name)
+    for branch in [arg, *arg.get("anyOf", [])]:
+        out += branch.get("enum", [])
+        if "null" in _types_of(branch):
+            out.append(None)
+    unique: list = []
+    for value in out:
+        if not any(value == u and type(value) is type(u) for u in unique):
+            unique.append(value)
+    return unique
+
+
+def _types_of(schema: dict) -> list:
+    t = schema.get("type", [])
+    return [t] if isinstance(t, str) else t
+
+
+def _torch_takes(cls, kwargs: dict) -> bool:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            cls(**kwargs)
+    except Exception:  # noqa: BLE001 - any refusal by the constructor
+        return False
+    return True
+
+
+@pytest.mark.parametrize("name", PROBED)
+def test_schema_takes_exactly_what_the_torch_constructor_takes(name):
+    """For every argument, every value torch documents for it (None, the strings, an int for a
+    float): the schema accepts it exactly when constructing the module does."""
+    cls = torch_classes()[name]
+    schema = args(name)
+    validator = jsonschema.Draft7Validator(
+        {"$ref": f"#/definitions/class/{name}", "definitions": SCHEMA["definitions"]}
+    )
+    params = [p for p in _init_params(cls) if p.name in schema["properties"]]
+    base = dict(EITHER.get(name, {}))
+    for p in params:
+        if p.name in schema.get("required", []):
+            base[p.name] = REQUIRED.get(p.name, 2)
+    assert _torch_takes(cls, base), f"{name}({base}) can't be built: add to REQUIRED"
+    assert validator.is_valid({name: base}), f"the schema refuses {name}({base})"
+    wrong = []
+    for p in params:
+        if p.name in NOT_PROBED or p.name in EITHER.get(name, {}):
+            continue
+        for value in _candidates(cls, schema["properties"][p.name], p.name):
+            kwargs = {**base, p.name: value}
+            torch_says, schema_says = _torch_takes(cls, kwargs), validator.is_valid({name: kwargs})
+            if torch_says != schema_says:
+                wrong.append(f"{p.name}={value!r}: torch {'takes' if torch_says else 'refuses'} it")
+    assert not wrong, f"{name}: the schema disagrees with torch on " + "; ".join(wrong)
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        {f"LazyConv{d}d": {"out_channels": 2, "kernel_size": 3, "padding": p}}
+        for d in (1, 2, 3)
+        for p in ("same", "valid")
+    ]
+    + [
+        {cls: {"momentum": None}}
+        for cls in ("LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d", "LazyInstanceNorm1d")
+    ]
+    + [{"InstanceNorm1d": {"num_features": 3, "momentum": None}}],
+)
+def test_values_a_base_class_takes_are_valid(module):
+    """Issue 16: torch takes these (the Lazy classes' own annotations don't say so)."""
+    spec = {
+        "modules": {"m": module},
+        "graph": {"input": "x", "modules": {"m": ["x"]}, "output": "m"},
+    }
+    load_model(spec)
+    ((cls, kwargs),) = module.items()
+    torch_classes()[cls](**kwargs)
+
+
+def test_a_transposed_convolution_takes_only_zeros_padding(capsys):
+    spec = {
+        "modules": {
+            "m": {
+                "ConvTranspose2d": {
+                    "in_channels": 1,
+                    "out_channels": 1,
+                    "kernel_size": 2,
+                    "padding_mode": "reflect",
+                }
+            }
+        },
+        "graph": {"input": "x", "modules": {"m": ["x"]}, "output": "m"},
+    }
+    with pytest.raises(SpecError) as e:
+        load_model(spec)
+    assert "modules.m.ConvTranspose2d.padding_mode: must be one of 'zeros', got 'reflect'" in str(
+        e.value
+    )
+    with pytest.raises(ValueError, match="Only \"zeros\" padding mode"):
+        torch.nn.ConvTranspose2d(1, 1, 2, padding_mode="reflect")

@@ -218,11 +218,15 @@ def _class_schema(
     P = inspect.Parameter
     keyword = [p for p in params if p.kind in (P.POSITIONAL_OR_KEYWORD, P.KEYWORD_ONLY)]
     arg_docs = _arg_docs(doc)
+    mro = cls.__mro__ if cls is not None else ()
     properties = {}
     for p in keyword:
         inherited = _inherited(cls, p.name) if cls is not None else []
         strings: list[str] = []
-        if (name, p.name) not in _OPEN_STRINGS:
+        narrowed = [_NARROWED[b.__name__, p.name] for b in mro if (b.__name__, p.name) in _NARROWED]
+        if narrowed:
+            strings = narrowed[0]
+        elif (name, p.name) not in _OPEN_STRINGS:
             for q, q_doc in [(p, doc), *inherited]:
                 strings = _string_enum(_arg_docs(q_doc).get(p.name, ""), q.default)
                 strings = strings or _assigned_strings(q_doc, p.name)
@@ -530,6 +534,9 @@ _QUOTED = re.compile(r"['\"]([A-Za-z_][\w-]*)['\"]")
 # Parameters whose docs list only some of the values torch accepts (Upsample also takes
 # 'nearest-exact'): no enum for them, the schema must never refuse what torch accepts.
 _OPEN_STRINGS = {("Upsample", "mode")}
+# Parameters annotated with more strings than the constructor takes: the transposed
+# convolutions raise ValueError for any padding_mode but 'zeros'. By (torch base class, name).
+_NARROWED = {("_ConvTransposeNd", "padding_mode"): ["zeros"]}
 
 
 def _string_enum(doc: str, default: object) -> list[str]:
