@@ -40,6 +40,18 @@ def register_nn(cls: type) -> type:
     if not (isinstance(cls, type) and issubclass(cls, torch.nn.Module)):
         raise TypeError(f"{cls!r} is not a torch.nn.Module subclass")
     name = cls.__name__
+    if cls.__module__ == "__main__":
+        raise ValueError(
+            f"{name} is defined in the script being run (__main__), which the generated file "
+            f"can't import (`from __main__ import {name}` would find its own script): move "
+            f"{name} into a module of its own (e.g. layers.py), import it from there and "
+            f"register that"
+        )
+    if "<locals>" in cls.__qualname__:
+        raise ValueError(
+            f"{name} is defined inside a function ({cls.__qualname__}), which the generated "
+            f"file can't import: define it at the top level of a module"
+        )
     if hasattr(torch.nn, name) or name in HELPERS or name in ("Sequential", "compact"):
         raise ValueError(f"Module {name} already exists in torch.nn")
     _REGISTERED[name] = cls
