@@ -452,3 +452,14 @@ def test_a_transposed_convolution_takes_only_zeros_padding(capsys):
     )
     with pytest.raises(ValueError, match="Only \"zeros\" padding mode"):
         torch.nn.ConvTranspose2d(1, 1, 2, padding_mode="reflect")
+
+
+def test_readme_has_a_schemastore_catalog_entry_for_the_published_schema():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    blocks = re.findall(r"```json\n(.*?)```", readme, re.S)
+    entries = [json.loads(b) for b in blocks if '"fileMatch"' in b]
+    assert len(entries) == 1, "one SchemaStore catalog entry in the README"
+    (entry,) = entries
+    assert set(entry) == {"name", "description", "fileMatch", "url"}
+    assert entry["url"] == SCHEMA["$id"]
+    assert "*.torcharc.yaml" in entry["fileMatch"]
