@@ -335,21 +335,10 @@ def _types(schema: dict) -> list[str]:
     return [t] if isinstance(t, str) else list(t)
 
 
-_TYPE_WORDS = {
-    "integer": "an integer",
-    "number": "a number",
-    "string": "a string",
-    "boolean": "true or false",
-    "array": "a list",
-    "object": "a mapping",
-    "null": "null",
-}
-
-
 def _one_type_per_branch(schema: dict) -> dict:
     """A union of types as an ``anyOf`` of one type each: ajv's strict mode refuses a
-    ``type`` list other than ``[T, "null"]``. Each branch's description names its type, so
-    a value that fits none reads "must be an integer or a list"."""
+    ``type`` list other than ``[T, "null"]``. The branches have no description of their own:
+    an editor's hover would show it instead of the argument's."""
     if "items" in schema:
         schema = {**schema, "items": _one_type_per_branch(schema["items"])}
     types_ = _types(schema)
@@ -358,13 +347,11 @@ def _one_type_per_branch(schema: dict) -> dict:
     rest = {k: v for k, v in schema.items() if k not in ("type", "items", "enum")}
     branches = []
     for t in types_:
-        branch: dict = {"type": t, "description": _TYPE_WORDS[t]}
+        branch: dict = {"type": t}
         if t == "array" and "items" in schema:
             branch["items"] = schema["items"]
         if t == "string" and "enum" in schema:
-            strings = [v for v in schema["enum"] if isinstance(v, str)]
-            branch["enum"] = strings
-            branch["description"] = " or ".join(repr(v) for v in strings)
+            branch["enum"] = [v for v in schema["enum"] if isinstance(v, str)]
         branches.append(branch)
     return {"anyOf": branches, **rest}
 
