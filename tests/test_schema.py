@@ -81,6 +81,32 @@ def test_ajv_strict_mode_compiles_the_schema_and_validates_every_example():
     assert valid.returncode == 0, valid.stdout + valid.stderr
 
 
+def test_ajv_strict_mode_compiles_a_schema_with_a_users_classes(tmp_path):
+    ajv = _tool(AJV, "ajv-cli is not installed: run `npm ci` in the repository")
+
+    class Pool(torch.nn.Module):
+        def __init__(self, size: int | tuple[int, int], scale: float | None = None, **extra):
+            super().__init__()
+
+    class Wide(torch.nn.Conv2d):
+        pass
+
+    schema = build_schema({"mine.Pool": Pool, "mine.Wide": Wide})
+    wide = schema["definitions"]["class"]["mine.Wide"]["properties"]["mine.Wide"]
+    assert wide["properties"]["padding"]["anyOf"][0] == {
+        "type": "string",
+        "enum": ["valid", "same"],
+    }
+    path = tmp_path / "mine.schema.json"
+    path.write_text(render_schema(schema))
+    run = subprocess.run(
+        [ajv, "compile", "--spec=draft7", "--strict=true", "-s", str(path)],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
 def test_check_jsonschema_validates_every_example_and_flags_a_misspelt_argument(tmp_path):
     found = shutil.which("check-jsonschema", path=str(Path(sys.executable).parent))
     tool = _tool(

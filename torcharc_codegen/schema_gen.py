@@ -6,6 +6,10 @@ from the annotation or the default, the default, ``required``, and descriptions 
 docstrings. The layout is the one editors handle (measured with yaml-language-server): a
 module spec is an ``anyOf`` of ``$ref``'d closed single-key objects; no ``maxProperties``
 beside ``properties``, no ``patternProperties`` for class names, no ``oneOf`` in arrays.
+It also compiles under ajv's strict mode (``ajv compile --strict=true``), which SchemaStore
+requires: no keywords of our own, no ``type`` list but ``[T, "null"]``, a ``type`` beside
+every keyword that applies to one type. What the generator needs beyond argument schemas is in
+the class table beside it (:func:`build_class_table`).
 """
 
 from __future__ import annotations
