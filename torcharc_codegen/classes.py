@@ -1,9 +1,10 @@
 """Which class a module spec names: a ``torch.nn`` class, a built-in helper or a user's class.
 
-``torch.nn`` names and helpers come from the published schema, so resolving them imports
-nothing. A user's class is either registered (:func:`register_nn`, TorchArc's rule: a name
-``torch.nn`` has is refused) or named by import path (``mypkg.layers.Residual``), which is only
-imported when its top-level package is allowed.
+``torch.nn`` names and helpers come from the published schema (and which forwards return a
+Tensor from the class table beside it), so resolving them imports nothing. A user's class is
+either registered (:func:`register_nn`, TorchArc's rule: a name ``torch.nn`` has is refused)
+or named by import path (``mypkg.layers.Residual``), which is only imported when its
+top-level package is allowed.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ _REGISTERED: dict[str, type] = {}
 
 
 def register_nn(cls: type) -> type:
-    """Let specs name ``cls`` by its class name, like ``torcharc.register_nn``."""
+    """Let specs name ``cls`` by its class name, like ``torcharc.register_nn``. The generated
+    file imports it from its module, so it must live in an importable one."""
     import torch
 
     if not (isinstance(cls, type) and issubclass(cls, torch.nn.Module)):
