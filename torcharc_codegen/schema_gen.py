@@ -298,8 +298,13 @@ def _param_schema(
     schema = _annotation_schema(p.annotation)
     if schema is None:
         schema = _default_schema(p.default)
+    own = _types(schema)
     for q in inherited:
         schema = _widen(schema, q)
+    if "string" in _types(schema) and "string" not in own and not enum:
+        # a base takes some strings, none documented: better refuse them all than take any
+        kept = [t for t in _types(schema) if t != "string"]
+        schema["type"] = kept[0] if len(kept) == 1 else kept
     if p.default is None and "type" in schema and "null" not in _types(schema):
         schema["type"] = _types(schema) + ["null"]
     if enum and _types(schema) in (["string"], ["string", "null"]):
