@@ -99,6 +99,24 @@ def test_hover_on_an_argument_shows_its_description(server):
     assert "size of each output sample" in text, f"hover on out_features shows {text!r}"
 
 
+def test_hover_on_an_argument_taking_several_types_shows_its_description(server):
+    body = "modules:\n  m:\n    Conv2d:\n      in_channels: 1\n      out_channels: 2\n"
+    body += "      kernel_size: 3\n      padding: same\n" + GRAPH
+    uri, lines = document(server, "union.yaml", body)
+    text = server[0].hover(uri, 6, 9)
+    assert "Size of the convolving kernel" in text, f"hover on kernel_size shows {text!r}"
+    text = server[0].hover(uri, 7, 9)
+    assert "Padding added to all four sides" in text, f"hover on padding shows {text!r}"
+
+
+def test_a_wrong_type_in_a_union_is_flagged(server):
+    body = "modules:\n  m:\n    Conv2d:\n      in_channels: 1\n      out_channels: 2\n"
+    body += "      kernel_size: three\n" + GRAPH
+    uri, lines = document(server, "union_diag.yaml", body)
+    messages = [(d["range"]["start"]["line"], d["message"]) for d in server[0].diagnostics(uri)]
+    assert (6, 'Incorrect type. Expected "integer | array".') in messages, messages
+
+
 def test_an_unknown_argument_is_flagged(server):
     body = "modules:\n  m:\n    Linear:\n      in_feature: 4\n      out_features: 2\n" + GRAPH
     uri, lines = document(server, "diag.yaml", body)

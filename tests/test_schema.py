@@ -3,33 +3,133 @@ validation uses."""
 
 from __future__ import annotations
 
+import inspect
 import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import warnings
+from pathlib import Path
 
 import jsonschema
 import pytest
 import torch
 
+from torcharc_codegen import SpecError
+from torcharc_codegen.api import load_model
 from torcharc_codegen.builtins import HELPERS
-from torcharc_codegen.resources import SCHEMA_PATH
-from torcharc_codegen.schema_gen import build_schema, render_schema, torch_classes
+from torcharc_codegen.classes import builtin_classes
+from torcharc_codegen.resources import SPEC_DIR
+from torcharc_codegen.schema import CLASS_TABLE_PATH, SCHEMA_PATH
+from torcharc_codegen.schema_gen import (
+    _arg_docs,
+    _doc,
+    _init_params,
+    build_class_table,
+    build_schema,
+    render_schema,
+    torch_classes,
+)
 
 SCHEMA = json.loads(SCHEMA_PATH.read_text())
 CLASSES = SCHEMA["definitions"]["class"]
+REGENERATE = "run `python -m torcharc_codegen.schema_gen`"
 
 
-def test_committed_schema_is_current():
-    assert SCHEMA_PATH.read_text() == render_schema(build_schema()), (
-        "schema/torcharc.schema.json is stale: run `torcharc-gen schema -o "
-        "schema/torcharc.schema.json`"
-    )
+def test_committed_schema_and_class_table_are_current():
+    assert SCHEMA_PATH.read_text() == render_schema(
+        build_schema()
+    ), f"schema/torcharc.schema.json is stale: {REGENERATE}"
+    assert CLASS_TABLE_PATH.read_text() == render_schema(
+        build_class_table()
+    ), f"schema/torcharc.classes.json is stale: {REGENERATE}"
 
 
 def test_schema_is_draft7_and_records_torch():
     jsonschema.Draft7Validator.check_schema(SCHEMA)
     assert SCHEMA["$schema"] == "http://json-schema.org/draft-07/schema#"
     assert SCHEMA["$id"].startswith("https://")
-    assert SCHEMA["x-torch-version"] == torch.__version__
     assert torch.__version__ in SCHEMA["description"]
+    assert json.loads(CLASS_TABLE_PATH.read_text())["torch"] == torch.__version__
+
+
+def _tool(path: Path | None, install: str) -> str:
+    """The tool's path; skips without it, but fails in CI (env CI), which must run it."""
+    if path is None or not path.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{install} (CI must run this test)")
+        pytest.skip(install)
+    return str(path)
+
+
+AJV = Path(__file__).resolve().parents[1] / "node_modules" / ".bin" / "ajv"
+EXAMPLE_SPECS = sorted(str(p) for p in SPEC_DIR.rglob("*.yaml"))
+
+
+def test_ajv_strict_mode_compiles_the_schema_and_validates_every_example():
+    ajv = _tool(AJV, "ajv-cli is not installed: run `npm ci` in the repository")
+    strict = [ajv, "--spec=draft7", "--strict=true", "-s", str(SCHEMA_PATH)]
+    compiled = subprocess.run([strict[0], "compile", *strict[1:]], capture_output=True, text=True)
+    assert compiled.returncode == 0, compiled.stdout + compiled.stderr
+    assert len(EXAMPLE_SPECS) >= 40
+    data = [arg for spec in EXAMPLE_SPECS for arg in ("-d", spec)]
+    valid = subprocess.run(
+        [strict[0], "validate", *strict[1:], *data], capture_output=True, text=True
+    )
+    assert valid.returncode == 0, valid.stdout + valid.stderr
+
+
+def test_ajv_strict_mode_compiles_a_schema_with_a_users_classes(tmp_path):
+    ajv = _tool(AJV, "ajv-cli is not installed: run `npm ci` in the repository")
+
+    class Pool(torch.nn.Module):
+        def __init__(self, size: int | tuple[int, int], scale: float | None = None, **extra):
+            super().__init__()
+
+    class Wide(torch.nn.Conv2d):
+        pass
+
+    schema = build_schema({"mine.Pool": Pool, "mine.Wide": Wide})
+    wide = schema["definitions"]["class"]["mine.Wide"]["properties"]["mine.Wide"]
+    assert wide["properties"]["padding"]["anyOf"][0] == {
+        "type": "string",
+        "enum": ["valid", "same"],
+    }
+    path = tmp_path / "mine.schema.json"
+    path.write_text(render_schema(schema))
+    run = subprocess.run(
+        [ajv, "compile", "--spec=draft7", "--strict=true", "-s", str(path)],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_check_jsonschema_validates_every_example_and_flags_a_misspelt_argument(tmp_path):
+    found = shutil.which("check-jsonschema", path=str(Path(sys.executable).parent))
+    tool = _tool(
+        Path(found) if found else None, "check-jsonschema is not installed: pip install '.[test]'"
+    )
+    command = [tool, "--schemafile", str(SCHEMA_PATH)]
+    run = subprocess.run([*command, *EXAMPLE_SPECS], capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+    bad = tmp_path / "bad.torcharc.yaml"
+    bad.write_text(
+        "modules:\n  a:\n    Linear: {in_feature: 2, out_features: 3}\n"
+        "graph: {input: x, modules: {a: [x]}, output: a}\n"
+    )
+    run = subprocess.run([*command, str(bad)], capture_output=True, text=True)
+    assert run.returncode == 1 and "$.modules.a" in run.stdout, run.stdout + run.stderr
+
+
+def test_class_table_says_which_forwards_return_a_tensor():
+    classes = builtin_classes()
+    assert classes["Linear"].returns_tensor and classes["Linear"].kind == "torch"
+    assert not classes["LSTM"].returns_tensor, "LSTM returns (output, (h, c))"
+    assert not classes["MaxPool2d"].returns_tensor, "return_indices=True returns a tuple"
+    assert classes["MergeFiLM"].kind == "helper"
 
 
 def test_every_torch_nn_module_class_and_helper_is_there():
@@ -65,19 +165,22 @@ def test_class_argument_schemas():
     assert "affine linear transformation" in linear["description"]
     assert args("ReLU")["type"] == ["object", "null"], "callable with no arguments"
     conv = args("Conv2d")["properties"]
-    assert conv["kernel_size"]["type"] == ["integer", "array"]
+    assert conv["kernel_size"]["anyOf"] == [
+        {"type": "integer"},
+        {"type": "array", "items": {"type": "integer"}},
+    ]
     assert conv["padding_mode"]["enum"] == ["zeros", "reflect", "replicate", "circular"]
+    assert conv["padding"]["anyOf"][0] == {"type": "string", "enum": ["valid", "same"]}
     assert "null" in args("Embedding")["properties"]["padding_idx"]["type"]
     assert args("LSTM")["required"] == ["input_size", "hidden_size"]
     assert args("TorchFn").get("additionalProperties", True) is True, "TorchFn takes **kwargs"
-    assert args("MergeFiLM")["x-kind"] == "helper" and args("Linear")["x-kind"] == "torch"
 
 
 def test_editor_friendly_shape():
     text = SCHEMA_PATH.read_text()
     assert "patternProperties" not in text and "oneOf" not in text
     module = SCHEMA["definitions"]["module"]
-    assert module["minProperties"] == 1 and "maxProperties" not in module
+    assert "maxProperties" not in module
     assert all(set(b) == {"$ref"} for b in module["anyOf"])
     for name, wrapper in CLASSES.items():
         assert wrapper == {
@@ -175,4 +278,242 @@ def test_schema_command_adds_custom_classes(tmp_path, monkeypatch, capsys):
     scale = schema["definitions"]["class"]["mylayers.Scale"]["properties"]["mylayers.Scale"]
     assert scale["title"] == "mylayers.Scale(factor, bias=False)"
     assert scale["properties"]["factor"]["type"] == "number"
-    assert scale["x-kind"] == "custom"
+    assert not [key for key in scale if key.startswith("x-")]
+
+
+# --- the schema takes exactly the values torch takes ---------------------------------------------
+
+# Values for required arguments, so that each class can be built; by argument name.
+REQUIRED = {
+    "cutoffs": [2],
+    "n_classes": 4,
+    "in_features": 4,
+    "normalized_shape": 4,
+    "mode": "LSTM",
+    "d_model": 4,
+    "nhead": 2,
+    "embed_dim": 4,
+    "num_heads": 2,
+    "num_groups": 1,
+    "num_channels": 2,
+    "norm_type": 2.0,
+    "threshold": 0.5,
+    "value": 0.5,
+    "unflattened_size": [2],
+    "dim": 1,
+    "bias": True,
+    "num_chunks": 1,
+}
+# Classes built from other modules: not constructible from a spec's keyword arguments alone.
+NEEDS_SUBMODULES = {
+    "Container",
+    "DataParallel",
+    "Module",
+    "ModuleDict",
+    "ModuleList",
+    "ParameterDict",
+    "ParameterList",
+    "TransformerDecoder",
+    "TransformerEncoder",
+}
+NOT_PROBED = {"device", "dtype"}
+# Classes that need one of two arguments that both default to None.
+EITHER = {
+    "FractionalMaxPool2d": {"output_ratio": 0.5},
+    "FractionalMaxPool3d": {"output_ratio": 0.5},
+}
+
+
+def _documented(cls: type, name: str) -> list:
+    """The values torch documents for argument ``name`` of ``cls``, in the constructor of
+    ``cls`` or of a torch base class it hands the argument on to: None where the default is
+    None or the annotation or the entry says None; the quoted strings of the ``Args`` entry
+    where the argument takes strings, and ``name='value'`` in the class docstring; an int
+    where the default is a float (or the annotation says float)."""
+    out: list = []
+    for owner in cls.__mro__:
+        if owner is torch.nn.Module or not issubclass(owner, torch.nn.Module):
+            continue
+        if owner is not cls and "__init__" not in vars(owner):
+            continue
+        params = _init_params(cls) if owner is cls else _init_params_of(owner.__init__)
+        q = next((q for q in params if q.name == name), None)
+        if q is None:
+            continue
+        doc, annotation = _doc(owner), str(q.annotation)
+        entry = _arg_docs(doc).get(name, "")
+        if (
+            q.default is None
+            or re.search(r"\bNone\b|Optional", annotation)
+            or _SAYS_NONE.search(entry)
+        ):
+            out.append(None)
+        if isinstance(q.default, str) or re.search(r"\bstr\b|Literal", annotation):
+            out += re.findall(r"['\"]([A-Za-z_][\w-]*)['\"]", entry)
+        out += re.findall(rf"\b{name}\s*=\s*['\"]([\w-]+)['\"]", doc)
+        if isinstance(q.default, float) and q.default == q.default and abs(q.default) < 1e9:
+            out.append(int(q.default))
+        elif q.default is None and "float" in annotation:
+            out.append(0)
+    return out
+
+
+_SAYS_NONE = re.compile(r"\b(?:set to|can be|be|or|if|If)\s+(?:``)?None\b")
+
+
+def _init_params_of(init) -> list:
+    try:
+        return list(inspect.signature(init).parameters.values())
+    except (TypeError, ValueError):
+        return []
+
+
+PROBED = sorted(set(torch_classes()) - NEEDS_SUBMODULES)
+
+
+def _candidates(cls: type, arg: dict, name: str) -> list:
+    """The values to try for one argument: those torch documents, and the schema's own
+    strings and null (so the schema accepts nothing torch refuses)."""
+    out = _documented(cls, name)
+    for branch in [arg, *arg.get("anyOf", [])]:
+        out += branch.get("enum", [])
+        if "null" in _types_of(branch):
+            out.append(None)
+    unique: list = []
+    for value in out:
+        if not any(value == u and type(value) is type(u) for u in unique):
+            unique.append(value)
+    return unique
+
+
+def _types_of(schema: dict) -> list:
+    t = schema.get("type", [])
+    return [t] if isinstance(t, str) else t
+
+
+def _torch_takes(cls, kwargs: dict) -> bool:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            cls(**kwargs)
+    except Exception:  # noqa: BLE001 - any refusal by the constructor
+        return False
+    return True
+
+
+@pytest.mark.parametrize("name", PROBED)
+def test_schema_takes_exactly_what_the_torch_constructor_takes(name):
+    """For every argument, every value torch documents for it (None, the strings, an int for a
+    float): the schema accepts it exactly when constructing the module does."""
+    cls = torch_classes()[name]
+    schema = args(name)
+    validator = jsonschema.Draft7Validator(
+        {"$ref": f"#/definitions/class/{name}", "definitions": SCHEMA["definitions"]}
+    )
+    params = [p for p in _init_params(cls) if p.name in schema["properties"]]
+    base = dict(EITHER.get(name, {}))
+    for p in params:
+        if p.name in schema.get("required", []):
+            base[p.name] = REQUIRED.get(p.name, 2)
+    assert _torch_takes(cls, base), f"{name}({base}) can't be built: add to REQUIRED"
+    assert validator.is_valid({name: base}), f"the schema refuses {name}({base})"
+    wrong = []
+    for p in params:
+        if p.name in NOT_PROBED or p.name in EITHER.get(name, {}):
+            continue
+        for value in _candidates(cls, schema["properties"][p.name], p.name):
+            kwargs = {**base, p.name: value}
+            torch_says, schema_says = _torch_takes(cls, kwargs), validator.is_valid({name: kwargs})
+            if torch_says != schema_says:
+                wrong.append(f"{p.name}={value!r}: torch {'takes' if torch_says else 'refuses'} it")
+    assert not wrong, f"{name}: the schema disagrees with torch on " + "; ".join(wrong)
+
+
+# String arguments whose values the schema doesn't list (torch documents no closed set).
+FREE_STRINGS = {("KLDivLoss", "reduction"), ("RNNBase", "mode"), ("Upsample", "mode")}
+
+
+def test_string_arguments_list_their_values():
+    """The probe above can only try the strings torch documents: an argument taking any
+    string would pass it unseen (ConvTranspose2d takes padding='zzz' and fails in forward)."""
+    free = set()
+    for name in torch_classes():
+        for arg, schema in args(name)["properties"].items():
+            for branch in schema.get("anyOf", [schema]):
+                if "string" in _types_of(branch) and "enum" not in branch:
+                    free.add((name, arg))
+    assert free == FREE_STRINGS
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        {f"LazyConv{d}d": {"out_channels": 2, "kernel_size": 3, "padding": p}}
+        for d in (1, 2, 3)
+        for p in ("same", "valid")
+    ]
+    + [
+        {cls: {"momentum": None}}
+        for cls in ("LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d", "LazyInstanceNorm1d")
+    ]
+    + [{"InstanceNorm1d": {"num_features": 3, "momentum": None}}],
+)
+def test_values_a_base_class_takes_are_valid(module):
+    """Issue 16: torch takes these (the Lazy classes' own annotations don't say so)."""
+    spec = {
+        "modules": {"m": module},
+        "graph": {"input": "x", "modules": {"m": ["x"]}, "output": "m"},
+    }
+    load_model(spec)
+    ((cls, kwargs),) = module.items()
+    torch_classes()[cls](**kwargs)
+
+
+def test_a_value_outside_a_union_of_types_says_what_the_argument_takes():
+    conv = {"in_channels": 1, "out_channels": 1, "kernel_size": "x", "padding": 1.5}
+    spec = {
+        "modules": {"c": {"Conv2d": conv}},
+        "graph": {"input": "x", "modules": {"c": ["x"]}, "output": "c"},
+    }
+    with pytest.raises(SpecError) as e:
+        load_model(spec)
+    assert e.value.lines() == [
+        "modules.c.Conv2d.kernel_size: argument 'kernel_size' of Conv2d must be an integer or a "
+        "list, got the string 'x'",
+        "modules.c.Conv2d.padding: argument 'padding' of Conv2d must be 'valid' or 'same', an "
+        "integer or a list, got 1.5",
+    ]
+
+
+def test_a_transposed_convolution_takes_only_zeros_padding(capsys):
+    spec = {
+        "modules": {
+            "m": {
+                "ConvTranspose2d": {
+                    "in_channels": 1,
+                    "out_channels": 1,
+                    "kernel_size": 2,
+                    "padding_mode": "reflect",
+                }
+            }
+        },
+        "graph": {"input": "x", "modules": {"m": ["x"]}, "output": "m"},
+    }
+    with pytest.raises(SpecError) as e:
+        load_model(spec)
+    assert "modules.m.ConvTranspose2d.padding_mode: must be one of 'zeros', got 'reflect'" in str(
+        e.value
+    )
+    with pytest.raises(ValueError, match='Only "zeros" padding mode'):
+        torch.nn.ConvTranspose2d(1, 1, 2, padding_mode="reflect")
+
+
+def test_readme_has_a_schemastore_catalog_entry_for_the_published_schema():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    blocks = re.findall(r"```json\n(.*?)```", readme, re.S)
+    entries = [json.loads(b) for b in blocks if '"fileMatch"' in b]
+    assert len(entries) == 1, "one SchemaStore catalog entry in the README"
+    (entry,) = entries
+    assert set(entry) == {"name", "description", "fileMatch", "url"}
+    assert entry["url"] == SCHEMA["$id"]
+    assert "*.torcharc.yaml" in entry["fileMatch"]

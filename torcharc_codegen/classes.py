@@ -1,9 +1,10 @@
 """Which class a module spec names: a ``torch.nn`` class, a built-in helper or a user's class.
 
-``torch.nn`` names and helpers come from the published schema, so resolving them imports
-nothing. A user's class is either registered (:func:`register_nn`, TorchArc's rule: a name
-``torch.nn`` has is refused) or named by import path (``mypkg.layers.Residual``), which is only
-imported when its top-level package is allowed.
+``torch.nn`` names and helpers come from the published schema (and which forwards return a
+Tensor from the class table beside it), so resolving them imports nothing. A user's class is
+either registered (:func:`register_nn`, TorchArc's rule: a name ``torch.nn`` has is refused)
+or named by import path (``mypkg.layers.Residual``), which is only imported when its
+top-level package is allowed.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .builtins import HELPERS
-from .schema import base_schema
+from .schema import base_schema, class_table
 
 
 @dataclass(frozen=True)
@@ -34,12 +35,25 @@ _REGISTERED: dict[str, type] = {}
 
 
 def register_nn(cls: type) -> type:
-    """Let specs name ``cls`` by its class name, like ``torcharc.register_nn``."""
+    """Let specs name ``cls`` by its class name, like ``torcharc.register_nn``. The generated
+    file imports it from its module, so it must live in an importable one."""
     import torch
 
     if not (isinstance(cls, type) and issubclass(cls, torch.nn.Module)):
         raise TypeError(f"{cls!r} is not a torch.nn.Module subclass")
     name = cls.__name__
+    if cls.__module__ == "__main__":
+        raise ValueError(
+            f"{name} is defined in the script being run (__main__), which the generated file "
+            f"can't import (`from __main__ import {name}` would find its own script): move "
+            f"{name} into a module of its own (e.g. layers.py), import it from there and "
+            f"register that"
+        )
+    if "<locals>" in cls.__qualname__:
+        raise ValueError(
+            f"{name} is defined inside a function ({cls.__qualname__}), which the generated "
+            f"file can't import: define it at the top level of a module"
+        )
     if hasattr(torch.nn, name) or name in HELPERS or name in ("Sequential", "compact"):
         raise ValueError(f"Module {name} already exists in torch.nn")
     _REGISTERED[name] = cls
@@ -48,12 +62,16 @@ def register_nn(cls: type) -> type:
 
 def builtin_classes() -> dict[str, ClassRef]:
     """torch.nn classes and helpers, by name, as the schema lists them."""
-    table = {}
-    for name, ref in base_schema()["definitions"]["class"].items():
-        args = ref["properties"][name]
-        returns = args.get("x-returns-tensor", False)
-        table[name] = ClassRef(name, args.get("x-kind", "torch"), attr=name, returns_tensor=returns)
-    return table
+    returning = set(class_table()["forward_returns_tensor"])
+    return {
+        name: ClassRef(
+            name,
+            "helper" if name in HELPERS else "torch",
+            attr=name,
+            returns_tensor=name in returning,
+        )
+        for name in base_schema()["definitions"]["class"]
+    }
 
 
 class ImportNotAllowed(Exception):

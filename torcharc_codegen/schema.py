@@ -1,4 +1,4 @@
-"""The published JSON Schema (schema/torcharc.schema.json) and validators over it."""
+"""The published JSON Schema (schema/torcharc.schema.json) and the class table beside it."""
 
 from __future__ import annotations
 
@@ -7,10 +7,21 @@ import json
 
 from .resources import SCHEMA_PATH
 
+# What the generator needs about torch.nn classes that is not an argument schema (which
+# forwards return a Tensor); kept out of the published schema, whose readers refuse unknown
+# keywords. Written with the schema by `python -m torcharc_codegen.schema_gen`.
+CLASS_TABLE_PATH = SCHEMA_PATH.with_name("torcharc.classes.json")
+
 
 @functools.cache
 def base_schema() -> dict:
     with open(SCHEMA_PATH, encoding="utf-8") as f:
+        return json.load(f)
+
+
+@functools.cache
+def class_table() -> dict:
+    with open(CLASS_TABLE_PATH, encoding="utf-8") as f:
         return json.load(f)
 
 

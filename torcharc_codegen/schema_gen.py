@@ -6,6 +6,10 @@ from the annotation or the default, the default, ``required``, and descriptions 
 docstrings. The layout is the one editors handle (measured with yaml-language-server): a
 module spec is an ``anyOf`` of ``$ref``'d closed single-key objects; no ``maxProperties``
 beside ``properties``, no ``patternProperties`` for class names, no ``oneOf`` in arrays.
+It also compiles under ajv's strict mode (``ajv compile --strict=true``), which SchemaStore
+requires: no keywords of our own, no ``type`` list but ``[T, "null"]``, a ``type`` beside
+every keyword that applies to one type. What the generator needs beyond argument schemas is in
+the class table beside it (:func:`build_class_table`).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import typing
 
 from .builtins import HELPERS
 from .classes import forward_returns_tensor
+from .schema import CLASS_TABLE_PATH, SCHEMA_PATH
 
 SCHEMA_ID = "https://torcharc-codegen.github.io/schema/torcharc.schema.json"
 DTYPES = [
@@ -58,9 +63,9 @@ def build_schema(extra_classes: dict[str, type] | None = None) -> dict:
 
     classes: dict[str, dict] = {}
     for name, cls in torch_classes().items():
-        classes[name] = _class_schema(name, _init_params(cls), _doc(cls), "torch", cls)
+        classes[name] = _class_schema(name, _init_params(cls), _doc(cls), cls)
     for name, helper in HELPERS.items():
-        classes[name] = _class_schema(name, list(helper.params), helper.doc, "helper")
+        classes[name] = _class_schema(name, list(helper.params), helper.doc)
     classes.update(custom_class_schemas(extra_classes or {}))
     names = list(classes)
     refs = [{"$ref": f"#/definitions/class/{n}"} for n in names]
@@ -74,7 +79,6 @@ def build_schema(extra_classes: dict[str, type] | None = None) -> dict:
             f"are called). Compiled to PyTorch code by torcharc-gen. Generated from torch "
             f"{version}."
         ),
-        "x-torch-version": version,
         "type": "object",
         "required": ["modules", "graph"],
         "properties": {
@@ -94,13 +98,11 @@ def build_schema(extra_classes: dict[str, type] | None = None) -> dict:
                 "`Sequential: [...]`, or `compact: {...}`.",
                 "anyOf": refs
                 + [{"$ref": "#/definitions/Sequential"}, {"$ref": "#/definitions/compact"}],
-                "minProperties": 1,
             },
             "layer": {
                 "title": "layer",
                 "description": "One class name with its keyword arguments (null for none).",
                 "anyOf": refs,
-                "minProperties": 1,
             },
             "class": {
                 name: {
@@ -122,7 +124,7 @@ def build_schema(extra_classes: dict[str, type] | None = None) -> dict:
 def custom_class_schemas(extra_classes: dict[str, type]) -> dict[str, dict]:
     """Argument schemas of a user's classes, by the name specs use for them."""
     return {
-        name: _class_schema(name, _init_params(cls), _doc(cls), "custom", cls)
+        name: _class_schema(name, _init_params(cls), _doc(cls), cls)
         for name, cls in sorted(extra_classes.items())
     }
 
@@ -151,6 +153,26 @@ def with_classes(schema: dict, extra_classes: dict[str, type]) -> dict:
 
 def render_schema(schema: dict) -> str:
     return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+
+
+def build_class_table() -> dict:
+    """What the generator needs to know about the torch.nn classes besides their arguments,
+    kept out of the published schema (strict validators refuse unknown keywords there) and
+    read at generation time without importing torch."""
+    import torch
+
+    returning = [n for n, cls in torch_classes().items() if forward_returns_tensor(cls)]
+    return {"torch": torch.__version__, "forward_returns_tensor": returning}
+
+
+def main() -> None:
+    """``python -m torcharc_codegen.schema_gen``: regenerate the published schema and the class
+    table beside it from the installed torch."""
+    from .write import write_atomic
+
+    write_atomic(SCHEMA_PATH, render_schema(build_schema()))
+    write_atomic(CLASS_TABLE_PATH, render_schema(build_class_table()))
+    print(f"wrote {SCHEMA_PATH} and {CLASS_TABLE_PATH}")
 
 
 # --- one class ---------------------------------------------------------------------------------
@@ -195,20 +217,27 @@ def _doc(cls: type) -> str:
 
 
 def _class_schema(
-    name: str, params: list[inspect.Parameter], doc: str, kind: str, cls: type | None = None
+    name: str, params: list[inspect.Parameter], doc: str, cls: type | None = None
 ) -> dict:
     P = inspect.Parameter
     keyword = [p for p in params if p.kind in (P.POSITIONAL_OR_KEYWORD, P.KEYWORD_ONLY)]
     arg_docs = _arg_docs(doc)
+    mro = cls.__mro__ if cls is not None else ()
     properties = {}
     for p in keyword:
-        closed = (name, p.name) not in _OPEN_STRINGS
-        strings = (
-            (_string_enum(arg_docs.get(p.name, ""), p.default) or _assigned_strings(doc, p.name))
-            if closed
-            else []
-        )
-        properties[p.name] = _param_schema(p, arg_docs.get(p.name, ""), strings)
+        inherited = _inherited(cls, p.name) if cls is not None else []
+        strings: list[str] = []
+        narrowed = [_NARROWED[b.__name__, p.name] for b in mro if (b.__name__, p.name) in _NARROWED]
+        if narrowed:
+            strings = narrowed[0]
+        elif (name, p.name) not in _OPEN_STRINGS:
+            for q, q_doc in [(p, doc), *inherited]:
+                strings = _string_enum(_arg_docs(q_doc).get(p.name, ""), q.default)
+                strings = strings or _assigned_strings(q_doc, p.name)
+                if strings:
+                    break
+        widened = [q for q, _ in inherited]
+        properties[p.name] = _param_schema(p, arg_docs.get(p.name, ""), strings, widened)
     required = [p.name for p in keyword if p.default is P.empty]
     shown = [
         p.name if p.default is P.empty else f"{p.name}={_show(p.default)}"
@@ -222,15 +251,35 @@ def _class_schema(
         "description": _summary(doc) or f"torch.nn.{name}",
         "type": "object" if required else ["object", "null"],
         "properties": properties,
-        "x-kind": kind,
     }
     if required:
         schema["required"] = required
-    if cls is not None and forward_returns_tensor(cls):
-        schema["x-returns-tensor"] = True  # the generated forward's annotation uses it
     if not any(p.kind == P.VAR_KEYWORD for p in params):
         schema["additionalProperties"] = False
     return schema
+
+
+def _inherited(cls: type, name: str) -> list[tuple[inspect.Parameter, str]]:
+    """Parameter ``name`` of the constructors of ``cls``'s torch base classes, with their
+    docstrings. A subclass hands its arguments on to its base, which is often the one that
+    says what it takes: ``LazyConv2d``'s ``padding`` is annotated ``int | tuple`` but
+    ``Conv2d`` (its base) takes ``'same'``; ``InstanceNorm1d``'s ``momentum`` is a ``float``
+    but ``_NormBase`` takes ``None``."""
+    import torch
+
+    out = []
+    for base in cls.__mro__[1:]:
+        if base is torch.nn.Module or not issubclass(base, torch.nn.Module):
+            continue
+        if "__init__" not in vars(base) or not base.__module__.startswith("torch."):
+            continue
+        try:
+            param = inspect.signature(base.__init__).parameters.get(name)
+        except (TypeError, ValueError):
+            continue
+        if param is not None and param.kind is not inspect.Parameter.VAR_KEYWORD:
+            out.append((param, _doc(base)))
+    return out
 
 
 def _show(value: object) -> str:
@@ -241,17 +290,28 @@ def _show(value: object) -> str:
     return name if isinstance(name, str) else "..."
 
 
-def _param_schema(p: inspect.Parameter, doc: str, enum: list[str]) -> dict:
-    """``enum``: the strings the parameter takes, where torch documents them."""
+def _param_schema(
+    p: inspect.Parameter, doc: str, enum: list[str], inherited: list[inspect.Parameter] = ()
+) -> dict:
+    """``enum``: the strings the parameter takes, where torch documents them; ``inherited``:
+    the same parameter of the base classes' constructors (the schema takes what they take)."""
     schema = _annotation_schema(p.annotation)
     if schema is None:
         schema = _default_schema(p.default)
+    own = _types(schema)
+    for q in inherited:
+        schema = _widen(schema, q)
+    if "string" in _types(schema) and "string" not in own and not enum:
+        # a base takes some strings, none documented: better refuse them all than take any
+        kept = [t for t in _types(schema) if t != "string"]
+        schema["type"] = kept[0] if len(kept) == 1 else kept
     if p.default is None and "type" in schema and "null" not in _types(schema):
         schema["type"] = _types(schema) + ["null"]
     if enum and _types(schema) in (["string"], ["string", "null"]):
         schema["enum"] = enum + ([None] if "null" in _types(schema) else [])
     elif enum and "string" in _types(schema):
-        schema = _with_string_enum(schema, enum)
+        schema["enum"] = enum
+    schema = _one_type_per_branch(schema)
     if doc:
         schema["description"] = doc
     if p.default is not inspect.Parameter.empty and _jsonable(p.default):
@@ -259,16 +319,50 @@ def _param_schema(p: inspect.Parameter, doc: str, enum: list[str]) -> dict:
     return schema
 
 
+def _widen(schema: dict, q: inspect.Parameter) -> dict:
+    """``schema`` also taking what a base class's parameter ``q`` is annotated to take."""
+    other = _annotation_schema(q.annotation)
+    if other is None:
+        other = _default_schema(q.default)
+    if "type" not in schema or "type" not in other:
+        return schema  # one of them says nothing: no widening from it
+    out = dict(schema)
+    out["type"] = _types(schema) + [t for t in _types(other) if t not in _types(schema)]
+    if q.default is None and "null" not in out["type"]:
+        out["type"].append("null")
+    if "items" not in out and "items" in other:
+        out["items"] = other["items"]
+    if out["type"] == ["number", "integer"] or out["type"] == ["integer", "number"]:
+        out["type"] = ["number"]
+    if len(out["type"]) == 1:
+        out["type"] = out["type"][0]
+    return out
+
+
 def _types(schema: dict) -> list[str]:
     t = schema.get("type", [])
     return [t] if isinstance(t, str) else list(t)
 
 
-def _with_string_enum(schema: dict, enum: list[str]) -> dict:
-    """A union with strings: the strings take only their documented values."""
-    others = [t for t in _types(schema) if t != "string"]
-    rest = {k: v for k, v in schema.items() if k != "type"}
-    return {"anyOf": [{"type": "string", "enum": enum}, {"type": others, **rest}]}
+def _one_type_per_branch(schema: dict) -> dict:
+    """A union of types as an ``anyOf`` of one type each: ajv's strict mode refuses a
+    ``type`` list other than ``[T, "null"]``. The branches have no description of their own:
+    an editor's hover would show it instead of the argument's."""
+    if "items" in schema:
+        schema = {**schema, "items": _one_type_per_branch(schema["items"])}
+    types_ = _types(schema)
+    if len([t for t in types_ if t != "null"]) < 2:
+        return schema
+    rest = {k: v for k, v in schema.items() if k not in ("type", "items", "enum")}
+    branches = []
+    for t in types_:
+        branch: dict = {"type": t}
+        if t == "array" and "items" in schema:
+            branch["items"] = schema["items"]
+        if t == "string" and "enum" in schema:
+            branch["enum"] = [v for v in schema["enum"] if isinstance(v, str)]
+        branches.append(branch)
+    return {"anyOf": branches, **rest}
 
 
 _SCALARS = {int: "integer", float: "number", bool: "boolean", str: "string"}
@@ -436,6 +530,9 @@ _QUOTED = re.compile(r"['\"]([A-Za-z_][\w-]*)['\"]")
 # Parameters whose docs list only some of the values torch accepts (Upsample also takes
 # 'nearest-exact'): no enum for them, the schema must never refuse what torch accepts.
 _OPEN_STRINGS = {("Upsample", "mode")}
+# Parameters annotated with more strings than the constructor takes: the transposed
+# convolutions raise ValueError for any padding_mode but 'zeros'. By (torch base class, name).
+_NARROWED = {("_ConvTransposeNd", "padding_mode"): ["zeros"]}
 
 
 def _string_enum(doc: str, default: object) -> list[str]:
@@ -631,3 +728,7 @@ def _graph() -> dict:
             },
         },
     }
+
+
+if __name__ == "__main__":
+    main()

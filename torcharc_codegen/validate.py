@@ -305,12 +305,22 @@ def _explain_any_of(error, source: Source, schema: dict) -> list[Problem]:
         for sub in best:
             out += _explain(sub, source, schema)
         return out
-    forms = [s.get("description") or s.get("title") for s in error.schema["anyOf"]]
+    forms = [s.get("description") or s.get("title") or _form(s) for s in error.schema["anyOf"]]
     if all(forms):
         what = f"must be {_or(forms)}, got {_describe(error.instance)}"
+        arg_owner = _class_of(path[:-1], schema)
+        if arg_owner and path and isinstance(path[-1], str):
+            what = f"argument {path[-1]!r} of {arg_owner} " + what
     else:
         what = error.message
     return [source.problem(path, what)]
+
+
+def _form(branch: dict) -> str:
+    """An undescribed branch of an argument's union (one type each), in words."""
+    if "enum" in branch:
+        return _or(repr(v) for v in branch["enum"])
+    return _TYPE_WORDS.get(branch.get("type"), "") if isinstance(branch.get("type"), str) else ""
 
 
 def _class_of(path: Path, schema: dict) -> str | None:
