@@ -55,7 +55,9 @@ def import_in_memory(text: str) -> object:
     module = types.ModuleType(name)
     module.__file__ = filename
     sys.modules[name] = module
-    exec(compile(text, filename, "exec"), module.__dict__)  # noqa: S102 - our own output
+    # dont_inherit: this module's `from __future__ import annotations` must not leak into it
+    code = compile(text, filename, "exec", dont_inherit=True)
+    exec(code, module.__dict__)  # noqa: S102 - our own output
     return module
 
 
