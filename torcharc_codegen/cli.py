@@ -1,7 +1,8 @@
 """``torcharc-gen``: the command line over the Python API.
 
 Exit codes: 0 written (or up to date), 1 verification failed (or ``--check`` found a stale or
-missing file), 2 invalid spec or usage. Errors are one line each on stderr, never a
+missing file), 2 invalid spec or usage, 3 the output can't be written there (write.py),
+130/143 interrupted by SIGINT/SIGTERM (signals.py). Errors are one line each on stderr, never a
 traceback, and nothing is written on any error.
 """
 
@@ -17,8 +18,11 @@ from pathlib import Path
 from .config import Config, ConfigError, load_config
 from .errors import SpecError
 from .literals import is_identifier
+from .signals import exit_code, handled, message
+from .write import WriteError, check_output_path
 
 OK, CHECK_FAILED, SPEC_ERROR = 0, 1, 2
+CANT_WRITE = 3  # a WriteError: the output is not a regular file, the spec, unwritable...
 
 
 class UsageError(Exception):
@@ -117,7 +121,7 @@ def _one_line_warnings() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     import warnings
 
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), handled():
         _one_line_warnings()
         return _main(list(sys.argv[1:] if argv is None else argv))
 
@@ -139,9 +143,12 @@ def _main(argv: list[str]) -> int:
         for line in e.lines():
             print(line, file=sys.stderr)
         return SPEC_ERROR
-    except KeyboardInterrupt:
-        print("torcharc-gen: interrupted; nothing written", file=sys.stderr)
-        return 130
+    except WriteError as e:
+        print(e, file=sys.stderr)
+        return CANT_WRITE
+    except KeyboardInterrupt as e:  # SIGINT or SIGTERM (signals.py)
+        print(f"torcharc-gen: {message()}", file=sys.stderr)
+        return exit_code(e)
 
 
 # --- generate ---------------------------------------------------------------------------------
@@ -179,6 +186,9 @@ def _generate(args: argparse.Namespace) -> int:
             for line in e.lines():
                 print(line, file=sys.stderr)
             code = SPEC_ERROR
+        except WriteError as e:
+            print(e, file=sys.stderr)
+            code = CANT_WRITE
         if code != OK:
             outcome.failed.append(job.spec)
         outcome.code = max(outcome.code, code)
@@ -231,6 +241,8 @@ def _run(job: _Job, imports: list[str], args: argparse.Namespace, many: bool) ->
     name = _class_name(job, load_config(Path.cwd()))
     if args.check and job.output != "-" and job.spec != "-":
         return _check(job, name, imports)
+    if job.output != "-":
+        check_output_path(job.output, job.spec)  # before the expensive part
     if job.spec == "-":
         result = compile_spec(
             sys.stdin.read(), name, imports=imports, verify=not args.no_verify, name="<stdin>"
@@ -266,7 +278,7 @@ def _run(job: _Job, imports: list[str], args: argparse.Namespace, many: bool) ->
         return OK
     from .write import write_atomic
 
-    written = write_atomic(Path(job.output), result.source)
+    written = write_atomic(Path(job.output), result.source, job.spec)
     print(f"{'wrote' if written else 'unchanged'} {job.output} ({name})", file=sys.stderr)
     return OK
 
@@ -322,6 +334,7 @@ def _graph(args: argparse.Namespace) -> int:
     if Path(args.output).suffix not in (".svg", ".png", ".dot", ".mmd"):
         raise UsageError(f"the output {args.output!r} must end in .svg, .png, .dot or .mmd")
     imports = [*load_config(Path.cwd()).imports, *args.imports]
+    check_output_path(args.output, args.spec)
     result = compile_spec(args.spec, "Model", imports=imports, verify=False, name=args.spec)
     try:
         render(result, Path(args.output))
