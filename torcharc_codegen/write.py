@@ -99,7 +99,7 @@ def _check_new(path: Path) -> None:
     for ancestor in path.parents:
         try:
             st = os.stat(ancestor)
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):  # look further up
             continue
         except OSError as e:
             raise WriteError(path, f"{ancestor}: {_reason(e)}") from None
