@@ -104,18 +104,23 @@ def _stalled_run(tmp_path: Path, patch: str, signum: int, verify: bool = False):
     file ``ready`` there); send ``signum`` then."""
     spec, out, env = _setup(tmp_path / "run")
     ready = tmp_path / "ready"
-    code = textwrap.dedent(f"""\
+    argv = ["torcharc-gen", str(spec), "-o", str(out)] + ([] if verify else ["--no-verify"])
+    code = (
+        textwrap.dedent(f"""\
         import os, sys, time
         from pathlib import Path
         READY = Path({str(ready)!r})
         def stall(seconds=30):
             READY.touch()
             time.sleep(seconds)
-        """) + textwrap.dedent(patch) + textwrap.dedent(f"""\
-        sys.argv = ["torcharc-gen", {str(spec)!r}, "-o", {str(out)!r}] + {[] if verify else ["--no-verify"]!r}
+        """)
+        + textwrap.dedent(patch)
+        + textwrap.dedent(f"""\
+        sys.argv = {argv!r}
         from torcharc_codegen.__main__ import main
         raise SystemExit(main())
-        """)  # noqa: E501
+        """)
+    )
     command = [sys.executable, "-c", code]
     proc = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 300
