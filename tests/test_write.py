@@ -386,3 +386,38 @@ def test_directory_mode_goes_on_after_an_output_it_cant_write(tmp_path, capsys):
     assert code == 3
     assert f"{tmp_path}/out/a.py: can't write: it is a FIFO (named pipe), not a regular file" in err
     assert (tmp_path / "out" / "b.py").is_file()
+
+
+def test_a_fifo_swapped_in_after_the_check_is_still_never_opened_for_long(tmp_path, monkeypatch):
+    """Between the check and the write the output becomes a FIFO: the write opens it without
+    blocking, sees it is no regular file and refuses (no hang, nothing written)."""
+    import torcharc_codegen.write as w
+
+    out = tmp_path / "m.py"
+    monkeypatch.setattr(w, "check_output_path", lambda path, spec=None: Path(path))
+    os.mkfifo(out)
+    with pytest.raises(WriteError) as e:
+        write_atomic(out, "new\n")
+    assert str(e.value) == f"{out}: can't write: it is a FIFO (named pipe), not a regular file"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.py"]
+
+
+def test_a_file_that_may_be_replaced_but_not_read_is_replaced():
+    import shutil
+    import tempfile
+
+    base = Path(tempfile.mkdtemp())
+    try:
+        base.chmod(0o755)
+        d = base / "d"
+        d.mkdir()
+        (d / "m.py").write_text("old\n")
+        (d / "m.py").chmod(0o200)
+        if os.getuid() == 0:
+            os.chown(d, 65534, 65534)
+            os.chown(d / "m.py", 65534, 65534)
+        assert _attempt(lambda: write_atomic(d / "m.py", "new\n")) == "ok"
+        assert (d / "m.py").read_text() == "new\n"
+        assert stat.S_IMODE((d / "m.py").stat().st_mode) == 0o200
+    finally:
+        shutil.rmtree(base)

@@ -118,7 +118,7 @@ def write_atomic(
     target = check_output_path(path, spec)
     data = content.encode("utf-8") if isinstance(content, str) else content
     try:
-        same, mode = _existing(target, len(data), data)
+        same, mode = _existing(path, target, data)
         if same:
             return False
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -128,19 +128,26 @@ def write_atomic(
     return True
 
 
-def _existing(target: Path, size: int, data: bytes) -> tuple[bool, int]:
+def _existing(path: str | os.PathLike, target: Path, data: bytes) -> tuple[bool, int]:
     """(does ``target`` hold exactly ``data``, the mode to give the new file). Opens without
     following a link or blocking and reads only a regular file of the right size."""
-    flags = os.O_RDONLY | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    flags = os.O_RDONLY
+    for name in ("O_CLOEXEC", "O_NOFOLLOW", "O_NONBLOCK"):
+        flags |= getattr(os, name, 0)
     try:
         fd = os.open(target, flags)
     except FileNotFoundError:
         return False, 0o666 & ~_umask()
+    except PermissionError:  # a file we may replace but not read: it differs
+        st = os.lstat(target)
+        if not stat.S_ISREG(st.st_mode):
+            raise WriteError(path, f"it is {_kind(st)}, not a regular file") from None
+        return False, stat.S_IMODE(st.st_mode)
     with os.fdopen(fd, "rb") as f:
         st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise WriteError(target, f"it is {_kind(st)}, not a regular file")
-        same = st.st_size == size and f.read(size + 1) == data
+        if not stat.S_ISREG(st.st_mode):  # it changed since check_output_path
+            raise WriteError(path, f"it is {_kind(st)}, not a regular file")
+        same = st.st_size == len(data) and f.read(len(data) + 1) == data
         return same, stat.S_IMODE(st.st_mode)
 
 
