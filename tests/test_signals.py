@@ -110,9 +110,11 @@ def _stalled_run(tmp_path: Path, patch: str, signum: int, verify: bool = False):
         import os, sys, time
         from pathlib import Path
         READY = Path({str(ready)!r})
-        def stall(seconds=30):
+        def stall(until=lambda: False):
             READY.touch()
-            time.sleep(seconds)
+            end = time.monotonic() + 60
+            while time.monotonic() < end and not until():
+                time.sleep(0.01)
         """)
         + textwrap.dedent(patch)
         + textwrap.dedent(f"""\
@@ -162,7 +164,7 @@ STALLS = {
         import torcharc_codegen.signals as s
         real_record = s.record_written
         def record(path):
-            stall(3)
+            stall(until=lambda: s._pending is not None)  # the signal arrived, held back
             real_record(path)
         s.record_written = record
         """,
