@@ -170,8 +170,7 @@ def test_output_that_is_the_spec_itself_is_refused(tmp_path):
     proc = run("model.py", "-o", "./model.py", "--no-verify", cwd=tmp_path)
     assert proc.returncode == 2
     assert proc.stderr == (
-        "torcharc-gen: error: the output './model.py' is the spec itself: write the model "
-        "elsewhere\n"
+        f"model.py: can't write: it is the spec {spec.name} itself: write to another file\n"
     )
     assert spec.read_text() == MLP
 

@@ -2,10 +2,42 @@
 
 __version__ = "0.1.0"
 
-from .api import Result, build, compile_spec, generate, load_model  # noqa: E402
-from .classes import register_nn  # noqa: E402
-from .errors import Problem, SpecError, VerificationError  # noqa: E402
-from .resources import SPEC_DIR  # noqa: E402
+# Loaded on first use (PEP 562): the command line reaches its signal handling before torch,
+# jinja2 and black load, so a Ctrl-C during start-up is one line, not a traceback.
+_EXPORTS = {
+    "Result": "api",
+    "build": "api",
+    "compile_spec": "api",
+    "generate": "api",
+    "load_model": "api",
+    "register_nn": "classes",
+    "Problem": "errors",
+    "SpecError": "errors",
+    "VerificationError": "errors",
+    "SPEC_DIR": "resources",
+}
+
+TYPE_CHECKING = False  # not typing's: importing typing costs start-up time
+if TYPE_CHECKING:
+    from .api import Result, build, compile_spec, generate, load_model
+    from .classes import register_nn
+    from .errors import Problem, SpecError, VerificationError
+    from .resources import SPEC_DIR
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
+
 
 __all__ = [
     "Problem",

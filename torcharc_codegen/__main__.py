@@ -1,3 +1,29 @@
-from .cli import main
+"""The command's entry point: ``torcharc-gen`` and ``python -m torcharc_codegen``.
 
-raise SystemExit(main())
+A Ctrl-C while the command's modules load is one line and exit 130, like one during the run;
+once the run has reported its outcome, a late signal can't turn it into a traceback.
+"""
+
+import sys
+
+try:
+    from .cli import main as _cli_main
+    from .signals import exit_code, ignore, message
+except KeyboardInterrupt:
+    sys.stderr.write("torcharc-gen: interrupted; nothing written\n")
+    raise SystemExit(130) from None
+
+
+def main() -> int:
+    try:
+        code = _cli_main()
+        ignore()
+    except KeyboardInterrupt as e:  # landed outside cli.main's own handling
+        ignore()
+        print(f"torcharc-gen: {message()}", file=sys.stderr)
+        code = exit_code(e)
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -5,7 +5,9 @@ SPEC -o OUT.py``), ``summary``, ``graph`` and ``schema``.
 
 Exit codes: 0 written (or already current); 1 verification failed, ``--check`` found a stale or
 missing file, or ``--exit-non-zero-on-write`` and a file was written; 2 invalid spec or usage;
-130 interrupted. Errors are one line each on stderr, never a traceback, and nothing is written
+2 also for an output we refuse (not a regular file, the spec itself, not writable); 3 an OSError
+while writing (write.py); 130/143 interrupted by SIGINT/SIGTERM
+(signals.py). Errors are one line each on stderr, never a traceback, and nothing is written
 for a spec with an error.
 """
 
@@ -22,12 +24,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import signals
 from .black_settings import Settings, SettingsError, for_output
 from .config import Config, ConfigError, load_config
 from .errors import SpecError
 from .literals import pascal_case
+from .write import OutputRefused, WriteError, check_output_path
 
 OK, CHECK_FAILED, SPEC_ERROR = 0, 1, 2
+CANT_WRITE = 3  # an OSError while writing (disk full, file too large, ...)
 COMMANDS = ("generate", "summary", "graph", "schema")
 _VERBOSITY_FLAGS = ("-q", "--quiet", "-v", "--verbose")
 SPEC_SUFFIXES = (".yaml", ".yml")
@@ -220,7 +225,7 @@ def _one_line_warnings() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     import warnings
 
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), signals.handled():
         _one_line_warnings()
         return _main(list(sys.argv[1:] if argv is None else argv))
 
@@ -282,9 +287,12 @@ def _main(argv: list[str]) -> int:
         for line in e.lines():
             print(line, file=sys.stderr)
         return SPEC_ERROR
-    except KeyboardInterrupt:
-        print("torcharc-gen: interrupted; nothing written", file=sys.stderr)
-        return 130
+    except WriteError as e:
+        print(e, file=sys.stderr)
+        return SPEC_ERROR if isinstance(e, OutputRefused) else CANT_WRITE
+    except KeyboardInterrupt as e:  # SIGINT or SIGTERM (signals.py)
+        print(f"torcharc-gen: {signals.message()}", file=sys.stderr)
+        return signals.exit_code(e)
 
 
 # --- names ------------------------------------------------------------------------------------
@@ -407,6 +415,10 @@ def _generate(args: argparse.Namespace, out: _Out) -> int:
                 for line in e.lines():
                     out.error(line)
                 job_code, status = SPEC_ERROR, "failed"
+            except WriteError as e:
+                out.error(str(e))
+                job_code = SPEC_ERROR if isinstance(e, OutputRefused) else CANT_WRITE
+                status = "failed"
         tally[status] += 1
         if status == "failed":
             failed.append(job.spec)
@@ -429,8 +441,6 @@ def _job(spec: str, output: str, class_name: str | None, config: Config) -> _Job
     out = Path(output)
     if out.suffix != ".py":
         raise UsageError(f"the output {output!r} must be a .py file")
-    if spec != "-" and out.resolve() == Path(spec).resolve():
-        raise UsageError(f"the output {output!r} is the spec itself: write the model elsewhere")
     if why := module_name_problem(out.stem):
         better = _usable_stem(out.stem, config)
         fix = f"name it {out.with_name(better + '.py').name}" if better else "rename it"
@@ -545,6 +555,8 @@ def _versions(mode) -> str:
 def _run(
     job: _Job, imports: list[str], args: argparse.Namespace, out: _Out, many: bool
 ) -> tuple[int, str]:
+    if job.output != "-":
+        check_output_path(job.output, job.spec)  # before reading it, and before the work
     settings = _settings(job, out)
     existing = _read(job.output) if job.output != "-" else None
     if _already_current(job, existing, imports, settings.mode):
@@ -582,7 +594,7 @@ def _run(
         written = False
         out.detail(f"  {job.output}: the same code; its version line is left as it is")
     else:
-        written = write_atomic(Path(job.output), result.source)
+        written = write_atomic(Path(job.output), result.source, job.spec)
     out.info(f"{'wrote' if written else 'unchanged'} {job.output} ({job.class_name})")
     return OK, "written" if written else "unchanged"
 
@@ -591,6 +603,7 @@ def _check(job: _Job, imports: list[str], out: _Out) -> tuple[int, str]:
     """``--check``: compare without writing; the fast path generates nothing at all."""
     from .sync import compare
 
+    check_output_path(job.output, job.spec)  # a FIFO or a device is never read
     settings = _settings(job, out)
     existing = _read(job.output)
     if _already_current(job, existing, imports, settings.mode):
@@ -651,6 +664,7 @@ def _graph(args: argparse.Namespace, out: _Out) -> int:
     from .picture import PictureError, render
 
     imports = [*load_config(Path.cwd()).imports, *args.imports]
+    check_output_path(args.output, args.spec)
     result = compile_spec(args.spec, "Model", imports=imports, verify=False, name=args.spec)
     try:
         render(result, Path(args.output))

@@ -207,6 +207,4 @@ def render(result: Result, path: Path) -> None:
     )
     if drawn.returncode != 0:
         raise PictureError(f"dot failed: {drawn.stderr.decode(errors='replace').strip()}")
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(drawn.stdout)
-    tmp.replace(path)
+    write_atomic(path, drawn.stdout)

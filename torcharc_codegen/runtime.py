@@ -13,13 +13,13 @@ import contextlib
 import hashlib
 import importlib.util
 import sys
-import tempfile
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
 
 from .errors import Problem, SpecError
 from .model import Example, Model
+from .write import scratch_file
 
 
 @contextlib.contextmanager
@@ -27,9 +27,7 @@ def imported(text: str) -> Iterator[object]:
     """The generated module, imported from a temporary file, removed afterwards."""
     digest = hashlib.sha256(text.encode()).hexdigest()[:16]
     name = f"torcharc_checked_{digest}"  # never the name import_in_memory gives it
-    with tempfile.TemporaryDirectory(prefix="torcharc-gen-") as tmp:
-        path = Path(tmp) / f"{name}.py"
-        path.write_text(text, encoding="utf-8")
+    with scratch_file(f"{name}.py", text) as path:  # removed also on SIGINT/SIGTERM
         spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
