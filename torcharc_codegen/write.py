@@ -78,7 +78,9 @@ def check_output_path(path: str | os.PathLike, spec: str | os.PathLike | None = 
         try:
             st = os.stat(path)
         except FileNotFoundError:
-            raise OutputRefused(path, f"it is a symlink to {target}, which does not exist") from None
+            raise OutputRefused(
+                path, f"it is a symlink to {target}, which does not exist"
+            ) from None
         except OSError as e:
             raise OutputRefused(
                 path, f"it is a symlink that can't be followed: {_reason(e)}"
