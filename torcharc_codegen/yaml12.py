@@ -6,6 +6,10 @@ so TorchArc (``yaml.safe_load``), reads YAML 1.1: ``1e-5`` is a string, ``no`` i
 ``010`` is eight. :class:`Loader12` reads the core schema (the regexes are those of the `yaml`
 package the editor uses) on libyaml's parser when PyYAML has it; :func:`reading_conflict` says
 what to tell the user about a plain scalar the two readings see differently.
+
+Why not ruamel.yaml, which reads YAML 1.2: its 1.2 resolver still takes ``0b11`` and ``1_000``
+as integers, which the core schema and the editor read as strings, so it would need the same
+override, and it would be a second YAML library beside the PyYAML that TorchArc brings.
 """
 
 from __future__ import annotations
