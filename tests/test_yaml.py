@@ -388,11 +388,33 @@ def test_mapping_that_contains_itself_is_refused():
             "a: \udc80\n",
             "s.yaml:1:4: the character U+DC80 is not allowed in YAML, even in a comment: delete it",
         ),
+        (
+            "a: 1\r\rb: \x9b\n",
+            "s.yaml:3:4: the control character U+009B is not allowed in YAML, even in a comment: "
+            "delete it",
+        ),
+        (
+            "a: x\u2028y\n",
+            "s.yaml:1:5: the character U+2028 (LINE SEPARATOR) is a line break to YAML 1.1 "
+            "(TorchArc) and not to YAML 1.2 (editors): delete it, or write \\u2028 in double "
+            "quotes",
+        ),
+        (
+            "a: x\x85\n",
+            "s.yaml:1:5: the character U+0085 (NEXT LINE) is a line break to YAML 1.1 "
+            "(TorchArc) and not to YAML 1.2 (editors): delete it, or write \\u0085 in double "
+            "quotes",
+        ),
     ],
-    ids=["nul-in-comment", "bel", "esc-in-quotes", "lone-surrogate"],
+    ids=["nul-in-comment", "bel", "esc-in-quotes", "lone-surrogate", "c1-after-cr", "ls", "nel"],
 )
 def test_forbidden_characters_are_located(text, line):
     assert refusal(text) == [line]
+
+
+def test_escaped_separators_and_other_unicode_are_fine():
+    text = 'a: "\\u2028"\nb: caf\u00e9 \U0001f600\n'
+    assert load_text(text, "s.yaml").data == {"a": "\u2028", "b": "caf\u00e9 \U0001f600"}
 
 
 # --- a path or YAML text (issue 10, stumble 10) -----------------------------------------------

@@ -195,28 +195,40 @@ MAX_DEPTH = 64  # levels of nesting; real specs use under 10
 MAX_NODES = 100_000  # values in the spec with every alias expanded
 _TOO_DEEP = f"nested more than {MAX_DEPTH} levels deep (the limit): flatten it"
 
-# Characters YAML forbids anywhere (YAML 1.2 c-printable); PyYAML raises an unlocated
-# ReaderError for them, libyaml can't even take a lone surrogate.
-_NOT_PRINTABLE = re.compile(
-    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+# Characters YAML forbids anywhere (not YAML 1.2 c-printable; PyYAML raises an unlocated
+# ReaderError for them, libyaml can't even take a lone surrogate), and the three that YAML 1.1
+# (libyaml, TorchArc) takes for line breaks and YAML 1.2 (editors) for plain characters.
+_FORBIDDEN = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 )
+_BREAK = re.compile("\r\n|\r|\n")
 _C0 = (
     "NUL SOH STX ETX EOT ENQ ACK BEL BS HT LF VT FF CR SO SI "
     "DLE DC1 DC2 DC3 DC4 NAK SYN ETB CAN EM SUB ESC FS GS RS US"
 ).split()
+_BREAKS_11 = {0x85: "NEXT LINE", 0x2028: "LINE SEPARATOR", 0x2029: "PARAGRAPH SEPARATOR"}
 
 
 def _check_characters(text: str, name: str) -> None:
-    m = _NOT_PRINTABLE.search(text)
+    m = _FORBIDDEN.search(text)
     if m is None:
         return
-    pos, char = m.start(), m.group()
-    line = text.count("\n", 0, pos) + 1
-    col = pos - (text.rfind("\n", 0, pos) + 1) + 1
-    code = ord(char)
-    label = f" ({_C0[code]})" if code < 32 else " (DEL)" if code == 127 else ""
-    kind = "control character" if code < 32 or 127 <= code < 160 else "character"
-    message = f"the {kind} U+{code:04X}{label} is not allowed in YAML, even in a comment: delete it"
+    pos, code = m.start(), ord(m.group())
+    breaks = list(_BREAK.finditer(text, 0, pos))
+    line = len(breaks) + 1
+    col = pos - (breaks[-1].end() if breaks else 0) + 1
+    if code in _BREAKS_11:
+        message = (
+            f"the character U+{code:04X} ({_BREAKS_11[code]}) is a line break to YAML 1.1 "
+            "(TorchArc) and not to YAML 1.2 (editors): delete it, or write "
+            f"\\u{code:04x} in double quotes"
+        )
+    else:
+        label = f" ({_C0[code]})" if code < 32 else " (DEL)" if code == 127 else ""
+        kind = "control character" if code < 32 or 127 <= code < 160 else "character"
+        message = (
+            f"the {kind} U+{code:04X}{label} is not allowed in YAML, even in a comment: delete it"
+        )
     raise SpecError([Problem((), message, line, col)], name)
 
 
