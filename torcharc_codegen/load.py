@@ -17,6 +17,7 @@ from pathlib import Path as FsPath
 
 import yaml
 
+from .compose import TOO_DEEP, OverBudget, compose
 from .errors import Path, Problem, SpecError
 from .yaml12 import FLOAT, INT, MERGE, STR, Loader12, reading_conflict, resolve12
 
@@ -154,8 +155,7 @@ def _load_text(text: str, name: str) -> Source:
     _check_characters(text, name)
     loader = _Loader(text)
     try:
-        _check_budgets(text, name)
-        node = loader.get_single_node()
+        node = compose(loader)
         if node is None:
             raise SpecError(
                 [Problem((), "the spec is empty: it needs `modules` and `graph`", 1, 1)], name
@@ -163,6 +163,9 @@ def _load_text(text: str, name: str) -> Source:
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as e:
         raise SpecError([_yaml_problem(e)], name) from None
+    except OverBudget as e:
+        problem = Problem(e.path, e.message, e.mark.line + 1, e.mark.column + 1)
+        raise SpecError([problem], name) from None
     finally:
         loader.dispose()
     source = Source(data=data, name=name, text=text)
@@ -177,7 +180,7 @@ def _load_text(text: str, name: str) -> Source:
 def _yaml_problem(e: yaml.MarkedYAMLError) -> Problem:
     mark = e.problem_mark or e.context_mark
     if e.problem == "exceeded maximum nesting depth":  # libyaml's own limit, met first in flow
-        return Problem((), _TOO_DEEP, mark.line + 1, mark.column + 1)
+        return Problem((), TOO_DEEP, mark.line + 1, mark.column + 1)
     what = "YAML syntax error" if not isinstance(e, yaml.constructor.ConstructorError) else "YAML"
     detail = e.problem or e.context or "invalid YAML"
     if e.context and e.context_mark and e.problem_mark and e.context_mark != e.problem_mark:
@@ -189,11 +192,7 @@ def _yaml_problem(e: yaml.MarkedYAMLError) -> Problem:
     return Problem((), f"{what}: {detail}", line, col)
 
 
-# --- budgets: checked on the parser's events, before anything is built ------------------------
-
-MAX_DEPTH = 64  # levels of nesting; real specs use under 10
-MAX_NODES = 100_000  # values in the spec with every alias expanded
-_TOO_DEEP = f"nested more than {MAX_DEPTH} levels deep (the limit): flatten it"
+# --- characters ----------------------------------------------------------------------------
 
 # Characters YAML forbids anywhere (not YAML 1.2 c-printable; PyYAML raises an unlocated
 # ReaderError for them, libyaml can't even take a lone surrogate), and the three that YAML 1.1
@@ -232,85 +231,6 @@ def _check_characters(text: str, name: str) -> None:
     raise SpecError([Problem((), message, line, col)], name)
 
 
-class _Frame:
-    __slots__ = ("mapping", "start", "anchor", "key_next", "part", "key")
-
-    def __init__(self, mapping: bool, start: int, anchor: str | None):
-        self.mapping = mapping
-        self.start = start  # expanded values counted before this collection
-        self.anchor = anchor
-        self.key_next = True  # mapping: the next child is a key
-        self.part: object = -1  # the path part of the child being read
-        self.key: object = "?"  # mapping: the key of the value being read
-
-
-def _check_budgets(text: str, name: str) -> None:
-    """Refuse nesting deeper than MAX_DEPTH, more than MAX_NODES values once aliases are
-    expanded (a "billion laughs" is a few lines), and an alias inside its own anchor.
-
-    libyaml's composer recurses in C (100,000 levels crash the interpreter) and PyYAML's in
-    Python, so this runs on the event stream, which libyaml produces without recursion.
-    """
-    loader = Loader12(text)
-    stack: list[_Frame] = []
-    sizes: dict[str, int] = {}  # anchor -> values it expands to
-    total = 0
-
-    def fail(event, message: str) -> None:
-        path = tuple(f.part for f in stack if f.part is not None)
-        mark = event.start_mark
-        raise SpecError([Problem(path, message, mark.line + 1, mark.column + 1)], name)
-
-    try:
-        while not isinstance(event := loader.get_event(), yaml.StreamEndEvent):
-            if isinstance(event, yaml.CollectionEndEvent):
-                frame = stack.pop()
-                if frame.anchor is not None:
-                    sizes[frame.anchor] = total - frame.start
-                continue
-            if not isinstance(event, yaml.NodeEvent):
-                continue
-            if stack:  # where this child sits: its key or index
-                frame = stack[-1]
-                if not frame.mapping:
-                    frame.part += 1
-                elif frame.key_next:
-                    frame.part, frame.key = None, "?"  # a key: located on its mapping's path
-                else:
-                    frame.part = frame.key
-                if frame.mapping:
-                    frame.key_next = not frame.key_next
-            if isinstance(event, yaml.AliasEvent):
-                if any(f.anchor == event.anchor for f in stack):
-                    fail(
-                        event,
-                        f"alias *{event.anchor} is inside its own anchor &{event.anchor}: "
-                        "a value with no end; write it out",
-                    )
-                total += sizes.get(event.anchor, 1)  # undefined: the composer says so
-            else:
-                total += 1
-            if total > MAX_NODES:
-                fail(
-                    event,
-                    f"aliases expand the spec past {MAX_NODES:,} values (the limit): "
-                    "use fewer or smaller aliases",
-                )
-            if isinstance(event, yaml.CollectionStartEvent):
-                if len(stack) >= MAX_DEPTH:
-                    fail(event, _TOO_DEEP)
-                stack.append(
-                    _Frame(isinstance(event, yaml.MappingStartEvent), total - 1, event.anchor)
-                )
-            elif isinstance(event, yaml.ScalarEvent):
-                if stack and stack[-1].mapping and not stack[-1].key_next:
-                    stack[-1].key = event.value  # the key just read
-                if event.anchor is not None:
-                    sizes[event.anchor] = 1
-    finally:
-        loader.dispose()
-
-
 # --- positions, duplicate keys, and the YAML 1.1 readings that differ ------------------------
 
 
@@ -329,7 +249,7 @@ class _Walk:
     def walk(self, node, path: Path, seen: frozenset = frozenset()) -> None:
         source = self.source
         source.values.setdefault(path, _mark(node))
-        if id(node) in seen:  # recursive data can't get here: _check_budgets refused it
+        if id(node) in seen:  # recursive data never gets here: compose refused it
             return
         if isinstance(node, yaml.ScalarNode):
             self.compare(node, path)

@@ -46,9 +46,13 @@ _CORE = [
     ),
 ]
 
+_FIRST = frozenset("~nNtTfF0123456789+-.<")  # how a non-string plain scalar can start
+
 
 def resolve12(value: str) -> str:
     """The core-schema tag of a plain scalar (``<<`` stays a merge key, as in PyYAML)."""
+    if value and value[0] not in _FIRST:
+        return STR  # most keys and names, decided without a regex
     if value == "<<":
         return MERGE
     for tag, pattern in _CORE:
