@@ -326,6 +326,23 @@ def test_aliases_within_the_budget_load():
     assert source.data["a4"][9][9][9][9] == ["lol"]
 
 
+def test_a_spec_without_aliases_past_the_budget_is_refused_without_blaming_aliases():
+    # the root, its key `a` and the list are three values: item 99,997 is the 100,001st
+    assert refusal("a: [" + "1, " * 100_001 + "]\n") == [
+        "s.yaml:1:299996: a[99997]: the spec has more than 100,000 values (the limit)"
+    ]
+
+
+def test_a_5000_module_spec_is_within_the_budget():
+    modules = "".join(
+        f"  l{i}:\n    Linear: {{in_features: 8, out_features: 8, bias: true}}\n"
+        for i in range(5000)
+    )
+    nodes = "".join(f"    l{i}: [{f'l{i - 1}' if i else 'x'}]\n" for i in range(5000))
+    text = f"modules:\n{modules}graph:\n  input: x\n  modules:\n{nodes}  output: l4999\n"
+    assert len(load_text(text, "s.yaml").data["modules"]) == 5000
+
+
 def test_merge_keys_still_work():
     text = "base: &b {in_features: 3}\nm: {<<: *b, out_features: 2}\n"
     assert load_text(text, "s.yaml").data["m"] == {"in_features": 3, "out_features": 2}
@@ -431,6 +448,12 @@ def test_one_line_block_mapping_is_spec_text():
         generate("modules: {m: {ReLU: }}")
     assert e.value.source_name == "<string>"
     assert "graph" in str(e.value)
+
+
+def test_blank_text_is_an_empty_spec():
+    with pytest.raises(SpecError) as e:
+        load("")
+    assert e.value.lines() == ["<string>:1:1: the spec is empty: it needs `modules` and `graph`"]
 
 
 def test_a_word_that_is_no_file_says_so():

@@ -71,12 +71,12 @@ def load(spec: str | os.PathLike | dict, name: str | None = None) -> Source:
     """Load ``spec``: a dict, a path to a YAML file, or YAML text.
 
     A string is a path if it names an existing file or ends in .yaml/.yml, and YAML text if
-    it has a newline or reads as a YAML mapping (``"{modules: ..., graph: ...}"``); anything
-    else is an error saying so, so one is never taken for the other.
+    it has a newline, is blank, or reads as a YAML mapping (``"{modules: ..., graph: ...}"``);
+    anything else is an error saying so, so one is never taken for the other.
     """
     if isinstance(spec, dict):
         return Source(data=spec, name=name)
-    if isinstance(spec, str) and "\n" not in spec and not _is_path(spec):
+    if isinstance(spec, str) and spec.strip() and "\n" not in spec and not _is_path(spec):
         if not _reads_as_mapping(spec):
             raise SpecError(
                 [
@@ -87,7 +87,7 @@ def load(spec: str | os.PathLike | dict, name: str | None = None) -> Source:
                 name,
             )
         return load_text(spec, name or "<string>")
-    if isinstance(spec, os.PathLike) or "\n" not in spec:
+    if isinstance(spec, os.PathLike) or (spec.strip() and "\n" not in spec):
         return load_text(_read(FsPath(spec)), name or str(spec))
     return load_text(spec, name or "<string>")
 
