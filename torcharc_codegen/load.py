@@ -1,7 +1,11 @@
 """Load a spec (path, YAML text or dict) safely, remembering where every value came from.
 
-Only PyYAML's safe loader runs (no Python tags). Anchors, aliases and merge keys work. Unlike
-plain PyYAML, a key written twice in one mapping is an error, not a silent overwrite.
+Only PyYAML's safe constructor runs (no Python tags), on plain scalars read as YAML 1.2's
+core schema like editors read them (yaml12.py), composed within budgets (compose.py).
+Anchors, aliases and merge keys work. Unlike plain PyYAML, a key written twice in one mapping
+is an error, not a silent overwrite, and so is a value TorchArc's YAML 1.1 reads as another
+working value (``bias: no``); where its reading couldn't build anyway (``1e-5``) a warning
+goes on ``Source.warnings``.
 """
 
 from __future__ import annotations
@@ -76,20 +80,16 @@ def load(spec: str | os.PathLike | dict, name: str | None = None) -> Source:
     """
     if isinstance(spec, dict):
         return Source(data=spec, name=name)
-    if isinstance(spec, str) and spec.strip() and "\n" not in spec and not _is_path(spec):
-        if not _reads_as_mapping(spec):
-            raise SpecError(
-                [
-                    Problem(
-                        (), f"no spec file {_cut(spec)}: give a path to a YAML file or YAML text"
-                    )
-                ],
-                name,
-            )
-        return load_text(spec, name or "<string>")
-    if isinstance(spec, os.PathLike) or (spec.strip() and "\n" not in spec):
+    if isinstance(spec, os.PathLike):
         return load_text(_read(FsPath(spec)), name or str(spec))
-    return load_text(spec, name or "<string>")
+    if "\n" in spec or not spec.strip():
+        return load_text(spec, name or "<string>")
+    if _is_path(spec):
+        return load_text(_read(FsPath(spec)), name or spec)
+    if _reads_as_mapping(spec):
+        return load_text(spec, name or "<string>")
+    message = f"no spec file {_cut(spec)}: give a path to a YAML file or YAML text"
+    raise SpecError([Problem((), message)], name)
 
 
 def _is_path(spec: str) -> bool:
@@ -246,15 +246,14 @@ class _Walk:
         self.loader, self.source, self.problems = loader, source, problems
         self.compared: set[int] = set()  # scalar nodes compared already (aliases repeat them)
 
-    def walk(self, node, path: Path, seen: frozenset = frozenset()) -> None:
+    def walk(self, node, path: Path) -> None:
+        """Depth-first over the expanded tree: compose bounded its depth and size and
+        refused cycles."""
         source = self.source
         source.values.setdefault(path, _mark(node))
-        if id(node) in seen:  # recursive data never gets here: compose refused it
-            return
         if isinstance(node, yaml.ScalarNode):
             self.compare(node, path)
         elif isinstance(node, yaml.MappingNode):
-            seen = seen | {id(node)}
             first: dict = {}
             for key_node in self.loader.own_keys.get(id(node), []):
                 key = self.key(key_node)
@@ -274,11 +273,10 @@ class _Walk:
                     self.compare(key_node, path + (key,))
                 source.keys[path + (key,)] = _mark(key_node)
                 source.values[path + (key,)] = _mark(value_node)
-                self.walk(value_node, path + (key,), seen)
+                self.walk(value_node, path + (key,))
         elif isinstance(node, yaml.SequenceNode):
-            seen = seen | {id(node)}
             for i, item in enumerate(node.value):
-                self.walk(item, path + (i,), seen)
+                self.walk(item, path + (i,))
 
     def key(self, node) -> object:
         if isinstance(node, yaml.ScalarNode):
@@ -286,7 +284,7 @@ class _Walk:
         return str(node.value)
 
     def compare(self, node, path: Path) -> None:
-        if node.style or id(node) in self.compared:  # quoted or block: a string (plain: None or "")
+        if node.style or id(node) in self.compared:  # quoted or block: a string to both
             return
         self.compared.add(id(node))
         check = _MAY_DIFFER.get(node.tag)
