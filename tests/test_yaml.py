@@ -402,9 +402,10 @@ def test_mapping_that_contains_itself_is_refused():
             "comment: delete it",
         ),
         (
-            "a: \udc80\n",
-            "s.yaml:1:4: the character U+DC80 is not allowed in YAML, even in a comment: delete it",
+            "a: \ud800\n",
+            "s.yaml:1:4: the character U+D800 is not allowed in YAML, even in a comment: delete it",
         ),
+        ("a: caf\udce9\n", "s.yaml:1:7: byte 0xe9 is not UTF-8: save the spec as UTF-8"),
         (
             "a: 1\r\rb: \x9b\n",
             "s.yaml:3:4: the control character U+009B is not allowed in YAML, even in a comment: "
@@ -423,7 +424,16 @@ def test_mapping_that_contains_itself_is_refused():
             "quotes",
         ),
     ],
-    ids=["nul-in-comment", "bel", "esc-in-quotes", "lone-surrogate", "c1-after-cr", "ls", "nel"],
+    ids=[
+        "nul-in-comment",
+        "bel",
+        "esc-in-quotes",
+        "lone-surrogate",
+        "escaped-byte",
+        "c1-after-cr",
+        "ls",
+        "nel",
+    ],
 )
 def test_forbidden_characters_are_located(text, line):
     assert refusal(text) == [line]
@@ -483,6 +493,23 @@ def test_a_fifo_is_refused_without_blocking(tmp_path):
     with pytest.raises(SpecError) as e:
         load(fifo)
     assert e.value.lines() == [f"{fifo}: can't read the spec: not a regular file"]
+
+
+def test_bytes_on_stdin_that_are_not_utf8_are_located(tmp_path):
+    # Python keeps undecodable stdin bytes as lone surrogates under a C or C.UTF-8 locale
+    # (surrogateescape); the loader names the byte. Pinned, as other locales decode strictly.
+    proc = subprocess.run(
+        [sys.executable, "-m", "torcharc_codegen", "-", "-o", str(tmp_path / "model.py")],
+        input=b"modules:\n  m: {ReLU\xff: }\n",
+        capture_output=True,
+        timeout=300,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8:surrogateescape"},
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.decode().splitlines() == [
+        "<stdin>:2:11: byte 0xff is not UTF-8: save the spec as UTF-8"
+    ]
+    assert not (tmp_path / "model.py").exists()
 
 
 def test_bytes_that_are_not_utf8_are_located(tmp_path):

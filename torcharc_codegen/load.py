@@ -216,7 +216,9 @@ def _check_characters(text: str, name: str) -> None:
     breaks = list(_BREAK.finditer(text, 0, pos))
     line = len(breaks) + 1
     col = pos - (breaks[-1].end() if breaks else 0) + 1
-    if code in _BREAKS_11:
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that wasn't UTF-8, kept by surrogateescape (stdin)
+        message = f"byte 0x{code - 0xDC00:02x} is not UTF-8: save the spec as UTF-8"
+    elif code in _BREAKS_11:
         message = (
             f"the character U+{code:04X} ({_BREAKS_11[code]}) is a line break to YAML 1.1 "
             "(TorchArc) and not to YAML 1.2 (editors): delete it, or write "
