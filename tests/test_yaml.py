@@ -210,6 +210,26 @@ def test_two_working_readings_are_refused(text, torcharc, message):
     assert list(yaml.safe_load(text).values()) == [torcharc]
 
 
+def test_a_yaml_1_1_directive_is_refused():
+    # Editors honour it (with their own YAML 1.1, which reads 1e-5 as a float); one reading.
+    assert refusal("# spec\n%YAML 1.1\n---\nbias: no\n") == [
+        "s.yaml:2:1: %YAML 1.1: specs are read as YAML 1.2, as editors read them without this "
+        "directive: remove it"
+    ]
+
+
+@pytest.mark.parametrize("tag", ["!!set", "!!binary", "!!omap", "!!timestamp", "!!pairs"])
+def test_tags_beyond_the_core_schema_are_refused(tag):
+    # A !!set would come out in hash order: a different file on every run.
+    assert refusal(f"a: {tag} {{x, y}}\n") == [
+        f"s.yaml:1:4: YAML: unsupported tag '{tag}': only plain YAML data is allowed"
+    ]
+
+
+def test_a_yaml_1_2_directive_is_fine():
+    assert load_text("%YAML 1.2\n---\nbias: false\n", "s.yaml").data == {"bias": False}
+
+
 def test_a_key_is_read_the_same_way():
     assert refusal("modules:\n  on: {ReLU: }\n") == [
         "s.yaml:2:3: modules.on: `on` is the string 'on' in YAML 1.2 (editors, this tool) but "

@@ -5,7 +5,8 @@ in Python: a RecursionError), and it shares one node among all the aliases of an
 "billion laughs" of a few lines composes quietly and explodes in whatever walks it next. This
 composer is a loop over the parser's events that refuses, at the event that crosses it,
 nesting deeper than ``MAX_DEPTH``, more than ``MAX_NODES`` values with every alias expanded,
-and an alias inside its own anchor (a value with no end).
+and an alias inside its own anchor (a value with no end). It also refuses a ``%YAML 1.1``
+directive: editors honour it, with their own YAML 1.1, and this tool reads YAML 1.2 only.
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ _MAP = "tag:yaml.org,2002:map"
 _NO_KEY = object()
 
 
-class OverBudget(Exception):
-    """A budget refused the document: the message, and where (key path, 0-based mark)."""
+class Refused(Exception):
+    """The document is refused (a budget, a %YAML 1.1 directive): the message, and where (key
+    path, 0-based mark)."""
 
     def __init__(self, message: str, path: Path, mark):
         super().__init__(message)
@@ -55,13 +57,20 @@ class _Open:
 
 
 def compose(loader) -> yaml.Node | None:
-    """The single document's root node, or None for an empty stream. Raises OverBudget, or
+    """The single document's root node, or None for an empty stream. Raises Refused, or
     PyYAML's MarkedYAMLError for a syntax error."""
     loader.get_event()  # stream start
     if loader.check_event(yaml.StreamEndEvent):
         loader.get_event()
         return None
-    loader.get_event()  # document start
+    start = loader.get_event()  # document start
+    if start.version is not None and start.version != (1, 2):
+        raise Refused(
+            f"%YAML {start.version[0]}.{start.version[1]}: specs are read as YAML 1.2, as "
+            "editors read them without this directive: remove it",
+            (),
+            start.start_mark,
+        )
     anchors: dict[str, yaml.Node] = {}
     sizes: dict[str, int] = {}  # anchor -> values it expands to
     stack: list[_Open] = []
@@ -70,7 +79,7 @@ def compose(loader) -> yaml.Node | None:
 
     def fail(message: str, event) -> None:
         parts = (f.part(f is stack[-1]) for f in stack)
-        raise OverBudget(message, tuple(p for p in parts if p is not None), event.start_mark)
+        raise Refused(message, tuple(p for p in parts if p is not None), event.start_mark)
 
     def count(values: int, event) -> None:
         nonlocal total

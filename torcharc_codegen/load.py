@@ -21,7 +21,7 @@ from pathlib import Path as FsPath
 
 import yaml
 
-from .compose import TOO_DEEP, OverBudget, compose
+from .compose import TOO_DEEP, Refused, compose
 from .errors import Path, Problem, SpecError
 from .yaml12 import FLOAT, INT, MERGE, STR, Loader12, reading_conflict, resolve12
 
@@ -163,7 +163,7 @@ def _load_text(text: str, name: str) -> Source:
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as e:
         raise SpecError([_yaml_problem(e)], name) from None
-    except OverBudget as e:
+    except Refused as e:
         problem = Problem(e.path, e.message, e.mark.line + 1, e.mark.column + 1)
         raise SpecError([problem], name) from None
     finally:
@@ -187,7 +187,8 @@ def _yaml_problem(e: yaml.MarkedYAMLError) -> Problem:
         where = f"line {e.context_mark.line + 1}, column {e.context_mark.column + 1}"
         detail += f" ({e.context} at {where})"
     if "could not determine a constructor" in detail:
-        detail = f"unsupported tag {e.problem.split('tag ')[-1]}: only plain YAML data is allowed"
+        tag = e.problem.split("tag ")[-1].replace("tag:yaml.org,2002:", "!!")
+        detail = f"unsupported tag {tag}: only plain YAML data is allowed"
     line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
     return Problem((), f"{what}: {detail}", line, col)
 

@@ -109,6 +109,12 @@ class Loader12(_BASE):
             ) from None
 
 
+# The core schema's tags only: PyYAML's safe loader also builds sets (in hash order, so the
+# output would vary from run to run), bytes, dates and ordered pairs, none of them spec values.
+Loader12.yaml_constructors = {
+    tag: SafeConstructor.yaml_constructors[tag]
+    for tag in (NULL, STR, "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map", None)
+}
 Loader12.add_constructor(BOOL, Loader12.construct_yaml_bool)
 Loader12.add_constructor(INT, Loader12.construct_yaml_int)
 Loader12.add_constructor(FLOAT, Loader12.construct_yaml_float)
