@@ -62,7 +62,8 @@ def resolve12(value: str) -> str:
 
 
 class Loader12(_BASE):
-    """PyYAML's safe loader with YAML 1.2 core-schema plain scalars."""
+    """PyYAML's safe loader with YAML 1.2 core-schema plain scalars and only the core
+    schema's tags."""
 
     def resolve(self, kind, value, implicit):
         if kind is yaml.ScalarNode and implicit[0]:
@@ -97,7 +98,7 @@ class Loader12(_BASE):
     def construct_yaml_float(self, node):
         value = self.construct_scalar(node)
         lower = value.lower()
-        if lower.endswith(".inf"):
+        if lower in (".inf", "+.inf", "-.inf"):
             return -math.inf if value.startswith("-") else math.inf
         if lower == ".nan":
             return math.nan
