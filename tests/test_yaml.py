@@ -230,6 +230,18 @@ def test_a_yaml_1_2_directive_is_fine():
     assert load_text("%YAML 1.2\n---\nbias: false\n", "s.yaml").data == {"bias": False}
 
 
+def test_torch_takes_both_readings_of_no_but_only_one_of_1e_5():
+    """Why `bias: no` is refused and `eps: 1e-5` only warned: torch builds a Linear from
+    bias=False and from bias="no" (with a bias: a non-empty string is true), while a
+    LayerNorm with eps="1e-5" (TorchArc's reading) fails on its first call."""
+    import torch
+
+    assert torch.nn.Linear(2, 2, bias=False).bias is None
+    assert torch.nn.Linear(2, 2, bias="no").bias is not None
+    with pytest.raises(TypeError, match="eps"):
+        torch.nn.LayerNorm(2, eps="1e-5")(torch.zeros(1, 2))
+
+
 def test_a_key_is_read_the_same_way():
     assert refusal("modules:\n  on: {ReLU: }\n") == [
         "s.yaml:2:3: modules.on: `on` is the string 'on' in YAML 1.2 (editors, this tool) but "
