@@ -142,3 +142,66 @@ def test_example_input_fields_complete(server):
     got = labels(server[0].completion(uri, 7, 6))
     want = {"shape", "dtype", "high"}
     assert want <= got, f"blank line under input.x: missing {sorted(want - got)}; got {sorted(got)}"
+
+
+# One spec, read by the editor and by torcharc-gen: the editor flags a line exactly where
+# torcharc-gen's YAML 1.2 reading is a string the schema doesn't allow, so both read one value.
+READINGS = """modules:
+  norm:
+    LayerNorm:
+      normalized_shape: 4
+      eps: 1e-5
+  lin:
+    Linear:
+      in_features: 0o17
+      out_features: 010
+      bias: no
+  lin2:
+    Linear:
+      in_features: 1:20
+      out_features: 08
+      bias: on
+graph:
+  input: x
+  modules: {norm: [x], lin: [norm], lin2: [lin]}
+  output: lin2
+"""
+
+
+def test_the_editor_reads_yaml_as_the_cli_does(server):
+    from torcharc_codegen.errors import SpecError
+    from torcharc_codegen.load import load_text
+
+    uri, lines = document(server, "readings.yaml", READINGS)
+    flagged = {d["range"]["start"]["line"]: d["message"] for d in server[0].diagnostics(uri)}
+    line = {text.strip(): i for i, text in enumerate(lines)}
+    # eps: 1e-5 is a number to the editor (YAML 1.1 would make it a string): no diagnostic.
+    assert line["eps: 1e-5"] not in flagged, flagged
+    assert flagged.get(line["bias: no"]) == 'Incorrect type. Expected "boolean".', flagged
+    assert flagged.get(line["bias: on"]) == 'Incorrect type. Expected "boolean".', flagged
+    assert flagged.get(line["in_features: 1:20"]) == 'Incorrect type. Expected "integer".'
+    assert len(flagged) == 3, flagged  # 0o17, 010 and 08 are integers to the editor too
+
+    # The CLI: the same values, refusing the two that TorchArc would read as other values
+    # (no: false, 010: 8), warning where TorchArc's reading can't build.
+    with pytest.raises(SpecError) as e:
+        load_text("\n".join(lines), "readings.yaml")
+    refused = {p.line - 1: p.message.split(" in YAML 1.2")[0] for p in e.value.problems}
+    assert refused == {
+        line["out_features: 010"]: "`010` is 10",
+        line["bias: no"]: "`no` is the string 'no'",
+        line["bias: on"]: "`on` is the string 'on'",
+    }
+    allowed = "\n".join(
+        text.replace(": 010", ": 10").replace(": no", ": false").replace(": on", ": true")
+        for text in lines
+    )
+    source = load_text(allowed, "readings.yaml")
+    args = source.data["modules"]
+    assert args["norm"]["LayerNorm"]["eps"] == 1e-05
+    assert args["lin"]["Linear"]["in_features"] == 15
+    assert args["lin2"]["Linear"] == {"in_features": "1:20", "out_features": 8, "bias": True}
+    warned = {w.line - 1 for w in source.warnings}
+    assert warned == {
+        line[k] for k in ("eps: 1e-5", "in_features: 0o17", "in_features: 1:20", "out_features: 08")
+    }

@@ -30,7 +30,7 @@ def normalize(source: Source, checked: Checked) -> Model:
         nodes=order(raw_nodes),
         output=output,
         custom=dict(checked.custom),
-        warnings=list(checked.warnings),
+        warnings=list(source.warnings) + list(checked.warnings),
         source=source,
     )
 
