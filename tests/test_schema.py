@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 import torch
 
-from torcharc_codegen.builtins import HELPERS
+from torcharc_codegen.helpers import HELPERS
 from torcharc_codegen.resources import SCHEMA_PATH
 from torcharc_codegen.schema_gen import build_schema, render_schema, torch_classes
 

@@ -50,12 +50,9 @@ def _edges(model: Model) -> list[tuple[str, str, str]]:
 
 def _outputs(model: Model) -> list[tuple[str, str]]:
     """(node, label) for what forward returns."""
-    out = model.output
-    if isinstance(out, str):
-        return [(out, "")]
-    if isinstance(out, tuple):
-        return [(name, f"[{i}]") for i, name in enumerate(out)]
-    return [(name, str(key)) for key, name in out.items()]
+    kind, items = model.outputs()
+    label = {"single": lambda k: "", "tuple": lambda k: f"[{k}]", "dict": str}[kind]
+    return [(name, label(key)) for key, name in items]
 
 
 def _shared(model: Model) -> dict[str, list[str]]:
@@ -70,9 +67,7 @@ def _input_label(result: Result, name: str) -> list[str]:
     examples = result.model.examples or {}
     if name not in examples:
         return [name]
-    ex = examples[name]
-    shape = "(" + ", ".join(map(str, ex.shape)) + ")"
-    return [name, shape if ex.dtype == "float32" else f"{shape} {ex.dtype}"]
+    return [name, examples[name].text()]
 
 
 def _node_label(result: Result, node) -> list[str]:

@@ -17,8 +17,8 @@ import re
 import types
 import typing
 
-from .builtins import HELPERS
 from .classes import forward_returns_tensor
+from .helpers import HELPERS
 
 SCHEMA_ID = "https://torcharc-codegen.github.io/schema/torcharc.schema.json"
 DTYPES = [
