@@ -9,6 +9,7 @@ colour and a dashed "shares weights" edge.
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import subprocess
 from pathlib import Path
@@ -119,7 +120,7 @@ def to_dot(result: Result) -> str:
         attrs = f" [label={_dot_str(label)}]" if label else ""
         lines.append(f'  {_dot_str(source)} -> "out:"{attrs};')
     for module, nodes in shared.items():
-        for a, b in zip(nodes, nodes[1:]):
+        for a, b in itertools.pairwise(nodes):
             lines.append(
                 f"  {_dot_str(a)} -> {_dot_str(b)} [style=dashed, dir=none, "
                 f'constraint=false, color="#6b7280", '
@@ -166,7 +167,7 @@ def to_mermaid(result: Result) -> str:
         arrow = f" -->|{_mermaid_str([label])}| " if label else " --> "
         lines.append(f"  {ref(name)}{arrow}out")
     for i, (module, nodes) in enumerate(_shared(model).items()):
-        for a, b in zip(nodes, nodes[1:]):
+        for a, b in itertools.pairwise(nodes):
             lines.append(
                 f"  {ids[('node', a)]} -.-|{_mermaid_str(['shares weights'])}| "
                 f"{ids[('node', b)]}"
