@@ -97,8 +97,8 @@ def construct(module: object, code: Code, model: Model):
     try:
         return getattr(module, code.class_name)()
     except Exception as e:  # noqa: BLE001 - torch's own message is what the user needs
-        line = _failing_line(e, module)
-        where = code.init_target(line) if line else None
+        lines = _lines_in(e, module)
+        where = next(filter(None, map(code.init_target, lines)), None)
         path = ("modules",)
         if where is not None and where[0] in model.modules:
             mod = model.modules[where[0]]
@@ -208,9 +208,8 @@ def _one_line(e: BaseException) -> str:
     return text[0] if text else type(e).__name__
 
 
-def _failing_line(e: BaseException, module: object) -> int | None:
-    line = None
-    for frame in traceback.extract_tb(e.__traceback__):
-        if frame.filename == module.__file__:
-            line = frame.lineno
-    return line
+def _lines_in(e: BaseException, module: object) -> list[int]:
+    """The lines of ``module``'s file the traceback passes through, innermost first (a
+    helper class's own __init__ before the model's line that calls it)."""
+    frames = traceback.extract_tb(e.__traceback__)
+    return [f.lineno for f in reversed(frames) if f.filename == module.__file__ and f.lineno]
