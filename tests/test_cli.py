@@ -110,6 +110,7 @@ UNSCRIPTABLE = textwrap.dedent("""\
     """)
 
 
+@pytest.mark.slow  # end to end: compiles and exports in a fresh process
 def test_failed_verification_exits_1_and_writes_nothing(tmp_path):
     (tmp_path / "mylayers.py").write_text(UNSCRIPTABLE)
     spec = tmp_path / "s.yaml"
