@@ -126,7 +126,17 @@ def test_module_names_python_reads_as_one_are_an_error_naming_both():
     ]
 
 
+def test_a_module_name_python_reads_as_another_is_an_error():
+    # TorchArc's checkpoint key is `ｍｌｐ.weight`; `self.ｍｌｐ` in Python code is `self.mlp`
+    with pytest.raises(SpecError) as err:
+        code_of({"ｍｌｐ": LINEAR}, {"ｍｌｐ": ["x"]}, "x", "ｍｌｐ")
+    assert err.value.lines() == [
+        "modules.ｍｌｐ: module name 'ｍｌｐ' is 'mlp' to Python (it reads identifiers"
+        " NFKC-normalized), so its checkpoint keys would not be TorchArc's: write 'mlp'"
+    ]
+
+
 def test_a_node_variable_python_reads_as_an_input_gets_a_fresh_name():
-    code = code_of({"ｘ": LINEAR}, {"ｘ": ["x"]}, "x", "ｘ")
-    assert code.variables == {"x": "x", "ｘ": "ｘ_2"}
-    assert "ｘ_2 = self.ｘ(x)" in code.text
+    code = code_of({"x": LINEAR}, {"x~a": ["ｘ"], "x": ["ｘ"]}, "ｘ", ["x~a", "x"])
+    assert code.variables == {"ｘ": "ｘ", "x": "x_2", "x~a": "x_a"}
+    assert "x_2 = self.x(ｘ)" in code.text

@@ -21,7 +21,7 @@ from .errors import SpecError
 from .helpers import HELPERS, TENSOR
 from .literals import literal, pascal_case
 from .model import Layer, Model, Node
-from .namespace import Namespace
+from .namespace import Namespace, normal
 from .resources import TEMPLATE_DIR
 
 if TYPE_CHECKING:
@@ -413,13 +413,16 @@ def _variable_names(model: Model) -> dict[str, str]:
     """A Python variable per input and node: plain names as they are, `a~b` -> `a_b` (made
     unique), so every statement reads as the node it computes. Module names, the model's
     attribute names (and its checkpoint keys), stay as the spec writes them: two that Python
-    reads as one name are an error, as are two such inputs (forward's parameters)."""
+    reads as one name are an error, as are two such inputs (forward's parameters), and so is
+    a module name Python would read as another (its checkpoint key would change)."""
     problems = []
     attributes = Namespace()
     for module in model.modules.values():
         held = attributes.claim(module.name)
         if held is not None:
             problems.append(model.problem(module.path, _same_name("module", module.name, held)))
+        elif normal(module.name) != module.name:
+            problems.append(model.problem(module.path, _not_normal(module.name)))
     local = Namespace()
     names = {}
     for i, name in enumerate(model.inputs):
@@ -442,6 +445,13 @@ def _same_name(what: str, name: str, held: str) -> str:
     return (
         f"{what} name {name!r} is the same Python name as {held!r} (Python reads identifiers"
         " NFKC-normalized): rename one"
+    )
+
+
+def _not_normal(name: str) -> str:
+    return (
+        f"module name {name!r} is {normal(name)!r} to Python (it reads identifiers"
+        f" NFKC-normalized), so its checkpoint keys would not be TorchArc's: write {normal(name)!r}"
     )
 
 
