@@ -142,7 +142,7 @@ class Draft:
     parts: dict
     statements: tuple[Statement, ...]
     variables: dict[str, str]
-    layers: dict[str, int]  # module written in __init__ -> its Sequential's length (or -1)
+    layers: dict[str, int | None]  # module written in __init__ -> its Sequential's length
 
     @property
     def text(self) -> str:
@@ -184,7 +184,7 @@ def draft(model: Model, class_name: str, header: Header, probe: Probe | None = N
         "imports": emitter.imports(),
     }
     layers = {
-        name: len(model.modules[name].layers) if model.modules[name].sequential else -1
+        name: len(model.modules[name].layers) if model.modules[name].sequential else None
         for name in written
     }
     return Draft(parts, statements, dict(emitter.vars), layers)
@@ -462,12 +462,17 @@ def _input_path(model: Model, i: int) -> tuple:
 
 
 def _line_map(
-    lines: list[str], class_name: str, layers: dict[str, int], statements: tuple[Statement, ...]
+    lines: list[str],
+    class_name: str,
+    layers: dict[str, int | None],
+    statements: tuple[Statement, ...],
 ) -> tuple[dict[tuple[str, int | None], Span], dict[str, Span]]:
     """Where black put each statement this module wrote: the model class's __init__ and
     forward hold only these statements, in this order, each starting at 8 spaces with the
     text the emitter gave it (``self.conv = ``, ``conv = ``); a Sequential's layers start at
-    12 spaces, one per line (its trailing comma makes black explode the call)."""
+    12 spaces, one per line (its trailing comma makes black explode the call). Should a
+    formatter lay a Sequential out otherwise, its layers get no lines of their own and a
+    failure among them is located at the module."""
     i = lines.index(f"class {class_name}(nn.Module):")
     init: dict[tuple[str, int | None], Span] = {}
     for name, count in layers.items():

@@ -139,8 +139,9 @@ def run_forward(
 def _node_error(e: Exception, stmt: Statement, scope: dict, model: Model) -> ForwardError:
     node = model.nodes_by_name()[stmt.node]
     module = model.modules[node.module]
-    if module.sequential and module.layers and len(stmt.uses) == 1:
-        found = _failing_layer(module, scope["self"], scope[stmt.uses[0]], stmt.uses[0])
+    plain = [a for a in node.args if not isinstance(a, tuple)] + [v for _, v in node.kwargs]
+    if module.sequential and module.layers and len(plain) == len(node.uses()) == 1:
+        found = _failing_layer(module, scope["self"], scope[stmt.uses[0]], node.uses()[0])
         if found is not None:
             index, message = found
             problem = model.problem(module.layers[index].path, message)
