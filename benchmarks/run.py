@@ -33,14 +33,7 @@ from fx_reference import build_fx  # noqa: E402
 from handwritten import MODELS  # noqa: E402
 
 from torcharc_codegen import generate, load_model  # noqa: E402
-from torcharc_codegen.emit import (  # noqa: E402
-    BIG_MODEL,
-    Header,
-    _parts,
-    _render,
-    format_big,
-    format_source,  # noqa: E402
-)
+from torcharc_codegen.emit import BIG_MODEL, Header, draft, format_big, format_source  # noqa: E402
 from torcharc_codegen.load import load, no_gc  # noqa: E402
 from torcharc_codegen.runtime import example_tensors, import_in_memory  # noqa: E402
 from torcharc_codegen.shapes import probe  # noqa: E402
@@ -195,19 +188,21 @@ def generation(n: int, kind, with_verify: bool) -> dict[str, float]:
     t0 = time.perf_counter()
     _, model = load_model(text, name="spec.yaml")
     t1 = time.perf_counter()
+    header = Header(spec_name="spec.yaml")
     with no_gc():  # as compile_spec emits
-        parts = _parts(model, "Model", Header(spec_name="spec.yaml"), None)
-        rendered = _render(parts)
+        d = draft(model, "Model", header)
+        rendered = d.text
         t2 = time.perf_counter()
-        big = len(parts["statements"]) >= BIG_MODEL
-        code = format_big(parts) if big else format_source(rendered)
+        big = len(d.parts["statements"]) >= BIG_MODEL
+        formatted = format_big(d.parts) if big else format_source(rendered)
+        code = d.code("", formatted)
         t3 = time.perf_counter()
     out = {"load+validate": t1 - t0, "emit": t2 - t1, "format": t3 - t2}
     start = time.perf_counter()
-    probe(code, model, "Model", "spec.yaml")
+    probe(code, model)
     out["infer shapes"] = time.perf_counter() - start
     if with_verify:
-        verify(code, model, "Model", "spec.yaml")
+        verify(code, model)
         out["verify"] = time.perf_counter() - t3
     return out
 

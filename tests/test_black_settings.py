@@ -16,7 +16,7 @@ from torcharc_codegen import black_settings
 from torcharc_codegen.api import load_model
 from torcharc_codegen.black_settings import describe, for_output
 from torcharc_codegen.cli import main
-from torcharc_codegen.emit import Header, _parts, _render, format_big, format_source
+from torcharc_codegen.emit import Header, draft, format_big, format_source
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "generated_examples").rglob("*.yaml"))
@@ -185,5 +185,5 @@ def test_a_settings_change_regenerates_and_is_recorded(project, monkeypatch, cap
 def test_big_model_formatting_is_blacks_with_the_projects_settings(mode):
     for spec in EXAMPLES:
         _, model = load_model(spec)
-        parts = _parts(model, "Model", Header(spec_name="s.yaml"), None)
-        assert format_big(parts, mode) == format_source(_render(parts), mode), spec
+        d = draft(model, "Model", Header(spec_name="s.yaml"))
+        assert format_big(d.parts, mode) == format_source(d.text, mode), spec

@@ -10,9 +10,12 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
 import torch
 
 from torcharc_codegen import generate
+
+pytestmark = pytest.mark.slow  # end to end: `pytest -m "not slow"` skips it
 
 SPEC = {
     "modules": {

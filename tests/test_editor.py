@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from lsp_client import LspClient
 
+pytestmark = pytest.mark.slow  # end to end: `pytest -m "not slow"` skips it
+
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT / "schema" / "torcharc.schema.json"
 

@@ -18,6 +18,8 @@ from torcharc_codegen.api import compile_file, load_model
 from torcharc_codegen.literals import pascal_case
 from torcharc_codegen.runtime import example_tensors, import_in_memory
 
+pytestmark = pytest.mark.slow  # end to end: `pytest -m "not slow"` skips it
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "generated_examples").rglob("*.yaml"))
 IDS = [str(p.relative_to(ROOT / "generated_examples").with_suffix("")) for p in EXAMPLES]

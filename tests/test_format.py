@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from test_properties import graphs
 
 from torcharc_codegen.api import load_model
-from torcharc_codegen.emit import Header, _parts, _render, format_big, format_source
+from torcharc_codegen.emit import Header, draft, emit, format_big, format_source
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "generated_examples").rglob("*.yaml"))
@@ -18,8 +18,12 @@ EXAMPLES = sorted((ROOT / "generated_examples").rglob("*.yaml"))
 
 def same_as_black(spec) -> None:
     _, model = load_model(spec)
-    parts = _parts(model, "Model", Header(spec_name="s.yaml"), None)
-    assert format_big(parts) == format_source(_render(parts))
+    d = draft(model, "Model", Header(spec_name="s.yaml"))
+    assert format_big(d.parts) == format_source(d.text)
+    # and the line map is the same whichever formatter ran
+    big = emit(model, "Model", Header(spec_name="s.yaml"), big=True)
+    small = emit(model, "Model", Header(spec_name="s.yaml"), big=False)
+    assert (big.forward_lines, big.init_lines) == (small.forward_lines, small.init_lines)
 
 
 @pytest.mark.parametrize("spec", EXAMPLES, ids=[p.stem for p in EXAMPLES])

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import copy
 
+import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import build_generated
 from torcharc_codegen import SpecError, generate
+
+pytestmark = pytest.mark.slow  # end to end: `pytest -m "not slow"` skips it
 
 WIDTH = 4
 KINDS = ["lin", "reuse", "act", "sum", "mean", "concat_halves"]

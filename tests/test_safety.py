@@ -113,6 +113,7 @@ def test_python_tags_are_refused():
     assert "unsupported tag" in err.value.lines()[0]
 
 
+@pytest.mark.slow  # end to end: several fresh processes
 def test_output_is_byte_identical_across_processes_seeds_and_directories(tmp_path):
     spec = Path(__file__).resolve().parents[1] / "generated_examples" / "merge" / "film.yaml"
     outputs = []

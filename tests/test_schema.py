@@ -19,8 +19,8 @@ import torch
 
 from torcharc_codegen import SpecError
 from torcharc_codegen.api import load_model
-from torcharc_codegen.builtins import HELPERS
 from torcharc_codegen.classes import builtin_classes
+from torcharc_codegen.helpers import HELPERS
 from torcharc_codegen.resources import SPEC_DIR
 from torcharc_codegen.schema import CLASS_TABLE_PATH, SCHEMA_PATH
 from torcharc_codegen.schema_gen import (

@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from conftest import build_generated
-from torcharc_codegen import SpecError, generate
+from torcharc_codegen import SpecError, compile_spec, generate
 from torcharc_codegen.cli import main
 
 # Lazy class -> (its spec arguments, example input shape, the inferred argument)
@@ -161,6 +161,30 @@ def test_input_the_model_cannot_take_names_the_node_and_shapes():
     (line,) = err.value.lines()
     assert line.startswith("graph.modules.conv: the example inputs fail at node 'conv'")
     assert "image: (2, 1, 8, 8)" in line
+
+
+def test_first_layer_of_a_sequential_names_the_input_it_got():
+    spec = {
+        "modules": {"mlp": {"Sequential": [{"Linear": {"in_features": 3, "out_features": 2}}]}},
+        "graph": {"input": {"x": {"shape": [2, 5]}}, "modules": {"mlp": ["x"]}, "output": "mlp"},
+    }
+    with pytest.raises(SpecError) as err:
+        generate(spec)
+    assert err.value.lines() == [
+        "modules.mlp.Sequential[0].Linear: expects 3 input features, got (2, 5) from x"
+    ]
+
+
+def test_export_line_names_the_node_that_pins_the_batch_size():
+    spec = {
+        "modules": {"flat": {"TorchFn": {"name": "reshape", "shape": [4, 8]}}},
+        "graph": {"input": {"x": {"shape": [4, 8]}}, "modules": {"flat": ["x"]}, "output": "flat"},
+    }
+    report = compile_spec(spec).report
+    assert report.checks[-1].line() == (
+        "export: ok (static batch: node 'flat' pins the batch size (RuntimeError: shape '[4, 8]'"
+        " is invalid for input of size 40 (it got x: (5, 8))))"
+    )
 
 
 def test_summary_table(tmp_path, capsys):

@@ -1,5 +1,5 @@
-"""The Python API: the pipeline load -> validate -> normalize -> emit -> (probe -> emit) ->
-verify, and the TorchArc-style ``build``. The CLI is a thin layer over this."""
+"""The Python API: the pipeline load -> validate -> normalize -> order -> emit -> (probe ->
+emit) -> verify, and the TorchArc-style ``build``. The CLI is a thin layer over this."""
 
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ from pathlib import Path
 
 from . import __version__
 from .black_settings import describe, for_output
-from .emit import Header, Probe, emit
+from .emit import Code, Header, emit
 from .errors import Problem, VerificationError
 from .literals import is_identifier, pascal_case
 from .load import Source, load, no_gc
 from .model import Model
 from .normalize import normalize
+from .shapes import Probe
 from .validate import validate
 from .verify import Report
 
@@ -31,6 +32,7 @@ class Result:
     warnings: list[Problem] = field(default_factory=list)
     spec_name: str | None = None
     probe: Probe | None = None  # what the example inputs showed, if the spec has them
+    code: Code | None = None  # the source with its map (which line holds which node, ...)
 
 
 def versions(mode=None) -> str:
@@ -78,20 +80,20 @@ def compile_spec(
     header = header or Header(spec_name=source.name if source.text is not None else None)
     header = Header(header.spec_name, header.command, source.sha256, versions(mode))
     with no_gc():
-        text = emit(model, class_name, header, mode=mode)
+        code = emit(model, class_name, header, mode=mode)
     shapes = None
     if model.examples is not None:
         from .shapes import probe
 
-        shapes = probe(text, model, class_name, source.name)
+        shapes = probe(code, model)
         with no_gc():
-            text = emit(model, class_name, header, shapes, mode)
+            code = emit(model, class_name, header, shapes, mode)
     report = None
     if verify:
         from .verify import verify as run_checks
 
-        report = run_checks(text, model, class_name, source.name)
-    return Result(text, model, report, list(model.warnings), source.name, shapes)
+        report = run_checks(code, model)
+    return Result(code.text, model, report, list(model.warnings), source.name, shapes, code)
 
 
 def command_for(

@@ -13,15 +13,16 @@ import importlib
 import inspect
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Literal
 
-from .builtins import HELPERS
+from .helpers import HELPERS
 from .schema import base_schema, class_table
 
 
 @dataclass(frozen=True)
 class ClassRef:
     name: str  # as written in the spec
-    kind: str  # "torch" | "helper" | "custom"
+    kind: Literal["torch", "helper", "custom"]
     module: str = "torch.nn"  # where the generated file imports it from (custom only)
     attr: str = ""  # its name in that module
     returns_tensor: bool = False  # its forward is annotated to return a Tensor

@@ -1,29 +1,31 @@
 """Render a Model as Python source with the Jinja templates in templates/, then format it with
-black. Every spec value passes through ``literal`` and every name was checked to be an
-identifier, so nothing from a spec is pasted into the code as text."""
+black. Every spec value passes through ``literal`` and every name comes from the file's
+namespaces (namespace.py), so nothing from a spec is pasted into the code as text.
+
+``emit`` returns a :class:`Code`, like torch.fx's ``PythonCode``: the text together with where
+each part of the spec landed in it (every node's variable and statement, every module's and
+Sequential layer's lines), so later stages never read the generated text back.
+"""
 
 from __future__ import annotations
 
 import functools
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import jinja2
 
-from .builtins import HELPERS
+from .errors import SpecError
+from .helpers import HELPERS, TENSOR
 from .literals import literal, pascal_case
 from .model import Layer, Model, Node
+from .namespace import Namespace, normal
 from .resources import TEMPLATE_DIR
-from .validate import GENERATED_NAMES
 
-TENSOR = "torch.Tensor"
-_HELPER_RETURNS = {
-    "Get": None,
-    "ForkChunk": "list[torch.Tensor]",
-    "ForkSplit": "list[torch.Tensor]",
-    "TorchFn": None,
-}
+if TYPE_CHECKING:
+    from .shapes import Probe
 
 
 @dataclass(frozen=True)
@@ -36,14 +38,41 @@ class Header:
     version: str = ""
 
 
-@dataclass
-class Probe:
-    """What running the example inputs taught us (see shapes.py)."""
+@dataclass(frozen=True)
+class Statement:
+    """One statement of forward: ``var = expr``, computing ``node``."""
 
-    comments: dict[str, str] = field(default_factory=dict)  # node name -> shape text
-    concrete: dict[tuple, tuple[str, dict]] = field(default_factory=dict)  # (module, i) -> Lazy
-    docstring: list[str] = field(default_factory=list)
-    params: dict[str, int] = field(default_factory=dict)  # module name -> parameter count
+    node: str
+    var: str
+    expr: str
+    uses: tuple[str, ...]  # the variables it reads, in argument order
+    comment: str = ""
+
+    @property
+    def source(self) -> str:
+        return f"{self.var} = {self.expr}"
+
+
+Span = tuple[int, int]  # first and last line (1-based, in Code.text)
+
+
+@dataclass(frozen=True)
+class Code:
+    """The generated file and where each part of the spec is in it."""
+
+    text: str
+    class_name: str
+    variables: dict[str, str]  # input or node name -> its variable in forward
+    statements: tuple[Statement, ...]  # forward's statements, in order
+    output: str  # the expression forward returns
+    forward_lines: dict[str, Span]  # node name -> its statement's lines
+    init_lines: dict[tuple[str, int | None], Span]  # (module, None) or (module, layer) -> lines
+
+    def init_target(self, line: int) -> tuple[str, int | None] | None:
+        """(module, Sequential index or None) of the __init__ code covering ``line``; the
+        innermost when a layer covers it."""
+        hits = [key for key, (a, b) in self.init_lines.items() if a <= line <= b]
+        return max(hits, key=lambda k: k[1] is not None, default=None)
 
 
 @functools.lru_cache(maxsize=1)
@@ -59,16 +88,22 @@ def _templates() -> jinja2.Environment:
 
 
 def emit(
-    model: Model, class_name: str, header: Header, probe: Probe | None = None, mode=None
-) -> str:
-    """The formatted source of the model file: the header comment, then the code (black with
-    ``mode``, a black.Mode; None: black's defaults)."""
-    parts = _parts(model, class_name, header, probe)
-    if len(parts["modules"]) + len(parts["statements"]) < BIG_MODEL:
-        code = format_source(_render(parts), mode)
-    else:
-        code = format_big(parts, mode)
-    return header_text(header, code) + code
+    model: Model,
+    class_name: str,
+    header: Header,
+    probe: Probe | None = None,
+    mode=None,
+    *,
+    big: bool | None = None,
+) -> Code:
+    """The model file (the header comment, then the code formatted by black with ``mode``, a
+    black.Mode; None: black's defaults) and its map. ``big`` picks the formatter (format_big
+    or black on the whole file); by default the model's size does."""
+    d = draft(model, class_name, header, probe)
+    if big is None:
+        big = len(d.parts["modules"]) + len(d.parts["statements"]) >= BIG_MODEL
+    code = format_big(d.parts, mode) if big else format_source(d.text, mode)
+    return d.code(header_text(header, code), code)
 
 
 # Above this many statements black runs per statement, not on the whole file (see format_big).
@@ -97,41 +132,63 @@ def header_text(h: Header, code: str) -> str:
     return text + f"{VERSION_PREFIX}{h.version}\n"
 
 
-def render(model: Model, class_name: str, header: Header, probe: Probe | None = None) -> str:
-    """The unformatted source (without the header comment)."""
-    return _render(_parts(model, class_name, header, probe))
-
-
 def _render(parts: dict) -> str:
     return _templates().get_template("model.py.j2").render(**parts)
 
 
-def _parts(model: Model, class_name: str, header: Header, probe: Probe | None) -> dict:
-    """What the template needs: names, and statements as Python source."""
-    probe = probe or Probe()
+@dataclass(frozen=True)
+class Draft:
+    """The unformatted file: what the template was given (``parts``) and its text."""
+
+    parts: dict
+    statements: tuple[Statement, ...]
+    variables: dict[str, str]
+    layers: dict[str, int | None]  # module written in __init__ -> its Sequential's length
+
+    @property
+    def text(self) -> str:
+        return _render(self.parts)
+
+    def code(self, top: str, formatted: str) -> Code:
+        """The Code of the file: the ``top`` comment, then this draft ``formatted``."""
+        init, forward = _line_map(
+            formatted.split("\n"), self.parts["class_name"], self.layers, self.statements
+        )
+        offset = top.count("\n")
+        return Code(
+            text=top + formatted,
+            class_name=self.parts["class_name"],
+            variables=self.variables,
+            statements=self.statements,
+            output=self.parts["output"],
+            forward_lines={k: (a + offset, b + offset) for k, (a, b) in forward.items()},
+            init_lines={k: (a + offset, b + offset) for k, (a, b) in init.items()},
+        )
+
+
+def draft(model: Model, class_name: str, header: Header, probe: Probe | None = None) -> Draft:
+    """What the template needs (names, and statements as Python source), not yet formatted."""
     emitter = _Emitter(model, class_name, probe)
-    emitter.header_summary = (
-        f"Generated from {header.spec_name}." if header.spec_name else "Generated by torcharc-gen."
-    )
-    modules = [
-        {"name": name, "construct": emitter.construct(name)}
-        for name in model.modules
-        if not emitter.inlined(name)
-    ]
-    statements = [emitter.statement(n) for n in model.nodes]
+    written = [name for name, m in model.modules.items() if m.inline_helper is None]
+    modules = [{"name": name, "construct": emitter.construct(name)} for name in written]
+    statements = tuple(emitter.statement(n) for n in model.nodes)
     output, returns = emitter.output()
-    body = {
+    parts = {
         "class_name": class_name,
-        "docstring": _docstring_text(emitter.docstring()),
+        "docstring": _docstring_text(_docstring(model, header, probe)),
         "modules": modules,
         "params": list(model.inputs),
         "returns": returns,
-        "statements": statements,
+        "statements": [{"var": s.var, "expr": s.expr, "comment": s.comment} for s in statements],
         "output": output,
         "helper_classes": emitter.helper_sources(),
         "imports": emitter.imports(),
     }
-    return body
+    layers = {
+        name: len(model.modules[name].layers) if model.modules[name].sequential else None
+        for name in written
+    }
+    return Draft(parts, statements, dict(emitter.vars), layers)
 
 
 def format_source(text: str, mode=None) -> str:
@@ -204,30 +261,19 @@ def _docstring_text(text: str) -> str:
 
 
 class _Emitter:
-    def __init__(self, model: Model, class_name: str, probe: Probe):
+    def __init__(self, model: Model, class_name: str, probe: Probe | None):
         self.model = model
-        self.probe = probe
+        self.comments = probe.comments if probe else {}
+        self.concrete = probe.concrete if probe else {}
         self.class_name = class_name
+        self.top = Namespace()  # the file's top level: the class, helper classes, imports
+        self.top.claim(class_name)
         self.vars = _variable_names(model)
         self.types: dict[str, str | None] = {n: TENSOR for n in model.inputs}
         self._classes: dict[str, str] = {}  # class name -> source
         self._stateless: dict[tuple, str] = {}  # (helper, kwargs literal) -> class name
         self._stateful: dict[str, str] = {}  # helper -> class name
-        self._taken = {class_name} | GENERATED_NAMES  # top-level names of the file
         self._imports: dict[str, str] = {}  # local name -> import line
-
-    def inlined(self, name: str) -> bool:
-        """A stateless helper called as a node: written as torch code in forward."""
-        module = self.model.modules[name]
-        cls = module.layers[0].cls
-        return not module.sequential and cls.kind == "helper" and not HELPERS[cls.name].stateful
-
-    def _fresh(self, base: str) -> str:
-        name, i = base, 2
-        while name in self._taken:
-            name, i = f"{base}{i}", i + 1
-        self._taken.add(name)
-        return name
 
     # --- __init__ -------------------------------------------------------------------------
     def construct(self, name: str) -> str:
@@ -241,8 +287,8 @@ class _Emitter:
         ref = layer.cls
         kwargs = dict(layer.kwargs)
         cls_name = ref.name
-        if (module, index) in self.probe.concrete:
-            cls_name, inferred = self.probe.concrete[(module, index)]
+        if (module, index) in self.concrete:
+            cls_name, inferred = self.concrete[(module, index)]
             kwargs = {**inferred, **kwargs}
         args = ", ".join(f"{k}={literal(v)}" for k, v in kwargs.items())
         if ref.kind == "torch":
@@ -260,16 +306,15 @@ class _Emitter:
         line = f"from {module} import {head}"
         local = next((n for n, imp in self._imports.items() if imp.startswith(line)), None)
         if local is None:
-            local = self._fresh(head)
+            local = self.top.fresh(head)
             self._imports[local] = line + (f" as {local}" if local != head else "")
         return local + dot + tail
 
     def _stateful_class(self, helper: str) -> str:
         if helper not in self._stateful:
-            name = self._fresh(helper)
-            self._classes[name] = (
-                _templates().get_template(f"helpers/{helper}.py.j2").render(name=name)
-            )
+            name = self.top.fresh(helper)
+            template = HELPERS[helper].template
+            self._classes[name] = _templates().get_template(template).render(name=name)
             self._stateful[helper] = name
         return self._stateful[helper]
 
@@ -280,18 +325,17 @@ class _Emitter:
         if key in self._stateless:
             return self._stateless[key]
         base = helper + (pascal_case(str(kwargs.get("name", ""))) if "name" in kwargs else "")
-        name = self._fresh(base)
-        params = [p if t in (None, "Any") else f"{p}: {t}" for p, t in zip(h.inputs, h.input_types)]
+        name = self.top.fresh(base)
         spec = ", ".join(f"{k}={literal(v)}" for k, v in kwargs.items())
         self._classes[name] = (
             _templates()
-            .get_template("helpers/stateless.py.j2")
+            .get_template(h.template)
             .render(
                 name=name,
                 doc=_docstring_text(f"{helper}({spec}) from the spec, as explicit code."),
-                params=params,
-                returns=_HELPER_RETURNS.get(helper, TENSOR),
-                expr=h.expr(_bound(helper, kwargs), dict(zip(h.inputs, h.inputs))),
+                params=h.forward_params(),
+                returns=h.returns,
+                expr=h.code(kwargs, {p: p for p in h.inputs}),
             )
         )
         self._stateless[key] = name
@@ -304,30 +348,35 @@ class _Emitter:
         return sorted(self._imports.values())
 
     # --- forward --------------------------------------------------------------------------
-    def statement(self, node: Node) -> dict:
+    def statement(self, node: Node) -> Statement:
         module = self.model.modules[node.module]
         args = [self._arg(a) for a in node.args]
         kwargs = {k: self.vars[v] for k, v in node.kwargs}
-        layer = module.layers[0]
-        helper = HELPERS.get(layer.cls.name) if layer.cls.kind == "helper" else None
-        if not module.sequential and helper is not None and not helper.stateful:
-            bound = dict(zip(helper.inputs, args))
+        helper = module.inline_helper
+        if helper is not None:
+            # positional arguments first; the rest may come by keyword
+            bound = dict(zip(helper.inputs, args, strict=False))
             bound.update(kwargs)
-            expr = helper.expr(_bound(helper.name, layer.kwargs), bound)
-            self.types[node.name] = _HELPER_RETURNS.get(helper.name, TENSOR)
+            expr = helper.code(module.layers[0].kwargs, bound)
+            self.types[node.name] = helper.returns
         else:
             call = args + [f"{k}={v}" for k, v in kwargs.items()]
             expr = f"self.{node.module}({', '.join(call)})"
-            last = module.layers[-1].cls
-            if last.kind == "helper":
-                self.types[node.name] = _HELPER_RETURNS.get(last.name, TENSOR)
-            else:
-                self.types[node.name] = TENSOR if last.returns_tensor else None
-        return {
-            "var": self.vars[node.name],
-            "expr": expr,
-            "comment": self.probe.comments.get(node.name, ""),
-        }
+            self.types[node.name] = self._returns(module.layers, node)
+        uses = tuple(dict.fromkeys(self.vars[u] for u in node.uses()))
+        comment = self.comments.get(node.name, "")
+        return Statement(node.name, self.vars[node.name], expr, uses, comment)
+
+    def _returns(self, layers: tuple[Layer, ...], node: Node) -> str | None:
+        """The type a module's call returns: its last layer's (an empty Sequential returns
+        its input)."""
+        if not layers:
+            uses = node.uses()
+            return self.types.get(uses[0]) if len(uses) == 1 else None
+        last = layers[-1].cls
+        if last.kind == "helper":
+            return HELPERS[last.name].returns
+        return TENSOR if last.returns_tensor else None
 
     def _arg(self, arg) -> str:
         if isinstance(arg, tuple):
@@ -335,53 +384,133 @@ class _Emitter:
         return self.vars[arg]
 
     def output(self) -> tuple[str, str | None]:
-        out = self.model.output
-        if isinstance(out, str):
-            return self.vars[out], self.types.get(out)
-        if isinstance(out, tuple):
-            types = [self.types.get(o) for o in out]
-            text = "(" + ", ".join(self.vars[o] for o in out) + ("," if len(out) == 1 else "") + ")"
-            return text, ("tuple[" + ", ".join(types) + "]") if out and all(types) else None
-        types = {self.types.get(o) for o in out.values()}
-        text = "{" + ", ".join(f"{literal(k)}: {self.vars[v]}" for k, v in out.items()) + "}"
-        (t,) = types if len(types) == 1 else (None,)
+        kind, items = self.model.outputs()
+        names = [self.vars[node] for _, node in items]
+        types = [self.types.get(node) for _, node in items]
+        if kind == "single":
+            return names[0], types[0]
+        if kind == "tuple":
+            text = "(" + ", ".join(names) + ("," if len(names) == 1 else "") + ")"
+            return text, ("tuple[" + ", ".join(types) + "]") if types and all(types) else None
+        text = "{" + ", ".join(f"{literal(k)}: {self.vars[node]}" for k, node in items) + "}"
+        (t,) = set(types) if len(set(types)) == 1 else (None,)
         return text, f"dict[str, {t}]" if t else None
 
-    def docstring(self) -> str:
-        if self.probe.docstring:
-            return "\n".join([self.header_summary, "", *self.probe.docstring, ""])
-        out = self.model.output
-        if isinstance(out, str):
-            shown = out
-        elif isinstance(out, tuple):
-            shown = "(" + ", ".join(out) + ")"
-        else:
-            shown = "{" + ", ".join(f"{k!r}: {v}" for k, v in out.items()) + "}"
-        return f"{self.header_summary} Inputs: {', '.join(self.model.inputs)}. Output: {shown}."
+
+def _docstring(model: Model, header: Header, probe: Probe | None) -> str:
+    """The class docstring: where it came from, then the shapes the probe found (or, without
+    example inputs, the input and output names)."""
+    first = (
+        f"Generated from {header.spec_name}." if header.spec_name else "Generated by torcharc-gen."
+    )
+    if probe is not None and probe.docstring:
+        return "\n".join([first, "", *probe.docstring, ""])
+    kind, items = model.outputs()
+    shown = {
+        "single": lambda: items[0][1],
+        "tuple": lambda: "(" + ", ".join(n for _, n in items) + ")",
+        "dict": lambda: "{" + ", ".join(f"{k!r}: {v}" for k, v in items) + "}",
+    }[kind]()
+    return f"{first} Inputs: {', '.join(model.inputs)}. Output: {shown}."
 
 
 def _variable_names(model: Model) -> dict[str, str]:
     """A Python variable per input and node: plain names as they are, `a~b` -> `a_b` (made
-    unique), so every statement reads as the node it computes."""
-    names = {n: n for n in model.inputs}
-    taken = set(names) | {n.name for n in model.nodes if "~" not in n.name} | GENERATED_NAMES
+    unique), so every statement reads as the node it computes. Module names, the model's
+    attribute names (and its checkpoint keys), stay as the spec writes them: two that Python
+    reads as one name are an error, as are two such inputs (forward's parameters), and so is
+    a module name Python would read as another (its checkpoint key would change)."""
+    problems = []
+    attributes = Namespace()
+    for module in model.modules.values():
+        held = attributes.claim(module.name)
+        if held is not None:
+            problems.append(model.problem(module.path, _same_name("module", module.name, held)))
+        elif normal(module.name) != module.name:
+            problems.append(model.problem(module.path, _not_normal(module.name)))
+    local = Namespace()
+    names = {}
+    for i, name in enumerate(model.inputs):
+        held = local.claim(name)
+        if held is not None:
+            problems.append(model.problem(_input_path(model, i), _same_name("input", name, held)))
+        names[name] = name
+    if problems:
+        raise SpecError(problems, model.source_name)
     for node in model.nodes:
         if "~" not in node.name:
-            names[node.name] = node.name
+            names[node.name] = node.name if local.claim(node.name) is None else None
     for node in model.nodes:
-        if "~" in node.name:
-            base = node.name.replace("~", "_")
-            var, i = base, 2
-            while var in taken:
-                var, i = f"{base}_{i}", i + 1
-            taken.add(var)
-            names[node.name] = var
+        if names.get(node.name) is None:
+            names[node.name] = local.fresh(node.name.replace("~", "_"))
     return names
 
 
-def _bound(helper: str, kwargs: dict) -> dict:
-    """The helper's constructor arguments with defaults filled in (``**kwargs`` as a dict)."""
-    sig = HELPERS[helper].signature
-    bound = sig.bind(**kwargs)
-    bound.apply_defaults()
-    return dict(bound.arguments)
+def _same_name(what: str, name: str, held: str) -> str:
+    return (
+        f"{what} name {name!r} is the same Python name as {held!r} (Python reads identifiers"
+        " NFKC-normalized): rename one"
+    )
+
+
+def _not_normal(name: str) -> str:
+    return (
+        f"module name {name!r} is {normal(name)!r} to Python (it reads identifiers"
+        f" NFKC-normalized), so its checkpoint keys would not be TorchArc's: write {normal(name)!r}"
+    )
+
+
+def _input_path(model: Model, i: int) -> tuple:
+    if model.examples is not None:
+        return ("graph", "input", model.inputs[i])
+    return ("graph", "input", i) if len(model.inputs) > 1 else ("graph", "input")
+
+
+def _line_map(
+    lines: list[str],
+    class_name: str,
+    layers: dict[str, int | None],
+    statements: tuple[Statement, ...],
+) -> tuple[dict[tuple[str, int | None], Span], dict[str, Span]]:
+    """Where black put each statement this module wrote: the model class's __init__ and
+    forward hold only these statements, in this order, each starting at 8 spaces with the
+    text the emitter gave it (``self.conv = ``, ``conv = ``); a Sequential's layers start at
+    12 spaces, one per line (its trailing comma makes black explode the call). Should a
+    formatter lay a Sequential out otherwise, its layers get no lines of their own and a
+    failure among them is located at the module."""
+    i = lines.index(f"class {class_name}(nn.Module):")
+    init: dict[tuple[str, int | None], Span] = {}
+    for name, count in layers.items():
+        i, end = _statement(lines, i, f"        self.{name} = ")
+        init[(name, None)] = (i + 1, end + 1)
+        starts = [
+            k
+            for k in range(i + 1, end)
+            if _indent(lines[k]) == 12 and not lines[k].lstrip().startswith((")", "]", "}"))
+        ]
+        if starts and len(starts) == count:
+            for index, (a, b) in enumerate(zip(starts, starts[1:] + [end], strict=True)):
+                init[(name, index)] = (a + 1, b)
+    forward: dict[str, Span] = {}
+    i = next(k for k in range(i, len(lines)) if lines[k].startswith("    def forward("))
+    for s in statements:
+        i, end = _statement(lines, i, f"        {s.var} = ")
+        forward[s.node] = (i + 1, end + 1)
+    return init, forward
+
+
+def _statement(lines: list[str], start: int, prefix: str) -> tuple[int, int]:
+    """(first, last) 0-based index of the first statement at or after ``start`` that begins
+    with ``prefix``; it goes on while lines are indented deeper or close a bracket."""
+    first = next(k for k in range(start, len(lines)) if lines[k].startswith(prefix))
+    last = first
+    while last + 1 < len(lines) and (
+        _indent(lines[last + 1]) > 8
+        or (_indent(lines[last + 1]) == 8 and lines[last + 1].lstrip()[:1] in (")", "]", "}"))
+    ):
+        last += 1
+    return first, last
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" ")) if line.strip() else 0

@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-Path = tuple  # a key path into the spec: ("graph", "modules", "head", 0)
+KeyPath = tuple  # a key path into the spec: ("graph", "modules", "head", 0)
+Path = KeyPath  # the old name, until load.py and validate.py import KeyPath
 
 
-def format_path(path: Path) -> str:
+def format_path(path: KeyPath) -> str:
     out = ""
     for part in path:
         if isinstance(part, int):
@@ -24,7 +25,7 @@ def format_path(path: Path) -> str:
 
 @dataclass(frozen=True)
 class Problem:
-    path: Path
+    path: KeyPath
     message: str
     line: int | None = None  # 1-based, from the YAML source
     column: int | None = None

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 from .classes import ClassRef
-from .errors import Path
+from .errors import KeyPath, Problem
+from .helpers import HELPERS, Helper
 from .load import Source
 
 Arg = str | tuple  # a node name, or a tuple of node names passed as one list
@@ -17,7 +19,7 @@ class Layer:
 
     cls: ClassRef
     kwargs: dict
-    path: Path
+    path: KeyPath
 
 
 @dataclass(frozen=True)
@@ -25,7 +27,17 @@ class Module:
     name: str
     layers: tuple[Layer, ...]
     sequential: bool
-    path: Path
+    path: KeyPath
+
+    @property
+    def inline_helper(self) -> Helper | None:
+        """The helper this module is written as, inline in forward: a helper that is
+        inline by its definition, called as a node (not inside a Sequential)."""
+        if self.sequential:
+            return None
+        cls = self.layers[0].cls
+        helper = HELPERS[cls.name] if cls.kind == "helper" else None
+        return helper if helper is not None and helper.inline else None
 
 
 @dataclass(frozen=True)
@@ -37,6 +49,16 @@ class Example:
     low: float | None = None
     high: float | None = None
 
+    def text(self) -> str:
+        return shape_text(self.shape, self.dtype)
+
+
+def shape_text(shape: tuple[int, ...], dtype: str = "float32") -> str:
+    """How a tensor's shape is shown everywhere (comments, docstrings, messages, tables,
+    pictures): ``(4, 3, 32, 32)``, ``(4,)``, ``(4, 10) int64`` for a dtype other than float32."""
+    text = "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+    return text if dtype == "float32" else f"{text} {dtype}"
+
 
 @dataclass(frozen=True)
 class Node:
@@ -44,7 +66,7 @@ class Node:
     module: str  # the module it calls, e.g. "conv"
     args: tuple[Arg, ...]
     kwargs: tuple[tuple[str, str], ...]
-    path: Path
+    path: KeyPath
 
     def uses(self) -> list[str]:
         out: list[str] = []
@@ -54,6 +76,7 @@ class Node:
 
 
 Output = str | tuple | dict
+OutputKind = Literal["single", "tuple", "dict"]
 
 
 @dataclass
@@ -67,5 +90,26 @@ class Model:
     warnings: list = field(default_factory=list)  # Problems that don't stop generation
     source: Source | None = None  # for locating problems found later (verification)
 
+    @property
+    def source_name(self) -> str | None:
+        return self.source.name if self.source is not None else None
+
+    def problem(self, path: KeyPath, message: str) -> Problem:
+        """A problem found after validation, located at the key of ``path`` in the spec."""
+        if self.source is None:
+            return Problem(tuple(path), message)
+        return self.source.problem(path, message, at_key=True)
+
     def nodes_by_name(self) -> dict[str, Node]:
         return {n.name: n for n in self.nodes}
+
+    def outputs(self) -> tuple[OutputKind, list[tuple[str | int | None, str]]]:
+        """What forward returns: its kind and (key, node) pairs (key None for a single
+        output, the position in a tuple, the key in a dict). The one place that branches on
+        the spec's output form."""
+        out = self.output
+        if isinstance(out, str):
+            return "single", [(None, out)]
+        if isinstance(out, tuple):
+            return "tuple", list(enumerate(out))
+        return "dict", list(out.items())

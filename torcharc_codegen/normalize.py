@@ -66,7 +66,7 @@ def _expand_compact(compact: dict, path: tuple, checked: Checked) -> list[Layer]
     out: list[Layer] = []
     for i, row in enumerate(layer["args"]):
         row = row if isinstance(row, list) else [row]
-        kwargs = dict(zip(layer["keys"], row))
+        kwargs = dict(zip(layer["keys"], row, strict=True))  # validated: one value per key
         out += pre + [Layer(cls, kwargs, path + ("layer", "args", i))] + post
     return out
 

@@ -9,6 +9,7 @@ colour and a dashed "shares weights" edge.
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import subprocess
 from pathlib import Path
@@ -50,12 +51,9 @@ def _edges(model: Model) -> list[tuple[str, str, str]]:
 
 def _outputs(model: Model) -> list[tuple[str, str]]:
     """(node, label) for what forward returns."""
-    out = model.output
-    if isinstance(out, str):
-        return [(out, "")]
-    if isinstance(out, tuple):
-        return [(name, f"[{i}]") for i, name in enumerate(out)]
-    return [(name, str(key)) for key, name in out.items()]
+    kind, items = model.outputs()
+    label = {"single": lambda k: "", "tuple": lambda k: f"[{k}]", "dict": str}[kind]
+    return [(name, label(key)) for key, name in items]
 
 
 def _shared(model: Model) -> dict[str, list[str]]:
@@ -70,9 +68,7 @@ def _input_label(result: Result, name: str) -> list[str]:
     examples = result.model.examples or {}
     if name not in examples:
         return [name]
-    ex = examples[name]
-    shape = "(" + ", ".join(map(str, ex.shape)) + ")"
-    return [name, shape if ex.dtype == "float32" else f"{shape} {ex.dtype}"]
+    return [name, examples[name].text()]
 
 
 def _node_label(result: Result, node) -> list[str]:
@@ -124,7 +120,7 @@ def to_dot(result: Result) -> str:
         attrs = f" [label={_dot_str(label)}]" if label else ""
         lines.append(f'  {_dot_str(source)} -> "out:"{attrs};')
     for module, nodes in shared.items():
-        for a, b in zip(nodes, nodes[1:]):
+        for a, b in itertools.pairwise(nodes):
             lines.append(
                 f"  {_dot_str(a)} -> {_dot_str(b)} [style=dashed, dir=none, "
                 f'constraint=false, color="#6b7280", '
@@ -171,7 +167,7 @@ def to_mermaid(result: Result) -> str:
         arrow = f" -->|{_mermaid_str([label])}| " if label else " --> "
         lines.append(f"  {ref(name)}{arrow}out")
     for i, (module, nodes) in enumerate(_shared(model).items()):
-        for a, b in zip(nodes, nodes[1:]):
+        for a, b in itertools.pairwise(nodes):
             lines.append(
                 f"  {ids[('node', a)]} -.-|{_mermaid_str(['shares weights'])}| "
                 f"{ids[('node', b)]}"

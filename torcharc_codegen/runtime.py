@@ -2,23 +2,22 @@
 
 The text is written to a temporary file and imported from there under a fresh module name
 (never through the generator's own modules), so TorchScript can read its source. Failures are
-traced back to the spec: the statement of forward (or of __init__) that raised tells which
-node (or module) of the spec it came from.
+traced back to the spec through emit's Code: the statement of forward (or the lines of
+__init__) that raised tells which node (or module, or Sequential layer) it came from.
 """
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import hashlib
 import importlib.util
 import sys
 import traceback
 from collections.abc import Iterator
-from pathlib import Path
 
+from .emit import Code, Statement
 from .errors import Problem, SpecError
-from .model import Example, Model
+from .model import Example, Model, Module, shape_text
 from .write import scratch_file
 
 
@@ -82,68 +81,108 @@ def example_tensors(examples: dict[str, Example], seed: int = 0) -> dict[str, ob
     return out
 
 
-def construct(module: object, class_name: str, model: Model, source_name: str | None, text: str):
+class ForwardError(SpecError):
+    """The example inputs fail at a node (``node``, with torch's ``reason``)."""
+
+    def __init__(self, problem: Problem, source_name: str | None, node: str, reason: str):
+        super().__init__([problem], source_name)
+        self.node = node
+        self.reason = reason
+
+
+def construct(module: object, code: Code, model: Model):
     """An instance of the generated class; a constructor that raises is a spec error at the
-    module (or Sequential entry) whose line raised."""
+    class (or Sequential entry) whose code raised."""
     try:
-        return getattr(module, class_name)()
+        return getattr(module, code.class_name)()
     except Exception as e:  # noqa: BLE001 - torch's own message is what the user needs
-        line = _failing_line(e, module)
-        where = _init_target(text, line) if line else None
+        lines = _lines_in(e, module)
+        where = next(filter(None, map(code.init_target, lines)), None)
         path = ("modules",)
         if where is not None and where[0] in model.modules:
             mod = model.modules[where[0]]
             path = mod.path
             if where[1] is not None and where[1] < len(mod.layers):
                 path = mod.layers[where[1]].path
+            elif not mod.sequential:
+                path = mod.layers[0].path
         msg = f"torch can't build this module: {type(e).__name__}: {_one_line(e)}"
-        raise SpecError([_locate(path, msg, model)], source_name) from None
+        raise SpecError([model.problem(path, msg)], model.source_name) from None
 
 
 def run_forward(
-    module: object,
-    instance,
-    class_name: str,
-    model: Model,
-    inputs: dict[str, object],
-    source_name: str | None,
+    module: object, instance, code: Code, model: Model, inputs: dict[str, object]
 ) -> dict[str, object]:
-    """Run forward one statement at a time; returns the value of every variable.
+    """Run forward one statement at a time; returns the value of every variable, and the
+    result under ``"__return__"``.
 
     Running the emitted statements themselves (rather than a copy of their logic) is what
     lets a failure name its node, and lets shapes.py read every node's result.
     """
     import torch
 
-    text = Path(module.__file__).read_text(encoding="utf-8")
-    forward = _method(ast.parse(text), class_name, "forward")
     scope = dict(vars(module))
-    scope.update(inputs)
+    scope.update({code.variables[name]: value for name, value in inputs.items()})
     scope["self"] = instance
-    var_to_node = _var_to_node(forward, model)
+    filename = module.__file__
     with torch.no_grad():
-        for stmt in forward.body:
-            if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
-                continue
-            if isinstance(stmt, ast.Return):
-                scope["__return__"] = eval(  # noqa: S307 - our own generated code
-                    compile(ast.Expression(stmt.value), module.__file__, "eval"), scope
-                )
-                break
+        for stmt in code.statements:
             try:
-                exec(compile(ast.Module([stmt], []), module.__file__, "exec"), scope)  # noqa: S102
+                exec(compile(stmt.source, filename, "exec"), scope)  # noqa: S102 - our own code
             except Exception as e:  # noqa: BLE001
-                target = stmt.targets[0].id if isinstance(stmt, ast.Assign) else None
-                node = var_to_node.get(target)
-                used = [n for n in _names(stmt.value) if n in inputs or n in var_to_node]
-                got = ", ".join(f"{n}: {describe(scope.get(n))}" for n in used if n in scope)
-                msg = (
-                    f"the example inputs fail at node {node!r}: {type(e).__name__}: "
-                    f"{_one_line(e)}" + (f" (it got {got})" if got else "")
-                )
-                path = model.nodes_by_name()[node].path if node else ("graph",)
-                raise SpecError([_locate(path, msg, model)], source_name) from None
+                raise _node_error(e, stmt, scope, model) from None
+        scope["__return__"] = eval(compile(code.output, filename, "eval"), scope)  # noqa: S307
     return scope
+
+
+def _node_error(e: Exception, stmt: Statement, scope: dict, model: Model) -> ForwardError:
+    node = model.nodes_by_name()[stmt.node]
+    module = model.modules[node.module]
+    plain = [a for a in node.args if not isinstance(a, tuple)] + [v for _, v in node.kwargs]
+    if module.sequential and module.layers and len(plain) == len(node.uses()) == 1:
+        found = _failing_layer(module, scope["self"], scope[stmt.uses[0]], node.uses()[0])
+        if found is not None:
+            index, message = found
+            problem = model.problem(module.layers[index].path, message)
+            return ForwardError(problem, model.source_name, stmt.node, message)
+    got = ", ".join(f"{n}: {describe(scope.get(n))}" for n in stmt.uses if n in scope)
+    reason = f"{type(e).__name__}: {_one_line(e)}" + (f" (it got {got})" if got else "")
+    message = f"the example inputs fail at node {stmt.node!r}: {reason}"
+    return ForwardError(model.problem(node.path, message), model.source_name, stmt.node, reason)
+
+
+def _failing_layer(module: Module, instance, value: object, source: str) -> tuple[int, str] | None:
+    """Run a Sequential's layers one at a time: (index, message) of the first that fails."""
+    sequential = getattr(instance, module.name)
+    came_from = source
+    for index, layer in enumerate(sequential):
+        try:
+            out = layer(value)
+        except Exception as e:  # noqa: BLE001
+            got = describe(value)
+            mismatch = _size_mismatch(layer, value)
+            if mismatch is not None:
+                return index, f"{mismatch}, got {got} from {came_from}"
+            return index, f"{type(e).__name__}: {_one_line(e)} (it got {got} from {came_from})"
+        value, came_from = out, f"Sequential[{index}]"
+    return None
+
+
+def _size_mismatch(layer, value) -> str | None:
+    """What a Linear or convolution expected when the input's size is not it."""
+    import torch
+
+    if not isinstance(value, torch.Tensor):
+        return None
+    if isinstance(layer, torch.nn.Linear) and value.dim() >= 1:
+        if value.shape[-1] != layer.in_features:
+            return f"expects {layer.in_features} input features"
+    if isinstance(layer, torch.nn.modules.conv._ConvNd):
+        spatial = len(layer.kernel_size)
+        channel = value.dim() - spatial - 1
+        if channel in (0, 1) and value.shape[channel] != layer.in_channels:
+            return f"expects {layer.in_channels} input channels"
+    return None
 
 
 def describe(value: object) -> str:
@@ -151,13 +190,9 @@ def describe(value: object) -> str:
     import torch
 
     if isinstance(value, torch.Tensor):
-        shape = (
-            "(" + ", ".join(str(d) for d in value.shape) + ("," if value.dim() == 1 else "") + ")"
-        )
-        dtype = str(value.dtype).removeprefix("torch.")
-        return shape if dtype == "float32" else f"{shape} {dtype}"
+        return shape_text(tuple(value.shape), str(value.dtype).removeprefix("torch."))
     if isinstance(value, tuple) and hasattr(value, "_fields"):
-        return ", ".join(f"{f}: {describe(v)}" for f, v in zip(value._fields, value))
+        return ", ".join(f"{f}: {describe(v)}" for f, v in zip(value._fields, value, strict=True))
     if isinstance(value, (tuple, list)):
         inner = ", ".join(describe(v) for v in value)
         return f"[{inner}]" if isinstance(value, list) else f"({inner})"
@@ -168,57 +203,13 @@ def describe(value: object) -> str:
     return type(value).__name__
 
 
-def _locate(path: tuple, message: str, model: Model) -> Problem:
-    if model.source is None:
-        return Problem(tuple(path), message)
-    return model.source.problem(path, message, at_key=True)
-
-
 def _one_line(e: BaseException) -> str:
     text = str(e).strip().splitlines()
     return text[0] if text else type(e).__name__
 
 
-def _failing_line(e: BaseException, module: object) -> int | None:
-    line = None
-    for frame in traceback.extract_tb(e.__traceback__):
-        if frame.filename == module.__file__:
-            line = frame.lineno
-    return line
-
-
-def _method(tree: ast.Module, class_name: str, name: str) -> ast.FunctionDef:
-    cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == class_name)
-    return next(n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == name)
-
-
-def _init_target(text: str, line: int) -> tuple[str, int | None] | None:
-    """(module name, Sequential index or None) of the __init__ statement covering ``line``."""
-    tree = ast.parse(text)
-    for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):
-        for fn in (n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"):
-            for stmt in fn.body:
-                if not (isinstance(stmt, ast.Assign) and stmt.lineno <= line <= stmt.end_lineno):
-                    continue
-                target = stmt.targets[0]
-                if not isinstance(target, ast.Attribute):
-                    return None
-                call = stmt.value
-                hits = [
-                    i
-                    for i, arg in enumerate(getattr(call, "args", []))
-                    if arg.lineno <= line <= arg.end_lineno
-                ]
-                seq = isinstance(call, ast.Call) and ast.unparse(call.func) == "nn.Sequential"
-                return target.attr, hits[0] if seq and len(hits) == 1 else None
-    return None
-
-
-def _var_to_node(forward: ast.FunctionDef, model: Model) -> dict[str, str]:
-    names = [n.name for n in model.nodes]
-    targets = [s.targets[0].id for s in forward.body if isinstance(s, ast.Assign)]
-    return dict(zip(targets, names))
-
-
-def _names(expr: ast.AST) -> list[str]:
-    return list(dict.fromkeys(n.id for n in ast.walk(expr) if isinstance(n, ast.Name)))
+def _lines_in(e: BaseException, module: object) -> list[int]:
+    """The lines of ``module``'s file the traceback passes through, innermost first (a
+    helper class's own __init__ before the model's line that calls it)."""
+    frames = traceback.extract_tb(e.__traceback__)
+    return [f.lineno for f in reversed(frames) if f.filename == module.__file__ and f.lineno]

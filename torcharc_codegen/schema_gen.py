@@ -21,8 +21,8 @@ import re
 import types
 import typing
 
-from .builtins import HELPERS
 from .classes import forward_returns_tensor
+from .helpers import HELPERS
 from .schema import CLASS_TABLE_PATH, SCHEMA_PATH
 
 SCHEMA_ID = "https://torcharc-codegen.github.io/schema/torcharc.schema.json"

@@ -9,24 +9,34 @@ needs no warm-up forward before it is scripted, exported or checkpointed.
 from __future__ import annotations
 
 import inspect
+from dataclasses import dataclass, field
 
-from .emit import Probe
+from .emit import Code
 from .model import Model
 from .runtime import construct, describe, example_tensors, imported, run_forward
 
 
-def probe(text: str, model: Model, class_name: str, source_name: str | None) -> Probe:
-    """Run ``model.examples`` through ``text`` (the draft source); raises SpecError with the
-    failing node when the model can't take them."""
-    with imported(text) as module:
-        instance = construct(module, class_name, model, source_name, text)
+@dataclass
+class Probe:
+    """What running the example inputs taught us; the emitter writes it into the file."""
+
+    comments: dict[str, str] = field(default_factory=dict)  # node name -> shape text
+    concrete: dict[tuple, tuple[str, dict]] = field(default_factory=dict)  # (module, i) -> Lazy
+    docstring: list[str] = field(default_factory=list)
+    params: dict[str, int] = field(default_factory=dict)  # module name -> parameter count
+
+
+def probe(code: Code, model: Model) -> Probe:
+    """Run ``model.examples`` through ``code`` (the draft); raises SpecError with the failing
+    node (or Sequential layer) when the model can't take them."""
+    with imported(code.text) as module:
+        instance = construct(module, code, model)
         instance.eval()
         inputs = example_tensors(model.examples)
-        scope = run_forward(module, instance, class_name, model, inputs, source_name)
+        scope = run_forward(module, instance, code, model, inputs)
         out = Probe()
-        variables = _variables(text, class_name)
-        for node, var in zip(model.nodes, variables):
-            out.comments[node.name] = _short(describe(scope[var]))
+        for node in model.nodes:
+            out.comments[node.name] = _short(describe(scope[code.variables[node.name]]))
         out.concrete = _concrete_layers(instance, model)
         out.params = {
             name: sum(p.numel() for p in getattr(instance, name).parameters())
@@ -35,15 +45,6 @@ def probe(text: str, model: Model, class_name: str, source_name: str | None) -> 
         }
         out.docstring = _docstring(model, inputs, scope["__return__"], instance)
         return out
-
-
-def _variables(text: str, class_name: str) -> list[str]:
-    import ast
-
-    from .runtime import _method
-
-    forward = _method(ast.parse(text), class_name, "forward")
-    return [s.targets[0].id for s in forward.body if isinstance(s, ast.Assign)]
 
 
 def _concrete_layers(instance, model: Model) -> dict[tuple, tuple[str, dict]]:
@@ -87,15 +88,14 @@ def _docstring(model: Model, inputs: dict, output: object, instance) -> list[str
     params = sum(p.numel() for p in instance.parameters())
     lines = ["Inputs:"]
     lines += [f"    {name}: {describe(value)}" for name, value in inputs.items()]
-    out = model.output
-    if isinstance(out, str):
-        lines.append(f"Output: {out} {describe(output)}")
-    elif isinstance(out, tuple):
-        lines.append("Outputs (a tuple):")
-        lines += [f"    {n}: {describe(v)}" for n, v in zip(out, output)]
+    kind, items = model.outputs()
+    if kind == "single":
+        lines.append(f"Output: {items[0][1]} {describe(output)}")
     else:
-        lines.append("Outputs (a dict):")
-        lines += [f"    {k!r}: {describe(output[k])}" for k in out]
+        lines.append(f"Outputs (a {kind}):")
+        for key, node in items:
+            shown = node if kind == "tuple" else repr(key)
+            lines.append(f"    {shown}: {describe(output[key])}")
     lines.append(f"Parameters: {params:,}")
     lines.append("(shapes from the example inputs in the spec)")
     return lines

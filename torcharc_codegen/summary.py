@@ -4,7 +4,6 @@ from one run of the spec's example inputs."""
 from __future__ import annotations
 
 from .api import Result
-from .builtins import HELPERS
 
 NO_SHAPES = (
     "no example shapes for input(s) {names}: a summary runs the model once; give graph.input "
@@ -30,14 +29,15 @@ def summarize(result: Result) -> str:
         else:
             shown = f"{params:,}"
             counted.add(node.module)
-        if not module.sequential and module.layers[0].cls.name in HELPERS:
-            kind += " (inline)" if not HELPERS[module.layers[0].cls.name].stateful else ""
+        if module.inline_helper is not None:
+            kind += " (inline)"
         rows.append((node.name, kind, probe.comments.get(node.name, ""), shown))
     total = sum(probe.params.get(m, 0) for m in counted)
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     rule = "-" * (sum(widths) + 6)
     lines = [_row(rows[0], widths), rule] + [_row(r, widths) for r in rows[1:]] + [rule]
-    inputs = ", ".join(f"{n} {s}" for n, s in _input_shapes(result))
+    examples = (result.model.examples or {}).items()
+    inputs = ", ".join(f"{name} {ex.text()}" for name, ex in examples)
     lines += [f"Inputs: {inputs}", f"Total params: {total:,}"]
     return "\n".join(lines) + "\n"
 
@@ -45,11 +45,3 @@ def summarize(result: Result) -> str:
 def _row(cells: tuple, widths: list[int]) -> str:
     left = [c.ljust(w) for c, w in zip(cells[:3], widths[:3], strict=True)]
     return "  ".join(left + [cells[3].rjust(widths[3])]).rstrip()
-
-
-def _input_shapes(result: Result) -> list[tuple[str, str]]:
-    out = []
-    for name, ex in (result.model.examples or {}).items():
-        shape = "(" + ", ".join(map(str, ex.shape)) + ")"
-        out.append((name, shape if ex.dtype == "float32" else f"{shape} {ex.dtype}"))
-    return out

@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 
 import jsonschema
 
-from .builtins import HELPERS
 from .classes import ClassRef, ImportNotAllowed, builtin_classes, resolve_custom
 from .errors import Path, Problem, SpecError
+from .helpers import HELPERS
 from .literals import UnsafeValue, is_identifier, literal
 from .load import Source
+from .namespace import GENERATED_NAMES
 from .schema import arg_schema, base_schema
 
 # Attributes of nn.Module: a submodule with one of these names would shadow it. Kept as data
@@ -37,8 +38,6 @@ MODULE_ATTRIBUTES = frozenset(
     requires_grad_ set_extra_state set_submodule share_memory state_dict to to_empty train
     training type xpu zero_grad""".split()
 )
-# Names the generated forward uses itself.
-GENERATED_NAMES = frozenset({"self", "torch", "nn"})
 _SUFFIX = re.compile(r"^[A-Za-z0-9_]+$")
 INTEGER_DTYPES = {"int64", "int32", "int16", "int8", "uint8"}
 

@@ -9,8 +9,9 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .emit import Code
 from .model import Model
-from .runtime import construct, example_tensors, imported, run_forward
+from .runtime import ForwardError, construct, example_tensors, imported, run_forward
 
 CHECKS = ("script", "trace", "compile", "export")
 
@@ -33,31 +34,26 @@ class Report:
     def failed(self) -> list[Check]:
         return [c for c in self.checks if c.status == "failed"]
 
-    def by_name(self) -> dict[str, Check]:
-        return {c.name: c for c in self.checks}
-
 
 NO_EXAMPLES = "no example inputs: give graph.input as a mapping, e.g. `x: {shape: [4, 128]}`"
 
 
-def verify(text: str, model: Model, class_name: str, source_name: str | None = None) -> Report:
-    """Check ``text``; a construction or example-input failure raises SpecError."""
-    with imported(text) as module:
-        instance = construct(module, class_name, model, source_name, text)
+def verify(code: Code, model: Model) -> Report:
+    """Check ``code``; a construction or example-input failure raises SpecError."""
+    with imported(code.text) as module:
+        instance = construct(module, code, model)
         instance.eval()
         report = Report()
         inputs = expected = None
         if model.examples is not None:
-            inputs = tuple(example_tensors(model.examples).values())
-            scope = run_forward(
-                module, instance, class_name, model, dict(zip(model.inputs, inputs)), source_name
-            )
-            expected = scope["__return__"]
+            named = example_tensors(model.examples)
+            inputs = tuple(named.values())
+            expected = run_forward(module, instance, code, model, named)["__return__"]
             report.checks.append(Check("run", "ok", "example inputs"))
 
         def run_bigger():
-            bigger = dict(zip(model.inputs, _bigger_batch(inputs)))
-            return run_forward(module, instance, class_name, model, bigger, source_name)
+            bigger = dict(zip(named, _bigger_batch(inputs), strict=True))
+            return run_forward(module, instance, code, model, bigger)
 
         # torch's own warnings while scripting, tracing, compiling and exporting are about
         # torch internals, not the spec: the check lines say what matters.
@@ -181,7 +177,7 @@ def _bigger_batch(inputs: tuple, dynamic: tuple | None = None) -> tuple:
     import torch
 
     dynamic = dynamic or tuple(x.dim() >= 1 for x in inputs)
-    return tuple(torch.cat([x, x[:1]]) if d else x for x, d in zip(inputs, dynamic))
+    return tuple(torch.cat([x, x[:1]]) if d else x for x, d in zip(inputs, dynamic, strict=True))
 
 
 def _other_batch(program, instance, inputs, dynamic) -> Check:
@@ -231,15 +227,10 @@ def _plain(value):
 
 def _pinning_node(error: str, run_bigger: Callable[[], object]) -> str:
     """Which node pins the batch size: the first that fails eagerly at batch size + 1."""
-    from .errors import SpecError
-
     try:
         run_bigger()
-    except SpecError as e:
-        message = e.problems[0].message
-        node = message.split("fail at node ")[1].split(":")[0] if "fail at node" in message else ""
-        if node:
-            return f"node {node} pins the batch size ({message.split(': ', 1)[1][:160]})"
+    except ForwardError as e:
+        return f"node {e.node!r} pins the batch size ({e.reason[:160]})"
     first = error.strip().splitlines()[0] if error.strip() else "unknown reason"
     return f"the batch size is pinned ({first[:200]})"
 

@@ -1,9 +1,11 @@
-"""TorchArc's 15 built-in helper modules, as data: their constructor signatures, the names of
-their forward parameters, and the torch expression each one stands for.
+"""TorchArc's 15 built-in helper modules, as data: each helper's one definition holds its
+constructor signature, its forward parameters and their types, the torch code it stands for,
+its return type, and how it is written (inline torch code in forward, or a small class from its
+template in templates/helpers/).
 
 TorchArc registers these into ``torch.nn``; we never import TorchArc, so this table is the one
 place that knows what they mean. The schema generator reads the signatures and docs, the
-validator the forward parameters, and the emitter the expressions.
+validator the forward parameters, and the emitter everything else.
 """
 
 from __future__ import annotations
@@ -27,6 +29,10 @@ def _kw(name: str, annotation: object, default: object = P.empty) -> inspect.Par
 Expr = Callable[[dict[str, object], dict[str, str]], str]
 
 
+TENSOR = "torch.Tensor"
+STATELESS_TEMPLATE = "helpers/stateless.py.j2"
+
+
 @dataclass(frozen=True)
 class Helper:
     name: str
@@ -39,10 +45,40 @@ class Helper:
     expr: Expr | None = None
     # The Python type of each forward argument, for TorchScript annotations.
     input_types: tuple[str, ...] = ()
+    # The Python type forward returns (None: no annotation, TorchScript infers it).
+    returns: str | None = TENSOR
 
     @property
     def signature(self) -> inspect.Signature:
         return inspect.Signature(list(self.params))
+
+    @property
+    def inline(self) -> bool:
+        """Written as torch code in forward when called as a node (a class otherwise)."""
+        return not self.stateful
+
+    @property
+    def template(self) -> str:
+        """The Jinja template of its class in the generated file."""
+        return f"helpers/{self.name}.py.j2" if self.stateful else STATELESS_TEMPLATE
+
+    def bind(self, kwargs: dict) -> dict:
+        """The constructor arguments with defaults filled in (``**kwargs`` as a dict)."""
+        bound = self.signature.bind(**kwargs)
+        bound.apply_defaults()
+        return dict(bound.arguments)
+
+    def code(self, kwargs: dict, args: dict[str, str]) -> str:
+        """The torch expression for constructor ``kwargs`` (as in the spec) applied to ``args``
+        (forward parameter name -> Python expression text)."""
+        return self.expr(self.bind(kwargs), args)
+
+    def forward_params(self) -> list[str]:
+        """Its forward's parameters, annotated for TorchScript where the type is known."""
+        return [
+            p if t in (None, "Any") else f"{p}: {t}"
+            for p, t in zip(self.inputs, self.input_types, strict=True)
+        ]
 
 
 def _merge_dim(fn: str, reduce: str | None = None) -> Expr:
@@ -77,7 +113,7 @@ def _reduce(kw: dict[str, object], a: dict[str, str]) -> str:
 
 
 _MERGE_DOC = "Merge a list of tensors with torch.{fn} along `dim`{extra}."
-_T = "torch.Tensor"
+_T = TENSOR
 _TL = "list[torch.Tensor]"
 
 HELPERS: dict[str, Helper] = {
@@ -90,6 +126,7 @@ HELPERS: dict[str, Helper] = {
             "Get one item of a tuple, list or dict: `input[key]`.",
             expr=lambda kw, a: f"{a['input']}[{literal(kw['key'])}]",
             input_types=("Any",),
+            returns=None,
         ),
         Helper(
             "Narrow",
@@ -114,6 +151,7 @@ HELPERS: dict[str, Helper] = {
             "Split a tensor into `chunks` pieces along `dim` with torch.chunk (a tuple).",
             expr=_call("chunk", "chunks", "dim"),
             input_types=(_T,),
+            returns=_TL,
         ),
         Helper(
             "ForkSplit",
@@ -125,6 +163,7 @@ HELPERS: dict[str, Helper] = {
                 f" dim={literal(kw['dim'])})"
             ),
             input_types=(_T,),
+            returns=_TL,
         ),
         Helper(
             "MergeConcat",
@@ -211,6 +250,7 @@ HELPERS: dict[str, Helper] = {
             "Any torch function: `torch.<name>(input, **kwargs)`.",
             expr=_torch_fn,
             input_types=(_T,),
+            returns=None,
         ),
     ]
 }
