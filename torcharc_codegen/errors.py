@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .messages import LIMIT, quote
+
 Path = tuple  # a key path into the spec: ("graph", "modules", "head", 0)
 
 
@@ -18,8 +20,13 @@ def format_path(path: Path) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += ("." if out else "") + str(part)
+            text = str(part)  # a key with a newline or 50 MB long is quoted short: one line
+            out += ("." if out else "") + (text if _plain(text) else quote(text))
     return out
+
+
+def _plain(text: str) -> bool:
+    return text.isprintable() and len(text) <= LIMIT
 
 
 @dataclass(frozen=True)

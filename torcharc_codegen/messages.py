@@ -68,5 +68,8 @@ def close_to(name: object, choices: Iterable[str]) -> bool:
 
 
 def cut(text: str) -> str:
-    """``text`` cut to about LIMIT characters with an ellipsis (a name shown unquoted)."""
+    """``text`` cut to about LIMIT characters with an ellipsis (a name shown unquoted); quoted
+    when it holds a newline or another unprintable character."""
+    if not text.isprintable():
+        return quote(text)
     return text if len(text) <= LIMIT else text[: LIMIT - 3] + "..."

@@ -151,7 +151,7 @@ def _explain_type(error, source: Source, schema: dict) -> list[Problem]:
     owner = _class_of(path, schema)
     required = arg_schema(schema, owner).get("required", []) if owner else []
     if owner and inst is None and required:  # `BatchNorm1d:` with nothing after it
-        return [source.problem(path, _missing_arguments(required, owner, schema))]
+        return [source.problem(path, _missing_arguments(required, owner, schema), at_key=True)]
     if owner:
         what = f"the arguments of {owner} must be a mapping of keyword arguments"
         if "null" in expected:
