@@ -4,6 +4,7 @@ the rules that are easier to state with a dict spec than with a file in tests/ba
 from __future__ import annotations
 
 import copy
+import inspect
 
 import pytest
 import torch
@@ -231,3 +232,21 @@ def test_the_declaration_hint_follows_how_the_spec_writes_its_inputs():
     assert declare_input_hint({"image": {"shape": [2, 3]}}, "meta") == (
         "add `meta: {shape: [...]}` to graph.input, with its example shape"
     )
+
+
+def test_torch_forward_signatures_are_torchs():
+    from torcharc_codegen.classes import builtin_classes
+    from torcharc_codegen.forward_params import forward_signature
+
+    for name, ref in builtin_classes().items():
+        if ref.kind == "torch":
+            label, sig = forward_signature({name: None}, ref, {})
+            real = inspect.signature(getattr(nn, name).forward)
+            params = [p.replace(annotation=p.empty) for p in list(real.parameters.values())[1:]]
+            assert (
+                label
+                == f"{name}.forward{real.replace(parameters=params, return_annotation=real.empty)}"
+            )
+            assert [(p.name, p.kind, p.default) for p in sig.parameters.values()] == [
+                (p.name, p.kind, p.default) for p in params
+            ]

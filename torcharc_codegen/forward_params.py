@@ -1,12 +1,13 @@
 """What a module's ``forward`` takes, so a node's arguments are checked before anything runs.
 
-A torch.nn class's or a user's class's ``forward`` signature is read with :mod:`inspect`; a
-built-in helper's from its entry in :data:`builtins.HELPERS`; a Sequential (or compact) module
-takes one input.
+A torch.nn class's ``forward`` is in :data:`TORCH_FORWARD` (data, so validation imports no
+torch), a user's class's is read with :mod:`inspect`, a built-in helper's comes from its entry
+in :data:`builtins.HELPERS`; a Sequential (or compact) module takes one input.
 """
 
 from __future__ import annotations
 
+import ast
 import functools
 import inspect
 
@@ -15,14 +16,96 @@ from .classes import ClassRef
 from .messages import close_matches, or_words, quote, suggest
 
 P = inspect.Parameter
+
+# The forward parameters of every torch.nn class whose forward is not `(input)`, kept as data
+# so validation needs no torch import; tests/test_validate.py checks it against torch.
+TORCH_FORWARD = {
+    "AdaptiveLogSoftmaxWithLoss": "(input_, target_)",
+    "BCELoss": "(input, target)",
+    "BCEWithLogitsLoss": "(input, target)",
+    "Bilinear": "(input1, input2)",
+    "CTCLoss": "(log_probs, targets, input_lengths, target_lengths)",
+    "Container": "(*input)",
+    "ConvTranspose1d": "(input, output_size=None)",
+    "ConvTranspose2d": "(input, output_size=None)",
+    "ConvTranspose3d": "(input, output_size=None)",
+    "CosineEmbeddingLoss": "(input1, input2, target)",
+    "CosineSimilarity": "(x1, x2)",
+    "CrossEntropyLoss": "(input, target)",
+    "DataParallel": "(*inputs, **kwargs)",
+    "EmbeddingBag": "(input, offsets=None, per_sample_weights=None)",
+    "GRU": "(input, hx=None)",
+    "GRUCell": "(input, hx=None)",
+    "GaussianNLLLoss": "(input, target, var)",
+    "HingeEmbeddingLoss": "(input, target)",
+    "HuberLoss": "(input, target)",
+    "KLDivLoss": "(input, target)",
+    "L1Loss": "(input, target)",
+    "LSTM": "(input, hx=None)",
+    "LSTMCell": "(input, hx=None)",
+    "LazyConvTranspose1d": "(input, output_size=None)",
+    "LazyConvTranspose2d": "(input, output_size=None)",
+    "LazyConvTranspose3d": "(input, output_size=None)",
+    "LinearCrossEntropyLoss": "(input, target)",
+    "MSELoss": "(input, target)",
+    "MarginRankingLoss": "(input1, input2, target)",
+    "MaxUnpool1d": "(input, indices, output_size=None)",
+    "MaxUnpool2d": "(input, indices, output_size=None)",
+    "MaxUnpool3d": "(input, indices, output_size=None)",
+    "Module": "(*input)",
+    "ModuleDict": "(*input)",
+    "ModuleList": "(*input)",
+    "MultiLabelMarginLoss": "(input, target)",
+    "MultiLabelSoftMarginLoss": "(input, target)",
+    "MultiMarginLoss": "(input, target)",
+    "MultiheadAttention": (
+        "(query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None, "
+        "average_attn_weights=True, is_causal=False)"
+    ),
+    "NLLLoss": "(input, target)",
+    "NLLLoss2d": "(input, target)",
+    "PairwiseDistance": "(x1, x2)",
+    "ParameterDict": "(*input)",
+    "ParameterList": "(*input)",
+    "PoissonNLLLoss": "(log_input, target)",
+    "RMSNorm": "(x)",
+    "RNN": "(input, hx=None)",
+    "RNNBase": "(*input)",
+    "RNNCell": "(input, hx=None)",
+    "RNNCellBase": "(*input)",
+    "SmoothL1Loss": "(input, target)",
+    "SoftMarginLoss": "(input, target)",
+    "Transformer": (
+        "(src, tgt, src_mask=None, tgt_mask=None, memory_mask=None, src_key_padding_mask=None, "
+        "tgt_key_padding_mask=None, memory_key_padding_mask=None, src_is_causal=None, "
+        "tgt_is_causal=None, memory_is_causal=False)"
+    ),
+    "TransformerDecoder": (
+        "(tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None, "
+        "memory_key_padding_mask=None, tgt_is_causal=None, memory_is_causal=False)"
+    ),
+    "TransformerDecoderLayer": (
+        "(tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None, "
+        "memory_key_padding_mask=None, tgt_is_causal=False, memory_is_causal=False)"
+    ),
+    "TransformerEncoder": "(src, mask=None, src_key_padding_mask=None, is_causal=None)",
+    "TransformerEncoderLayer": "(src, src_mask=None, src_key_padding_mask=None, is_causal=False)",
+    "TripletMarginLoss": "(anchor, positive, negative)",
+    "TripletMarginWithDistanceLoss": "(anchor, positive, negative)",
+}
 _SEQUENTIAL = inspect.Signature([P("input", P.POSITIONAL_OR_KEYWORD)])
 
 
 @functools.cache
-def _torch_forward(name: str) -> inspect.Signature | None:
-    import torch
-
-    return _without_self(getattr(torch.nn, name, None))
+def _torch_forward(name: str) -> inspect.Signature:
+    """The signature TORCH_FORWARD writes as text, e.g. ``(input, hx=None)``."""
+    args = ast.parse(f"def forward{TORCH_FORWARD.get(name, '(input)')}: pass").body[0].args
+    positional = [P(a.arg, P.POSITIONAL_OR_KEYWORD) for a in args.args]
+    for i, default in enumerate(args.defaults, len(positional) - len(args.defaults)):
+        positional[i] = positional[i].replace(default=ast.literal_eval(default))
+    rest = [P(args.vararg.arg, P.VAR_POSITIONAL)] if args.vararg else []
+    rest += [P(args.kwarg.arg, P.VAR_KEYWORD)] if args.kwarg else []
+    return inspect.Signature(positional + rest)
 
 
 def _without_self(cls: type | None) -> inspect.Signature | None:
