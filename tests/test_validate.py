@@ -250,3 +250,20 @@ def test_torch_forward_signatures_are_torchs():
             assert [(p.name, p.kind, p.default) for p in sig.parameters.values()] == [
                 (p.name, p.kind, p.default) for p in params
             ]
+
+
+def nested(depth: int) -> object:
+    value: object = 0
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def test_a_value_too_deep_for_a_python_literal_is_refused():
+    spec = copy.deepcopy(RELU)
+    spec["modules"]["act"] = {"TorchFn": {"name": "flip", "dims": nested(98)}}
+    validate(load(copy.deepcopy(spec)))  # its 0 is 100 levels below the module spec: the most
+    spec["modules"]["act"]["TorchFn"]["dims"] = nested(600)
+    assert problems(spec) == [
+        "modules.act.TorchFn.dims: a value nested more than 100 levels deep: write a flatter value"
+    ]

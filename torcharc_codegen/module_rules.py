@@ -64,6 +64,10 @@ def module_value_problems(spec, path: Path, source: Source, classes, validator) 
         return []
     problems = _compact_rows(spec, path, source, classes, validator)
     for vpath, value in _leaves(spec, path):
+        if value is _TOO_DEEP:
+            what = f"a value nested more than {MAX_NESTING} levels deep: write a flatter value"
+            problems.append(source.problem(vpath[: len(path) + 2], what))  # not 100 x [0]
+            break
         try:
             literal(value)
         except UnsafeValue as e:
@@ -116,13 +120,21 @@ def _at(value: object, parts: Path) -> object:
     return value
 
 
-def _leaves(value: object, path: Path):
-    if isinstance(value, dict):
+# Deeper values can't be written as Python literals (the parser allows 200 nested brackets).
+MAX_NESTING = 100
+_TOO_DEEP = object()
+
+
+def _leaves(value: object, path: Path, depth: int = 0):
+    """(path, value) of every scalar below ``value``; _TOO_DEEP past MAX_NESTING levels."""
+    if depth > MAX_NESTING:
+        yield path, _TOO_DEEP
+    elif isinstance(value, dict):
         for k, v in value.items():
-            yield from _leaves(v, path + (k,))
+            yield from _leaves(v, path + (k,), depth + 1)
     elif isinstance(value, list):
         for i, v in enumerate(value):
-            yield from _leaves(v, path + (i,))
+            yield from _leaves(v, path + (i,), depth + 1)
     else:
         yield path, value
 
