@@ -30,10 +30,20 @@ class Graph:
     nodes: dict
     output: object
     inputs: list[tuple[str, Path]] = field(default_factory=list)  # (name, path) in order
+    # "did you mean" compares a name with every other (difflib): only for the first few
+    # unknown names, so 5000 typos in a 5000-node spec take a second, not minutes.
+    suggestions_left: int = 20
 
     @property
     def input_set(self) -> set[str]:
         return {n for n, _ in self.inputs}
+
+    def close(self, name: str, choices, usable=lambda choice: True) -> list[str]:
+        """Up to three usable ``choices`` that ``name`` may be a misspelling of."""
+        if self.suggestions_left <= 0:
+            return []
+        self.suggestions_left -= 1
+        return [c for c in close_matches(name, choices, n=10) if usable(c)][:3]
 
     def deps(self) -> dict[str, list[str]]:
         """Node -> the names its arguments use."""
@@ -103,7 +113,7 @@ def node_problems(g: Graph) -> list[Problem]:
         if not isinstance(node, str):
             problems.append(prob(path, "a node name must be a string", at_key=True))
             continue
-        if (msg := _node_name_problem(node, g.modules, read_inputs)) is not None:
+        if (msg := _node_name_problem(node, g, read_inputs)) is not None:
             problems.append(prob(path, msg, at_key=True))
         for key in args if isinstance(args, dict) else ():
             if not is_identifier(key):
@@ -114,7 +124,7 @@ def node_problems(g: Graph) -> list[Problem]:
     return problems
 
 
-def _node_name_problem(node: str, modules: dict, read_inputs: dict[str, str]) -> str | None:
+def _node_name_problem(node: str, g: Graph, read_inputs: dict[str, str]) -> str | None:
     module, _, suffix = node.partition("~")
     if "~" in suffix:
         return (
@@ -122,9 +132,9 @@ def _node_name_problem(node: str, modules: dict, read_inputs: dict[str, str]) ->
         )
     if "~" in node and not _SUFFIX.fullmatch(suffix):
         return f"reuse suffix {quote(suffix)} must be letters, digits or underscores"
-    if module not in modules:
+    if module not in g.modules:
         what = "reuse of" if "~" in node else "node"
-        return f"{what} unknown module {quote(module)}" + suggest(close_matches(module, modules))
+        return f"{what} unknown module {quote(module)}" + suggest(g.close(module, g.modules))
     other = read_inputs.get(python_name(node)) if is_identifier(node) else None
     if other == node:
         return f"node {quote(node)} has the name of an input: rename one"
@@ -141,29 +151,34 @@ def reference_problems(g: Graph) -> list[Problem]:
         if isinstance(node, str):
             for ref, rpath in refs(args, ("graph", "modules", node)):
                 if ref not in g.input_set and ref not in g.nodes:
-                    usable = [n for n in deps if n not in _users(node, deps)]
-                    problems.append(_unknown(g, ref, rpath, usable))
+                    problems.append(_unknown(g, ref, rpath, lambda c, n=node: _uses(c, n, deps)))
     return problems
 
 
-def _users(node: str, deps: dict[str, list[str]]) -> set[str]:
-    """``node`` and every node that uses its result, directly or not: a node can't use these."""
-    users, todo = {node}, [node]
+def _uses(name: str, node: str, deps: dict[str, list[str]]) -> bool:
+    """Whether ``name`` is ``node`` or uses its result, directly or not (so ``node`` can't
+    use ``name``: that would be a cycle)."""
+    seen, todo = {name}, [name]
     while todo:
         current = todo.pop()
-        for other, uses in deps.items():
-            if current in uses and other not in users:
-                users.add(other)
-                todo.append(other)
-    return users
+        if current == node:
+            return True
+        for dep in deps.get(current, ()):
+            if dep not in seen:
+                seen.add(dep)
+                todo.append(dep)
+    return False
 
 
-def _unknown(g: Graph, ref: str, path: Path, nodes: list[str]) -> Problem:
-    close = close_matches(ref, [n for n, _ in g.inputs] + nodes)
-    what = (
-        f"unknown node {quote(ref)}{suggest(close)}: not declared in graph.input either "
-        f"(to declare it, {declare_input_hint(g.inp, ref)})"
-    )
+def _unknown(g: Graph, ref: str, path: Path, cycles=None) -> Problem:
+    """An unknown name: what it may be a misspelling of (never a name that would make a
+    cycle) and, for a node's argument, how to declare it as an input."""
+    choices = [n for n, _ in g.inputs] + [n for n in g.nodes if isinstance(n, str)]
+    close = g.close(ref, choices, lambda c: cycles is None or not cycles(c))
+    what = f"unknown node {quote(ref)}{suggest(close)}"
+    if cycles is not None:
+        how = declare_input_hint(g.inp, ref)
+        what += f": not declared in graph.input either (to declare it, {how})"
     return g.source.problem(path, what)
 
 
@@ -196,7 +211,7 @@ def cycle_problems(g: Graph) -> list[Problem]:
 def output_problems(g: Graph) -> list[Problem]:
     """The output names nodes or inputs; a mapping's keys share one type (TorchScript)."""
     problems = [
-        _unknown(g, ref, rpath, list(g.nodes))
+        _unknown(g, ref, rpath)
         for ref, rpath in refs(g.output, ("graph", "output"))
         if ref not in g.input_set and ref not in g.nodes
     ]

@@ -43,12 +43,12 @@ def describe(value: object) -> str:
     return quote(value)
 
 
-def close_matches(name: object, choices: Iterable[str]) -> list[str]:
-    """Up to three of ``choices`` that ``name`` may be a misspelling of, closest first."""
+def close_matches(name: object, choices: Iterable[str], n: int = 3) -> list[str]:
+    """Up to ``n`` of ``choices`` that ``name`` may be a misspelling of, closest first."""
     name = str(name)
     if len(name) > LIMIT:  # nothing is close to it, and difflib would be slow
         return []
-    return difflib.get_close_matches(name, list(choices), n=3, cutoff=0.6)
+    return difflib.get_close_matches(name, list(choices), n=n, cutoff=0.6)
 
 
 def did_you_mean(name: object, choices: Iterable[str]) -> str:
