@@ -267,3 +267,15 @@ def test_a_value_too_deep_for_a_python_literal_is_refused():
     assert problems(spec) == [
         "modules.act.TorchFn.dims: a value nested more than 100 levels deep: write a flatter value"
     ]
+
+
+def test_a_name_python_reads_differently_warns_that_state_dict_keys_differ_from_torcharcs():
+    spec = copy.deepcopy(RELU)
+    spec["modules"] = {"ａｃｔ": {"ReLU": None}}
+    spec["graph"]["modules"] = {"ａｃｔ": ["x"]}
+    spec["graph"]["output"] = "ａｃｔ"
+    (warning,) = validate(load(spec)).warnings
+    assert warning.format(None) == (
+        "modules.ａｃｔ: module name 'ａｃｔ' is read by Python as 'act': its state_dict keys "
+        "start with 'act.', TorchArc's with 'ａｃｔ.'; write 'act' to keep them the same"
+    )

@@ -10,7 +10,7 @@ from .literals import UnsafeValue, is_identifier, literal
 from .load import Source
 from .messages import did_you_mean, quote
 from .schema_check import layer_problems
-from .spec_names import name_problem, same_python_name
+from .spec_names import name_problem, python_name, same_python_name
 
 
 def class_names_used(data: object) -> list[tuple[str, Path]]:
@@ -56,6 +56,21 @@ def module_name_problems(modules: dict, source: Source) -> list[Problem]:
     for path, msg in same_python_name(named, "module"):
         problems.append(source.problem(path, msg, at_key=True))
     return problems
+
+
+def module_name_warnings(modules: dict, source: Source) -> list[Problem]:
+    """A name Python reads differently (``ｍｌｐ`` as ``mlp``) works, but the model's
+    state_dict keys are then not TorchArc's."""
+    out = []
+    for name in modules:
+        if is_identifier(name) and (read := python_name(name)) != name:
+            what = (
+                f"module name {quote(name)} is read by Python as {quote(read)}: its state_dict "
+                f"keys start with {quote(read + '.')}, TorchArc's with {quote(name + '.')}; "
+                f"write {quote(read)} to keep them the same"
+            )
+            out.append(source.problem(("modules", name), what, at_key=True))
+    return out
 
 
 def module_value_problems(spec, path: Path, source: Source, classes, validator) -> list[Problem]:

@@ -16,7 +16,12 @@ from .classes import ClassRef, ImportNotAllowed, builtin_classes, resolve_custom
 from .errors import Problem, SpecError
 from .example_rules import example_problems
 from .load import Source
-from .module_rules import class_names_used, module_name_problems, module_value_problems
+from .module_rules import (
+    class_names_used,
+    module_name_problems,
+    module_name_warnings,
+    module_value_problems,
+)
 from .schema_check import schema_problems, validator_for
 from .spec_names import GENERATED_NAMES, MODULE_ATTRIBUTES
 
@@ -79,6 +84,7 @@ def _rule_problems(source: Source, checked: Checked, validator) -> list[Problem]
     problems += graph_rules.call_problems(g, checked.classes, checked.custom)
     problems += graph_rules.cycle_problems(g)
     problems += graph_rules.output_problems(g)
+    checked.warnings += module_name_warnings(g.modules, source)
     checked.warnings += graph_rules.unused_module_warnings(g)
     return problems
 
