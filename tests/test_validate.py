@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from torcharc_codegen import SpecError, register_nn
+from torcharc_codegen.classes import builtin_classes
 from torcharc_codegen.example_rules import ELEMENT_BUDGET, FLOAT_MAX, INTEGER_RANGES
 from torcharc_codegen.hints import declare_input_hint, example_inputs_hint
 from torcharc_codegen.load import load
@@ -20,6 +21,9 @@ RELU = {
     "modules": {"act": {"ReLU": None}},
     "graph": {"input": {"x": {"shape": [4, 8]}}, "modules": {"act": ["x"]}, "output": "act"},
 }
+
+
+CLASSES = list(builtin_classes())  # as the schema lists them
 
 
 def problems(spec: dict) -> list[str]:
@@ -235,7 +239,6 @@ def test_the_declaration_hint_follows_how_the_spec_writes_its_inputs():
 
 
 def test_torch_forward_signatures_are_torchs():
-    from torcharc_codegen.classes import builtin_classes
     from torcharc_codegen.forward_params import forward_signature
 
     for name, ref in builtin_classes().items():
@@ -279,3 +282,46 @@ def test_a_name_python_reads_differently_warns_that_state_dict_keys_differ_from_
         "modules.ａｃｔ: module name 'ａｃｔ' is read by Python as 'act': its state_dict keys "
         "start with 'act.', TorchArc's with 'ａｃｔ.'; write 'act' to keep them the same"
     )
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "lines"),
+    [
+        (
+            ("modules", "act"),
+            {"Linear": {True: 4, "out_features": 2}},
+            [
+                "modules.act.Linear: missing required argument 'in_features' for "
+                "Linear(in_features, out_features, bias=True, device=None, dtype=None)",
+                "modules.act.Linear[True]: unknown argument True for Linear",
+                "modules.act.Linear[True]: argument name True is not a Python identifier",
+            ],
+        ),
+        (
+            ("graph", "input", "x"),
+            {"shape": [4, 8], "dtype": {"shape": [1]}},
+            ["graph.input.x.dtype: must be a string, got a mapping"],
+        ),
+        (
+            ("modules", "act"),
+            {"compact": {"layer": {"type": [], "keys": ["in_features"], "args": [4]}}},
+            ["modules.act.compact.layer.type: must be a string, got a list"],
+        ),
+        (
+            ("modules", "act"),
+            {"compact": {"layer": {"type": "Lineer", "keys": ["in_features"], "args": [4]}}},
+            [
+                f"modules.act.compact.layer.type: must be one of the {len(CLASSES)} names such "
+                f"as {', '.join(map(repr, CLASSES[:3]))}, ..., got 'Lineer' "
+                "(did you mean 'Linear' or 'LazyLinear'?)"
+            ],
+        ),
+    ],
+)
+def test_values_of_the_wrong_kind_anywhere_are_problems_not_crashes(where, value, lines):
+    spec = copy.deepcopy(RELU)
+    parent = spec
+    for key in where[:-1]:
+        parent = parent[key]
+    parent[where[-1]] = value
+    assert problems(spec) == lines

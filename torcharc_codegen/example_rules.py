@@ -106,6 +106,8 @@ def _bound_problems(name: str, ex: dict, source: Source) -> list[Problem]:
             if k in bad
         ]
     dtype = ex.get("dtype", "float32")
+    if not isinstance(dtype, str):
+        return []  # the schema says what it must be
     if dtype in INTEGER_RANGES:
         return _integer_bounds(name, dtype, ex, bounds, source)
     if dtype in FLOAT_MAX:

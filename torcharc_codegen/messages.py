@@ -48,7 +48,8 @@ def close_matches(name: object, choices: Iterable[str], n: int = 3) -> list[str]
     name = str(name)
     if len(name) > LIMIT:  # nothing is close to it, and difflib would be slow
         return []
-    return difflib.get_close_matches(name, list(choices), n=n, cutoff=0.6)
+    strings = [c for c in choices if isinstance(c, str)]  # a YAML key may be a number
+    return difflib.get_close_matches(name, strings, n=n, cutoff=0.6)
 
 
 def did_you_mean(name: object, choices: Iterable[str]) -> str:
@@ -62,9 +63,8 @@ def suggest(close: list[str]) -> str:
 
 def close_to(name: object, choices: Iterable[str]) -> bool:
     """Whether ``name`` is a likely misspelling of one of ``choices``."""
-    return len(str(name)) <= LIMIT and bool(
-        difflib.get_close_matches(str(name), list(choices), 1, 0.8)
-    )
+    strings = [c for c in choices if isinstance(c, str)]
+    return len(str(name)) <= LIMIT and bool(difflib.get_close_matches(str(name), strings, 1, 0.8))
 
 
 def cut(text: str) -> str:

@@ -117,7 +117,7 @@ def _compact_rows(spec: dict, path: Path, source: Source, classes, validator) ->
                 "give one per key"
             )
             problems.append(source.problem(rpath, what))
-        elif cls in classes and all(isinstance(k, str) for k in keys):
+        elif isinstance(cls, str) and cls in classes and all(isinstance(k, str) for k in keys):
             kwargs = dict(zip(keys, row, strict=True))
             problems += layer_problems(cls, kwargs, rpath, source, validator)
     return problems

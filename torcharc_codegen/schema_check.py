@@ -166,9 +166,15 @@ def _explain_type(error, source: Source, schema: dict) -> list[Problem]:
     return [source.problem(path, f"{what}, got {describe(inst)}")]
 
 
+_LISTED = 12
+
+
 def _explain_enum(error, source: Source, schema: dict) -> list[Problem]:
     inst, choices = error.instance, error.validator_value
-    what = f"must be one of {', '.join(map(repr, choices))}, got {quote(inst)}"
+    listed = ", ".join(map(repr, choices))
+    if len(choices) > _LISTED:  # the ~180 class names of a compact layer's type
+        listed = f"the {len(choices)} names such as {', '.join(map(repr, choices[:3]))}, ..."
+    what = f"must be one of {listed}, got {quote(inst)}"
     if isinstance(inst, str):
         what += did_you_mean(inst, [c for c in choices if isinstance(c, str)])
     return [source.problem(tuple(error.absolute_path), what)]
