@@ -325,3 +325,19 @@ def test_values_of_the_wrong_kind_anywhere_are_problems_not_crashes(where, value
         parent = parent[key]
     parent[where[-1]] = value
     assert problems(spec) == lines
+
+
+def test_a_long_cycle_is_named_in_one_short_line():
+    n = 30
+    spec = {
+        "modules": {f"n{i}": {"ReLU": None} for i in range(n)},
+        "graph": {
+            "input": "x",
+            "modules": {f"n{i}": [f"n{(i + 1) % n}"] for i in range(n)},
+            "output": "n0",
+        },
+    }
+    assert problems(spec) == [
+        "graph.modules.n0: cycle: n0 -> n29 -> n28 -> n27 -> n26 -> ... (21 more) -> n4 -> n3 "
+        "-> n2 -> n1 -> n0: a node can't use its own result"
+    ]

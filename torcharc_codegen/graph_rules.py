@@ -14,7 +14,7 @@ from .forward_params import call_problem, forward_signature
 from .hints import declare_input_hint
 from .literals import is_identifier
 from .load import Source
-from .messages import close_matches, quote, suggest
+from .messages import close_matches, cut, quote, suggest
 from .spec_names import collision, name_problem, python_name, same_python_name
 
 _SUFFIX = re.compile(r"[A-Za-z0-9_]+")  # fullmatch: `$` would let "b\n" through
@@ -202,8 +202,10 @@ def cycle_problems(g: Graph) -> list[Problem]:
     try:
         sorter.prepare()
     except graphlib.CycleError as e:
-        cycle = e.args[1]  # in data-flow order: each node's result feeds the next
-        what = "cycle: " + " -> ".join(map(str, cycle)) + ": a node can't use its own result"
+        cycle = [cut(n) for n in e.args[1]]  # in data-flow order: each feeds the next
+        if len(cycle) > 12:  # a line, not a page
+            cycle = cycle[:5] + [f"... ({len(cycle) - 10} more)"] + cycle[-5:]
+        what = "cycle: " + " -> ".join(cycle) + ": a node can't use its own result"
         return [g.source.problem(("graph", "modules", cycle[0]), what, at_key=True)]
     return []
 
