@@ -76,7 +76,9 @@ def test_invalid_spec_exits_2_with_located_one_line_errors_and_writes_nothing(tm
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert proc.stderr.strip() == (
-        f"{bad}:10:11: graph.modules.mlp[0]: unknown node 'xx' (did you mean 'x'?)"
+        f"{bad}:10:11: graph.modules.mlp[0]: unknown node 'xx' (did you mean 'x'?): not declared "
+        "in graph.input either (to declare it, add `xx: {shape: [...]}` to graph.input, with "
+        "its example shape)"
     )
     assert out.read_text() == "previous\n"
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from torcharc_codegen import SpecError
 from torcharc_codegen.api import load_model
 from torcharc_codegen.emit import Header, emit
 from torcharc_codegen.helpers import HELPERS
@@ -117,26 +116,3 @@ def test_an_empty_sequential_is_an_identity():
     assert code.text.split("\n")[first - 1].strip() == "self.skip = nn.Sequential()"
 
 
-def test_module_names_python_reads_as_one_are_an_error_naming_both():
-    with pytest.raises(SpecError) as err:
-        code_of({"mlp": LINEAR, "ｍｌｐ": LINEAR}, {"mlp": ["x"], "ｍｌｐ": ["mlp"]}, "x", "ｍｌｐ")
-    assert err.value.lines() == [
-        "modules.ｍｌｐ: module name 'ｍｌｐ' is the same Python name as 'mlp' (Python reads"
-        " identifiers NFKC-normalized): rename one"
-    ]
-
-
-def test_a_module_name_python_reads_as_another_is_an_error():
-    # TorchArc's checkpoint key is `ｍｌｐ.weight`; `self.ｍｌｐ` in Python code is `self.mlp`
-    with pytest.raises(SpecError) as err:
-        code_of({"ｍｌｐ": LINEAR}, {"ｍｌｐ": ["x"]}, "x", "ｍｌｐ")
-    assert err.value.lines() == [
-        "modules.ｍｌｐ: module name 'ｍｌｐ' is 'mlp' to Python (it reads identifiers"
-        " NFKC-normalized), so its checkpoint keys would not be TorchArc's: write 'mlp'"
-    ]
-
-
-def test_a_node_variable_python_reads_as_an_input_gets_a_fresh_name():
-    code = code_of({"x": LINEAR}, {"x~a": ["ｘ"], "x": ["ｘ"]}, "ｘ", ["x~a", "x"])
-    assert code.variables == {"ｘ": "ｘ", "x": "x_2", "x~a": "x_a"}
-    assert "x_2 = self.x(ｘ)" in code.text

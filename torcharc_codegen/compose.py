@@ -14,7 +14,7 @@ from __future__ import annotations
 import yaml
 from yaml.composer import ComposerError
 
-from .errors import Path
+from .errors import KeyPath
 from .yaml12 import STR, resolve12
 
 MAX_DEPTH = 64  # levels of nesting; real specs use under 10
@@ -30,7 +30,7 @@ class Refused(Exception):
     """The document is refused (a budget, a %YAML 1.1 directive): the message, and where (key
     path, 0-based mark)."""
 
-    def __init__(self, message: str, path: Path, mark):
+    def __init__(self, message: str, path: KeyPath, mark):
         super().__init__(message)
         self.message, self.path, self.mark = message, path, mark
 

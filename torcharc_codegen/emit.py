@@ -21,7 +21,7 @@ from .errors import SpecError
 from .helpers import HELPERS, TENSOR
 from .literals import literal, pascal_case
 from .model import Layer, Model, Node
-from .namespace import Namespace, normal
+from .namespace import Namespace
 from .resources import TEMPLATE_DIR
 
 if TYPE_CHECKING:
@@ -426,8 +426,6 @@ def _variable_names(model: Model) -> dict[str, str]:
         held = attributes.claim(module.name)
         if held is not None:
             problems.append(model.problem(module.path, _same_name("module", module.name, held)))
-        elif normal(module.name) != module.name:
-            problems.append(model.problem(module.path, _not_normal(module.name)))
     local = Namespace()
     names = {}
     for i, name in enumerate(model.inputs):
@@ -450,13 +448,6 @@ def _same_name(what: str, name: str, held: str) -> str:
     return (
         f"{what} name {name!r} is the same Python name as {held!r} (Python reads identifiers"
         " NFKC-normalized): rename one"
-    )
-
-
-def _not_normal(name: str) -> str:
-    return (
-        f"module name {name!r} is {normal(name)!r} to Python (it reads identifiers"
-        f" NFKC-normalized), so its checkpoint keys would not be TorchArc's: write {normal(name)!r}"
     )
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .messages import LIMIT, quote
+
 KeyPath = tuple  # a key path into the spec: ("graph", "modules", "head", 0)
-Path = KeyPath  # the old name, until load.py and validate.py import KeyPath
 
 
 def format_path(path: KeyPath) -> str:
@@ -19,8 +20,13 @@ def format_path(path: KeyPath) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += ("." if out else "") + str(part)
+            text = str(part)  # a key with a newline or 50 MB long is quoted short: one line
+            out += ("." if out else "") + (text if _plain(text) else quote(text))
     return out
+
+
+def _plain(text: str) -> bool:
+    return text.isprintable() and len(text) <= LIMIT
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from pathlib import Path as FsPath
 import yaml
 
 from .compose import TOO_DEEP, Refused, compose
-from .errors import Path, Problem, SpecError
+from .errors import KeyPath, Problem, SpecError
 from .yaml12 import FLOAT, INT, MERGE, STR, Loader12, reading_conflict, resolve12
 
 
@@ -44,7 +44,7 @@ class Source:
         raw = self.text if self.text is not None else json.dumps(self.data, sort_keys=True)
         return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
-    def problem(self, path: Path, message: str, at_key: bool = False) -> Problem:
+    def problem(self, path: KeyPath, message: str, at_key: bool = False) -> Problem:
         """A problem at ``path``, located at its key or value, or the nearest enclosing one."""
         table = (self.keys, self.values) if at_key else (self.values, self.keys)
         p = tuple(path)
@@ -249,7 +249,7 @@ class _Walk:
         self.loader, self.source, self.problems = loader, source, problems
         self.compared: set[int] = set()  # scalar nodes compared already (aliases repeat them)
 
-    def walk(self, node, path: Path) -> None:
+    def walk(self, node, path: KeyPath) -> None:
         """Depth-first over the expanded tree: compose bounded its depth and size and
         refused cycles."""
         source = self.source
@@ -286,7 +286,7 @@ class _Walk:
             return node.value if node.tag == STR else self.loader.construct_object(node)
         return str(node.value)
 
-    def compare(self, node, path: Path) -> None:
+    def compare(self, node, path: KeyPath) -> None:
         if node.style or id(node) in self.compared:  # quoted or block: a string to both
             return
         self.compared.add(id(node))

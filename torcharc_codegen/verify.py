@@ -35,7 +35,8 @@ class Report:
         return [c for c in self.checks if c.status == "failed"]
 
 
-NO_EXAMPLES = "no example inputs: give graph.input as a mapping, e.g. `x: {shape: [4, 128]}`"
+# The hint (hints.example_inputs_hint, with the spec's input names) is printed once by the CLI.
+NO_EXAMPLES = "no example inputs"
 
 
 def verify(code: Code, model: Model) -> Report:

@@ -1,0 +1,75 @@
+"""The wording shared by validation messages: values quoted short, "did you mean", lists.
+
+A message quotes the user's value so they can find it, but never echoes a huge one: every
+quoted value is cut to about :data:`LIMIT` characters (a 50 MB string gives a short line).
+"""
+
+from __future__ import annotations
+
+import difflib
+import reprlib
+from collections.abc import Iterable
+
+LIMIT = 80
+
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = _REPR.maxlong = LIMIT
+_REPR.maxlist = _REPR.maxtuple = _REPR.maxdict = _REPR.maxset = 10
+
+
+def quote(value: object) -> str:
+    """``repr(value)``, cut to about LIMIT characters with an ellipsis."""
+    try:
+        text = _REPR.repr(value)
+    except ValueError:  # an int too long to print (sys.get_int_max_str_digits)
+        return "<a very long integer>"
+    return text if len(text) <= LIMIT else text[: LIMIT - 3] + "..."
+
+
+def or_words(words: Iterable[str]) -> str:
+    """``a``, ``a or b``, ``a, b or c``."""
+    words = list(dict.fromkeys(words))
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def describe(value: object) -> str:
+    """What a value is, for "got ...": ``a mapping``, ``a list``, ``the string 'x'``, ``4``."""
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return f"the string {quote(value)}"
+    return quote(value)
+
+
+def close_matches(name: object, choices: Iterable[str], n: int = 3) -> list[str]:
+    """Up to ``n`` of ``choices`` that ``name`` may be a misspelling of, closest first."""
+    name = str(name)
+    if len(name) > LIMIT:  # nothing is close to it, and difflib would be slow
+        return []
+    strings = [c for c in choices if isinstance(c, str)]  # a YAML key may be a number
+    return difflib.get_close_matches(name, strings, n=n, cutoff=0.6)
+
+
+def did_you_mean(name: object, choices: Iterable[str]) -> str:
+    """`` (did you mean 'a' or 'b'?)`` for the choices close to ``name``, or ''."""
+    return suggest(close_matches(name, choices))
+
+
+def suggest(close: list[str]) -> str:
+    return f" (did you mean {or_words(quote(c) for c in close)}?)" if close else ""
+
+
+def close_to(name: object, choices: Iterable[str]) -> bool:
+    """Whether ``name`` is a likely misspelling of one of ``choices``."""
+    strings = [c for c in choices if isinstance(c, str)]
+    return len(str(name)) <= LIMIT and bool(difflib.get_close_matches(str(name), strings, 1, 0.8))
+
+
+def cut(text: str) -> str:
+    """``text`` cut to about LIMIT characters with an ellipsis (a name shown unquoted); quoted
+    when it holds a newline or another unprintable character."""
+    if not text.isprintable():
+        return quote(text)
+    return text if len(text) <= LIMIT else text[: LIMIT - 3] + "..."
