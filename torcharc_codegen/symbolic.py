@@ -147,8 +147,8 @@ class _Run:
         except SymbolicError:
             raise
         except Exception as e:  # noqa: BLE001 - torch's message, tied to the spec
-            text = str(e).strip().splitlines()
-            msg = self._named(text[0]) if text else type(e).__name__
+            text = " ".join(line.strip() for line in str(e).strip().splitlines())
+            msg = self._named(text) if text else type(e).__name__
             raise SymbolicError(
                 path, f"{what} fails on symbolic sizes: {type(e).__name__}: {msg}"
             ) from None
