@@ -54,18 +54,26 @@ _ALLOWED = "use parameter names, int or float numbers, + - * // / %, and parenth
 _TYPES = {bool: "bool", int: "int", float: "float", str: "str"}
 
 
+def _a(t: type) -> str:
+    """ "an int", "a float", "a bool", "a str"."""
+    name = _TYPES.get(t, t.__name__)
+    return ("an " if name[0] in "aeiou" else "a ") + name
+
+
 @dataclass(frozen=True)
 class ParamProblem:
     path: tuple  # key path into the spec data (errors.Path)
     message: str
     offset: int | None = None  # 0-based index into the string value at `path`
     warning: bool = False
+    at_key: bool = False  # the string is the mapping key at `path`, not its value
 
     def located(self, source) -> Problem:
         """An errors.Problem at the value's line and the offset's column (a quoted scalar's
         opening quote is skipped)."""
-        problem = source.problem(self.path, self.message)
-        if self.offset is None or problem.line is None or source.values.get(self.path) is None:
+        problem = source.problem(self.path, self.message, at_key=self.at_key)
+        table = source.keys if self.at_key else source.values
+        if self.offset is None or problem.line is None or self.path not in table:
             return problem
         column = problem.column + self.offset
         if source.text is not None:
@@ -252,8 +260,7 @@ def _number(t: type, node: ast.expr, types: Mapping[str, type]) -> type:
         return t
     name = node.id if isinstance(node, ast.Name) else ast.unparse(node)
     raise ExprError(
-        f"`{name}` is a {_TYPES.get(t, t.__name__)} parameter: only int and float parameters"
-        " take part in arithmetic",
+        f"`{name}` is {_a(t)} parameter: only int and float parameters" " take part in arithmetic",
         getattr(node, "col_offset", 0),
     )
 
@@ -400,6 +407,7 @@ def analyze(data: Mapping, schema: Mapping | None = None) -> Analysis:
                     "a ${...} can stand only for a module's argument value, a compact-form"
                     " value or an example-input shape entry",
                     value.index("${"),
+                    at_key=path[-1] == value,
                 )
             )
     for name in params:
@@ -521,7 +529,7 @@ def _type_clash(ref: Ref, types: Mapping[str, type], schema: Mapping | None) -> 
     shown = f"${{{ref.expr.text}}}"
     if ref.kind == "shape":
         if t is not int:
-            return f"{shown} is a {_TYPES[t]}: a shape entry must be an int"
+            return f"{shown} is {_a(t)}: a shape entry must be an int"
         return None
     accepted = _accepted_types(schema, ref.cls, ref.arg, ref.nested)
     if not accepted:
@@ -532,7 +540,7 @@ def _type_clash(ref: Ref, types: Mapping[str, type], schema: Mapping | None) -> 
         return None
     wanted = " or ".join(sorted({_PLAIN[a] for a in accepted if a in _PLAIN}))
     why = " (`/` always gives a float: use `//`)" if t is float and "/" in ref.expr.text else ""
-    return f"{shown} is a {_TYPES[t]}{why}, but {ref.cls}.{ref.arg} takes {wanted}"
+    return f"{shown} is {_a(t)}{why}, but {ref.cls}.{ref.arg} takes {wanted}"
 
 
 _PLAIN = {
@@ -596,7 +604,7 @@ def values_for(params: Mapping[str, Param], overrides: Mapping[str, object] | No
         if want is float and type(value) is int:
             value = float(value)
         if type(value) is not want:
-            raise ParamValueError(f"parameter `{name}` is a {_TYPES[want]}: got {value!r}")
+            raise ParamValueError(f"parameter `{name}` is {_a(want)}: got {value!r}")
         values[name] = value
     return values
 
@@ -625,7 +633,7 @@ def _parse_value(name: str, text: str, want: type) -> object:
         return want(text)
     except ValueError:
         raise ParamValueError(
-            f"parameter `{name}` is a {_TYPES[want]}: can't read {text!r} as one"
+            f"parameter `{name}` is {_a(want)}: can't read {text!r} as one"
         ) from None
 
 
