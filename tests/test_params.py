@@ -188,8 +188,8 @@ def _lines(text: str) -> list[str]:
 
 def test_the_issue_spec_is_clean():
     source = load_text(MLP, "mlp.yaml")
-    analysis = P.analyze(source.data, base_schema())
-    assert analysis.problems == []
+    analysis, errors, warnings = P.check(source, base_schema())
+    assert (errors, warnings) == ([], [])
     assert {n: (p.default, p.type) for n, p in analysis.params.items()} == {
         "hidden": (256, int),
         "n_classes": (10, int),

@@ -124,6 +124,30 @@ graph:
   output: mlp
 """
 
+# A default of 0 or 1 is a symbol like any other (not torch's 0/1 specialisation).
+STRIDED = """
+params:
+  pad: 0
+  stride: 1
+  width: 4
+modules:
+  net:
+    Sequential:
+      - LazyConv1d:
+          out_channels: ${width}
+          kernel_size: 3
+          padding: ${pad}
+          stride: ${stride}
+      - Flatten:
+      - LazyLinear: {out_features: 2}
+graph:
+  input:
+    x: {shape: [2, 3, 17]}
+  modules:
+    net: [x]
+  output: net
+"""
+
 # Each case: the spec, the sizes claimed at the defaults, and other parameter values (3+) at
 # which TorchArc's real build must agree with the expressions.
 CASES = {
@@ -150,6 +174,12 @@ CASES = {
         INPUT_SHAPE,
         {("mlp", 0): {"in_features": "in_dim"}, ("mlp", 2): {"in_features": "hidden"}},
         [{"in_dim": 1}, {"in_dim": 3, "hidden": 2}, {"in_dim": 100, "hidden": 9}],
+    ),
+    "strided": (
+        STRIDED,
+        {("net", 0): {"in_channels": "3"}}
+        | {("net", 2): {"in_features": "width * ((pad * 2 + 14) // stride + 1)"}},
+        [{"pad": 1, "stride": 2}, {"pad": 2, "stride": 3, "width": 1}, {"stride": 5, "width": 7}],
     ),
 }
 
@@ -298,3 +328,11 @@ def test_the_probe_leaves_torch_as_it_was():
     assert isinstance(torch.nn.LazyLinear(3).weight, torch.nn.parameter.UninitializedParameter)
     with pytest.raises(TypeError):
         torch.nn.LayerNorm(torch.tensor(3))  # numbers.Integral is torch's own check again
+
+
+@pytest.mark.parametrize("name, hints", [("mlp", {"hidden": 3}), ("conv", {"width": 1})])
+def test_the_expressions_do_not_depend_on_the_hints(probed, name, hints):
+    """Each symbol carries its value as a hint; another hint gives the same expressions."""
+    again = probe(yaml.safe_load(CASES[name][0]), hints)
+    assert again.layers == probed[name].layers
+    assert again.shapes == probed[name].shapes

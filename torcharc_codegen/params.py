@@ -423,6 +423,15 @@ def analyze(data: Mapping, schema: Mapping | None = None) -> Analysis:
     return Analysis(params, refs, problems)
 
 
+def check(source, schema: Mapping | None = None) -> tuple[Analysis, list, list]:
+    """:func:`analyze` a loaded spec (load.Source): (analysis, errors, warnings), the problems
+    as located errors.Problem values, ready for SpecError and the warning lines."""
+    analysis = analyze(source.data, schema)
+    errors = [p.located(source) for p in analysis.errors]
+    warnings = [p.located(source) for p in analysis.warnings]
+    return analysis, errors, warnings
+
+
 def _parse_ref(value, path, kind, cls, arg, nested, params) -> tuple[Ref | None, ParamProblem]:
     whole = _WHOLE.match(value)
     if whole is None:

@@ -94,32 +94,37 @@ def probe(data: Mapping, values: Mapping[str, object] | None = None) -> Result:
     params, problems = P.collect_params(data)
     if problems:
         raise SymbolicError(problems[0].path, problems[0].message)
-    hints = P.values_for(params, values)
+    actual = P.values_for(params, values)
     env = ShapeEnv()
     symbols: dict[object, str] = {}  # sympy symbol -> param name
-    concrete = dict(hints)
+    concrete = dict(actual)
     for name, param in params.items():
         if param.type is not int:
             continue
-        hint = hints[name]
+        value = actual[name]
+        # A hint of 0 or 1 would be pinned by torch's size-0/1 special cases (broadcasting,
+        # contiguity), as torch's own dynamic shapes specialise them; the symbol's value only
+        # steers which guards are recorded, never the expressions.
+        hint = value if value >= 2 else 2
         sym = env.create_symbol(
             hint,
             ConstantSource(name),
             dynamic_dim=DimDynamic.DYNAMIC,  # no duck sizing: equal defaults stay two symbols
-            positive=True if hint > 0 else None,
+            positive=True if value > 0 else None,
             do_not_specialize_zero_one=True,
         )
         symbols[sym] = name
         concrete[name] = env.create_symintnode(sym, hint=hint)
     spec = P.substitute(data, params, concrete)
-    run = _Run(env, symbols, torch)
+    run = _Run(env, symbols, torch, actual)
     with _probe_patches(env), FakeTensorMode(shape_env=env):
         return run.model(spec)
 
 
 class _Run:
-    def __init__(self, env, symbols: dict, torch):
+    def __init__(self, env, symbols: dict, torch, actual: dict):
         self.env = env
+        self.actual = {sym: actual[name] for sym, name in symbols.items()}
         self.symbols = symbols
         self.torch = torch
         self.lazy: dict[tuple[str, int], _Lazy] = {}
@@ -155,14 +160,25 @@ class _Run:
         for name, value in self._pins().items():
             if name in before:
                 continue
-            shown = _to_source(value, self.symbols) if not _is_number(value) else str(value)
             raise SymbolicError(
                 path,
-                f"{what} needs a fixed value of parameter `{name}` (torch checked"
-                f" `{name} == {shown}`): no size expression in the parameters is right for"
-                f" every value of `{name}`; make it a plain number here",
+                f"{what} needs a fixed value of parameter `{name}`{self._checked(name, value)}:"
+                f" no size expression in the parameters is right for every value of `{name}`;"
+                " make it a plain number here",
                 name,
             )
+
+    def _checked(self, name: str, value: object) -> str:
+        """ " (torch checked `n == 2`)" when that is what the user's values make it."""
+        if not _is_number(value):
+            try:
+                return f" (torch checked `{name} == {_to_source(value, self.symbols)}`)"
+            except _NotExpressible:
+                return f" (torch checked `{name} == {self._named(str(value))}`)"
+        sym = next(s for s, n in self.symbols.items() if n == name)
+        if int(value) == self.actual[sym]:
+            return f" (torch checked `{name} == {int(value)}`)"
+        return ""
 
     def _named(self, text: str) -> str:
         """``text`` with the ShapeEnv's symbol names (s12) replaced by the parameter names."""
@@ -250,11 +266,22 @@ class _Run:
         if not (inspect.isclass(cls) and issubclass(cls, self.torch.nn.Module)):
             raise SymbolicError(path, f"the symbolic probe doesn't know class `{cls_name}`")
         if getattr(cls, "cls_to_become", None) is not None:
-            lazy = _Lazy(cls, kwargs, path)
+            lazy = _Lazy(cls, kwargs, path, self.plain(kwargs))
             self.lazy[(module, index)] = lazy
             return _Step(path, cls_name, lazy)
         with self.watch(path, f"building `{cls_name}`"):
             return _Step(path, cls_name, cls(**kwargs))
+
+    def plain(self, value: object) -> object:
+        """``value`` with each SymInt replaced by its value for the actual parameters."""
+        torch = self.torch
+        if isinstance(value, torch.SymInt):
+            return int(value.node.expr.xreplace(self.actual))
+        if isinstance(value, (list, tuple)):
+            return type(value)(self.plain(v) for v in value)
+        if isinstance(value, dict):
+            return {k: self.plain(v) for k, v in value.items()}
+        return value
 
     def _call(self, module: str, built: tuple[bool, list], args: list, kwargs: dict, node: str):
         sequential, steps = built
@@ -317,7 +344,7 @@ class _Lazy:
     """A Lazy layer: its own ``initialize_parameters`` infers the sizes from the first input,
     then the concrete class (``cls_to_become``) is built with them and does the work."""
 
-    def __init__(self, cls: type, kwargs: dict, path: tuple):
+    def __init__(self, cls: type, kwargs: dict, path: tuple, plain_kwargs: dict):
         from torch._subclasses.fake_tensor import unset_fake_temporarily
 
         self.cls = cls
@@ -328,10 +355,10 @@ class _Lazy:
         self.module = None
         # The Lazy module itself only infers sizes from the input; it is built outside the
         # fake mode (an UninitializedParameter can't be fake) and so from the parameters'
-        # hints (a real tensor can't have symbolic sizes); the concrete module built after
+        # values (a real tensor can't have symbolic sizes); the concrete module built after
         # inference gets the symbolic arguments.
         with unset_fake_temporarily():
-            self.lazy = cls(**_hinted(kwargs))
+            self.lazy = cls(**plain_kwargs)
 
     def __call__(self, *args, **kwargs):
         if self.module is None:
@@ -353,21 +380,6 @@ class _Lazy:
             }
             self.module = self.target(**self.kwargs, **extra, **self.inferred)
         return self.module(*args, **kwargs)
-
-
-def _hinted(value: object) -> object:
-    """``value`` with each SymInt replaced by its hint (without a guard)."""
-    import torch
-
-    if isinstance(value, torch.SymInt):
-        return int(value.node.hint)
-    if isinstance(value, list):
-        return [_hinted(v) for v in value]
-    if isinstance(value, tuple):
-        return tuple(_hinted(v) for v in value)
-    if isinstance(value, dict):
-        return {k: _hinted(v) for k, v in value.items()}
-    return value
 
 
 def _order(nodes: Mapping[str, object], inputs: set[str]) -> list[str]:
