@@ -297,6 +297,25 @@ graph:
     ),
     (
         """
+params: {ratio: 2.0, p: 0.1}
+modules:
+  net:
+    Sequential:
+      - Dropout: {p: "${p}"}
+      - Upsample: {scale_factor: "${ratio}"}
+      - Flatten:
+      - LazyLinear: {out_features: 5}
+graph:
+  input: {x: {shape: [2, 3, 10, 10]}}
+  modules: {net: [x]}
+  output: net
+""",
+        ("modules", "net", "Sequential", 1, "Upsample"),
+        "the sizes `Upsample` gives depend on float parameter `ratio`: a size must be an int"
+        " expression of int parameters; make it a plain number here",
+    ),
+    (
+        """
 params: {a: 8, b: 16}
 modules:
   total: {MergeSum: {dim: 1}}

@@ -15,9 +15,12 @@ module and the parameter, and the caller stops instead of guessing.
 
 Input: spec data with ``params:``, ``${...}`` values and example-input shapes (which may use
 parameters). Float, bool and str parameters are passed as their plain values: only int
-parameters are symbols. So a float parameter that reaches a size inside a module (``Upsample``'s
-``scale_factor``) is NOT detected here; one that reaches a size through an expression is a type
-clash that :func:`params.analyze` reports.
+parameters are symbols (a symbolic float is pinned by nearly every op that takes one, Dropout's
+``p`` included). A float parameter that reaches a size through an expression is a type clash
+that :func:`params.analyze` reports; one that reaches a size inside a module (``Upsample``'s
+``scale_factor``) is found by running each layer it reaches once more with another value of it
+and comparing the result's sizes: a refutation, so a float whose change doesn't cross a
+rounding step there goes unnoticed.
 
 Three things are patched for the duration of a probe only (``_probe_patches``), each because
 torch would otherwise turn a symbol into a number for a reason unrelated to sizes:
@@ -116,9 +119,16 @@ def probe(data: Mapping, values: Mapping[str, object] | None = None) -> Result:
         symbols[sym] = name
         concrete[name] = env.create_symintnode(sym, hint=hint)
     spec = P.substitute(data, params, concrete)
+    # Float params are plain values; one spec per float param with only that one changed
+    # tells which layers it reaches (see _Run._float_check).
+    others = {
+        name: P.substitute(data, params, {**concrete, name: _other_float(actual[name])})
+        for name, param in params.items()
+        if param.type is float
+    }
     run = _Run(env, symbols, torch, actual)
     with _probe_patches(env), FakeTensorMode(shape_env=env):
-        return run.model(spec)
+        return run.model(spec, others)
 
 
 class _Run:
@@ -187,7 +197,7 @@ class _Run:
 
     # -- building --------------------------------------------------------------------------
 
-    def model(self, spec: Mapping) -> Result:
+    def model(self, spec: Mapping, others: Mapping[str, Mapping] | None = None) -> Result:
         modules = spec["modules"]
         graph = spec["graph"]
         inputs = graph["input"]
@@ -196,7 +206,11 @@ class _Run:
                 ("graph", "input"), "the symbolic probe needs example inputs with shapes"
             )
         called = {n.partition("~")[0] for n in graph["modules"]}
-        built = {name: self._module(name, modules[name]) for name in modules if name in called}
+        built = {
+            name: self._module(name, modules[name], others or {})
+            for name in modules
+            if name in called
+        }
         scope = {}
         for name, ex in inputs.items():
             dtype = getattr(self.torch, ex.get("dtype", "float32"))
@@ -227,33 +241,15 @@ class _Run:
         result.guards = self._guards()
         return result
 
-    def _module(self, name: str, spec: Mapping) -> tuple[bool, list]:
-        path = ("modules", name)
-        ((key, body),) = spec.items()
-        if key == "Sequential":
-            layers = [self._layer(name, i, item, path + (key, i)) for i, item in enumerate(body)]
-            return True, layers
-        if key == "compact":
-            return True, self._compact(name, body, path + (key,))
-        return False, [self._layer(name, 0, spec, path)]
-
-    def _compact(self, name: str, compact: Mapping, path: tuple) -> list:
-        layer = compact["layer"]
-        out = []
-        for i, row in enumerate(layer["args"]):
-            row = row if isinstance(row, list) else [row]
-            entries = [
-                (s, path + ("prelayer", j)) for j, s in enumerate(compact.get("prelayer") or [])
-            ]
-            entries.append(
-                ({layer["type"]: dict(zip(layer["keys"], row))}, path + ("layer", "args", i))
-            )
-            entries += [
-                (s, path + ("postlayer", j)) for j, s in enumerate(compact.get("postlayer") or [])
-            ]
-            for spec, p in entries:
-                out.append(self._layer(name, len(out), spec, p))
-        return out
+    def _module(self, name: str, spec: Mapping, others: Mapping[str, Mapping]) -> list:
+        entries = _layer_specs(name, spec)
+        steps = [self._layer(name, i, item, path) for i, (item, path) in enumerate(entries)]
+        for param, other in others.items():
+            changed = _layer_specs(name, other["modules"][name])
+            for step, (item, _), (alt, _) in zip(steps, entries, changed, strict=True):
+                if _key(item) != _key(alt):
+                    step.others.append((param, alt))
+        return steps
 
     def _layer(self, module: str, index: int, spec: Mapping, path: tuple):
         ((cls_name, kwargs),) = spec.items()
@@ -261,7 +257,7 @@ class _Run:
         path = path + (cls_name,) if path[-1] != cls_name else path
         if cls_name in HELPERS:
             with self.watch(path, f"`{cls_name}`"):
-                return _Step(path, cls_name, HELPERS[cls_name](self.torch, **kwargs))
+                return _Step(path, cls_name, self._build(cls_name, kwargs))
         cls = getattr(self.torch.nn, cls_name, None)
         if not (inspect.isclass(cls) and issubclass(cls, self.torch.nn.Module)):
             raise SymbolicError(path, f"the symbolic probe doesn't know class `{cls_name}`")
@@ -270,7 +266,14 @@ class _Run:
             self.lazy[(module, index)] = lazy
             return _Step(path, cls_name, lazy)
         with self.watch(path, f"building `{cls_name}`"):
-            return _Step(path, cls_name, cls(**kwargs))
+            return _Step(path, cls_name, self._build(cls_name, kwargs))
+
+    def _build(self, cls_name: str, kwargs: dict, lazy: _Lazy | None = None):
+        if cls_name in HELPERS:
+            return HELPERS[cls_name](self.torch, **kwargs)
+        if lazy is not None:
+            return lazy.target(**kwargs, **lazy.extra, **lazy.inferred)
+        return getattr(self.torch.nn, cls_name)(**kwargs)
 
     def plain(self, value: object) -> object:
         """``value`` with each SymInt replaced by its value for the actual parameters."""
@@ -283,13 +286,35 @@ class _Run:
             return {k: self.plain(v) for k, v in value.items()}
         return value
 
-    def _call(self, module: str, built: tuple[bool, list], args: list, kwargs: dict, node: str):
-        sequential, steps = built
+    def _call(self, module: str, steps: list, args: list, kwargs: dict, node: str):
         value = None
         for i, step in enumerate(steps):
+            if i > 0:
+                args, kwargs = [value], {}
             with self.watch(step.path, f"node `{node}` calling `{step.cls}`"):
-                value = step.fn(*args, **kwargs) if i == 0 else step.fn(value)
+                value = step.fn(*args, **kwargs)
+            self._float_check(step, args, kwargs, value)
         return value
+
+    def _float_check(self, step: _Step, args: list, kwargs: dict, value: object) -> None:
+        """A float parameter can't be in a size expression: if the layer's result has other
+        sizes when only that parameter changes, stop. (A refutation: a float that changes
+        sizes only across a rounding step the second value doesn't cross is not caught.)"""
+        for param, alt in step.others:
+            ((_, alt_kwargs),) = alt.items()
+            lazy = step.fn if isinstance(step.fn, _Lazy) else None
+            with self.env.suppress_guards():  # nothing this run sees may pin the symbols
+                try:
+                    other = self._build(step.cls, dict(alt_kwargs or {}), lazy)(*args, **kwargs)
+                except Exception:  # noqa: BLE001 - the other value may be invalid here
+                    continue
+            if _shape_key(other, self.torch) != _shape_key(value, self.torch):
+                raise SymbolicError(
+                    step.path,
+                    f"the sizes `{step.cls}` gives depend on float parameter `{param}`: a size"
+                    " must be an int expression of int parameters; make it a plain number here",
+                    param,
+                )
 
     # -- reading results -------------------------------------------------------------------
 
@@ -338,6 +363,7 @@ class _Step:
     path: tuple
     cls: str
     fn: object
+    others: list = field(default_factory=list)  # (float param, layer spec with it changed)
 
 
 class _Lazy:
@@ -352,6 +378,7 @@ class _Lazy:
         self.path = path
         self.target = cls.cls_to_become
         self.inferred: dict | None = None
+        self.extra: dict = {}
         self.module = None
         # The Lazy module itself only infers sizes from the input; it is built outside the
         # fake mode (an UninitializedParameter can't be fake) and so from the parameters'
@@ -370,7 +397,7 @@ class _Lazy:
                 for p in target_params
                 if p not in lazy_params and hasattr(self.lazy, p)
             }
-            extra = {
+            self.extra = {
                 p: param.default
                 for p, param in lazy_params.items()
                 if p in target_params
@@ -378,8 +405,57 @@ class _Lazy:
                 and param.default is not inspect.Parameter.empty
                 and param.default != target_params[p].default
             }
-            self.module = self.target(**self.kwargs, **extra, **self.inferred)
+            self.module = self.target(**self.kwargs, **self.extra, **self.inferred)
         return self.module(*args, **kwargs)
+
+
+def _layer_specs(name: str, spec: Mapping) -> list[tuple[Mapping, tuple]]:
+    """The layers of a module spec as ({class: kwargs}, path): one for a plain module, the
+    items of a Sequential, a compact form expanded (SPEC.md)."""
+    path = ("modules", name)
+    ((key, body),) = spec.items()
+    if key == "Sequential":
+        return [(item, path + (key, i)) for i, item in enumerate(body)]
+    if key != "compact":
+        return [(spec, path)]
+    path += (key,)
+    layer = body["layer"]
+    pre = [(s, path + ("prelayer", j)) for j, s in enumerate(body.get("prelayer") or [])]
+    post = [(s, path + ("postlayer", j)) for j, s in enumerate(body.get("postlayer") or [])]
+    out = []
+    for i, row in enumerate(layer["args"]):
+        row = row if isinstance(row, list) else [row]
+        main = ({layer["type"]: dict(zip(layer["keys"], row))}, path + ("layer", "args", i))
+        out += pre + [main] + post
+    return out
+
+
+def _key(value: object) -> object:
+    """A comparable form of substituted spec data (SymInts by their expression, no guard)."""
+    if isinstance(value, Mapping):
+        return tuple((k, _key(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return tuple(_key(v) for v in value)
+    node = getattr(value, "node", None)
+    return ("sym", str(node.expr)) if node is not None else (type(value).__name__, value)
+
+
+def _shape_key(value: object, torch) -> object:
+    if isinstance(value, torch.Tensor):
+        return tuple(_key(d) for d in value.shape)
+    if isinstance(value, (list, tuple)):
+        return tuple(_shape_key(v, torch) for v in value)
+    if isinstance(value, Mapping):
+        return tuple((k, _shape_key(v, torch)) for k, v in value.items())
+    return type(value).__name__
+
+
+def _other_float(value: float) -> float:
+    """Another value of a float parameter, valid where the first one is (a probability stays
+    in [0, 1])."""
+    if 0 <= value <= 1:
+        return 0.25 if value >= 0.5 else 0.75
+    return value * 2 + 1 if value > 0 else value - 1.5
 
 
 def _order(nodes: Mapping[str, object], inputs: set[str]) -> list[str]:
