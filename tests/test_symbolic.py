@@ -355,3 +355,49 @@ def test_the_expressions_do_not_depend_on_the_hints(probed, name, hints):
     again = probe(yaml.safe_load(CASES[name][0]), hints)
     assert again.layers == probed[name].layers
     assert again.shapes == probed[name].shapes
+
+
+def test_the_covered_range_shows_where_torch_branched_on_a_value():
+    spec = yaml.safe_load("""
+params: {length: 16}
+modules:
+  conv: {LazyConv1d: {out_channels: 2, kernel_size: 5}}
+graph:
+  input: {x: {shape: [1, 3, "${length}"]}}
+  modules: {conv: [x]}
+  output: conv
+""")
+    result = probe(spec)
+    assert result.output == ("1", "2", "length - 4")
+    assert result.ranges == {"length": (5, None)}
+
+
+class Scale(torch.nn.Module):
+    """A user's module, known to the probe through ``classes``."""
+
+    def __init__(self, dim: int):
+        super().__init__()
+        self.weight = torch.nn.Parameter(torch.ones(dim))
+
+    def forward(self, x):
+        return x * self.weight
+
+
+def test_custom_classes_take_symbolic_arguments():
+    spec = yaml.safe_load("""
+params: {hidden: 12}
+modules:
+  body:
+    Sequential:
+      - LazyLinear: {out_features: "${hidden * 2}"}
+      - Scale: {dim: "${hidden * 2}"}
+      - LazyLinear: {out_features: 3}
+graph:
+  input: {x: {shape: [4, 5]}}
+  modules: {body: [x]}
+  output: body
+""")
+    with pytest.raises(SymbolicError, match="the symbolic probe doesn't know class `Scale`"):
+        probe(spec)
+    result = probe(spec, classes={"Scale": Scale})
+    assert result.layers[("body", 2)].sizes == {"in_features": "hidden * 2"}

@@ -83,12 +83,23 @@ class Result:
     layers: dict[tuple[str, int], Inferred] = field(default_factory=dict)  # (module, index)
     shapes: dict[str, object] = field(default_factory=dict)  # node -> ("4", "hidden"), ...
     output: object = None  # the output's shapes, in the output's structure
-    guards: list[str] = field(default_factory=list)  # conditions the probe assumed, as Python
+    # The conditions torch checked on the way, as Python (stride and contiguity checks
+    # included): informational, they don't restrict the sizes' expressions.
+    guards: list[str] = field(default_factory=list)
+    # param -> (lowest, highest) value the probe's reasoning covers (None: unbounded): where
+    # torch branched on a value (an input at least as long as a kernel). Size-1 special cases
+    # in torch's stride checks exclude 1 too, though sizes are the same there.
+    ranges: dict[str, tuple[int | None, int | None]] = field(default_factory=dict)
 
 
-def probe(data: Mapping, values: Mapping[str, object] | None = None) -> Result:
+def probe(
+    data: Mapping,
+    values: Mapping[str, object] | None = None,
+    classes: Mapping[str, type] | None = None,
+) -> Result:
     """Run the symbolic probe over ``data`` (spec data with ``params`` and ``${...}``) with
-    every int parameter a symbol whose hint is its value (``values`` override the defaults)."""
+    every int parameter a symbol whose hint is its value (``values`` override the defaults).
+    ``classes``: the spec's custom module classes by name (torch.nn and helpers are known)."""
     import torch
     from torch._dynamo.source import ConstantSource
     from torch._subclasses.fake_tensor import FakeTensorMode
@@ -126,13 +137,14 @@ def probe(data: Mapping, values: Mapping[str, object] | None = None) -> Result:
         for name, param in params.items()
         if param.type is float
     }
-    run = _Run(env, symbols, torch, actual)
+    run = _Run(env, symbols, torch, actual, dict(classes or {}))
     with _probe_patches(env), FakeTensorMode(shape_env=env):
         return run.model(spec, others)
 
 
 class _Run:
-    def __init__(self, env, symbols: dict, torch, actual: dict):
+    def __init__(self, env, symbols: dict, torch, actual: dict, classes: dict):
+        self.classes = classes
         self.env = env
         self.actual = {sym: actual[name] for sym, name in symbols.items()}
         self.symbols = symbols
@@ -239,6 +251,7 @@ class _Run:
             }
             result.layers[key] = Inferred(lazy.target.__name__, sizes)
         result.guards = self._guards()
+        result.ranges = self._ranges()
         return result
 
     def _module(self, name: str, spec: Mapping, others: Mapping[str, Mapping]) -> list:
@@ -258,7 +271,7 @@ class _Run:
         if cls_name in HELPERS:
             with self.watch(path, f"`{cls_name}`"):
                 return _Step(path, cls_name, self._build(cls_name, kwargs))
-        cls = getattr(self.torch.nn, cls_name, None)
+        cls = self.classes.get(cls_name) or getattr(self.torch.nn, cls_name, None)
         if not (inspect.isclass(cls) and issubclass(cls, self.torch.nn.Module)):
             raise SymbolicError(path, f"the symbolic probe doesn't know class `{cls_name}`")
         if getattr(cls, "cls_to_become", None) is not None:
@@ -273,7 +286,7 @@ class _Run:
             return HELPERS[cls_name](self.torch, **kwargs)
         if lazy is not None:
             return lazy.target(**kwargs, **lazy.extra, **lazy.inferred)
-        return getattr(self.torch.nn, cls_name)(**kwargs)
+        return (self.classes.get(cls_name) or getattr(self.torch.nn, cls_name))(**kwargs)
 
     def plain(self, value: object) -> object:
         """``value`` with each SymInt replaced by its value for the actual parameters."""
@@ -346,13 +359,26 @@ class _Run:
                 path, f"{what} is `{expr}`, which the ${{...}} language can't write ({e})"
             ) from None
 
+    def _ranges(self) -> dict[str, tuple[int | None, int | None]]:
+        import sympy
+
+        out = {}
+        for sym, name in self.symbols.items():
+            vr = self.env.var_to_range.get(sym)
+            if vr is None:
+                continue
+            # torch's int_oo is not a sympy.Integer: unbounded sides become None
+            bound = [int(b) if isinstance(b, sympy.Integer) else None for b in (vr.lower, vr.upper)]
+            out[name] = tuple(bound)
+        return out
+
     def _guards(self) -> list[str]:
         out = []
         for guard in self.env.guards:
             try:
                 text = _relation_source(guard.expr, self.symbols)
             except _NotExpressible:
-                text = str(guard.expr)
+                text = self._named(str(guard.expr))
             if text not in out:
                 out.append(text)
         return out
