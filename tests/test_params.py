@@ -366,3 +366,26 @@ def test_an_unquoted_reference_in_flow_style_gets_a_hint(text, line):
 def test_no_hint_for_a_quoted_or_block_style_reference():
     assert P.flow_style_hint('a: {x: "${h}", y: [}\n', 1) is None
     assert P.flow_style_hint("a:\n  x: ${h}\n  y: [\n", 2) is None
+
+
+def test_resolved_yaml_writes_aliased_modules_out_in_full():
+    data = load_text(
+        "params: {h: 4}\nmodules:\n  a: &m {LazyLinear: {out_features: '${h}'}}\n  b: *m\n"
+        "graph: {input: [x], modules: {a: [x], b: [a]}, output: b}\n",
+        "spec.yaml",
+    ).data
+    text = P.dump_yaml(P.resolve(data))
+    assert "&" not in text and "*" not in text
+    assert yaml.safe_load(text)["modules"]["b"] == {"LazyLinear": {"out_features": 4}}
+
+
+def test_a_division_by_zero_names_the_values():
+    data = yaml.safe_load(
+        "params: {h: 4, d: 2}\nmodules: {a: {LazyLinear: {out_features: '${h // d}'}}}\n"
+        "graph: {input: [x], modules: {a: [x]}, output: a}\n"
+    )
+    with pytest.raises(P.ParamValueError) as info:
+        P.resolve(data, {"d": 0})
+    assert str(info.value) == (
+        "${h // d} divides by zero for h=4, d=0 (at modules.a.LazyLinear.out_features)"
+    )

@@ -671,7 +671,14 @@ def substitute(data: Mapping, params: Mapping[str, Param], values: Mapping[str, 
         if isinstance(value, str):
             whole = _WHOLE.match(value)
             if whole is not None:
-                holder[key] = parse(whole.group(1), params).evaluate(values)
+                try:
+                    holder[key] = parse(whole.group(1), params).evaluate(values)
+                except ZeroDivisionError:
+                    shown = ", ".join(f"{n}={values[n]!r}" for n in params)
+                    raise ParamValueError(
+                        f"{value} divides by zero for {shown}"
+                        f" (at {'.'.join(str(k) for k in path)})"
+                    ) from None
     return out
 
 
@@ -685,7 +692,11 @@ def dump_yaml(data: Mapping) -> str:
     """A resolved spec as YAML text (the order of keys as in the spec)."""
     import yaml
 
-    return yaml.safe_dump(dict(data), sort_keys=False, allow_unicode=True, width=100)
+    class Dumper(yaml.SafeDumper):
+        def ignore_aliases(self, data):  # a module reused by alias is written out again
+            return True
+
+    return yaml.dump(dict(data), Dumper=Dumper, sort_keys=False, allow_unicode=True, width=100)
 
 
 def flow_style_hint(text: str, line: int | None) -> str | None:
