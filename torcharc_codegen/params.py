@@ -144,7 +144,7 @@ def parse(text: str, names: Mapping[str, object] | None = None) -> Expr:
 
 
 def _unknown(name: str, names: Mapping[str, object]) -> str:
-    close = difflib.get_close_matches(name, list(names), n=1)
+    close = difflib.get_close_matches(name, list(names), n=1, cutoff=0.7)
     hint = f": did you mean `{close[0]}`?" if close else ""
     declared = ", ".join(f"`{n}`" for n in names) or "none"
     return f"unknown parameter `{name}`{hint} (declared under `params:`: {declared})"
@@ -387,6 +387,8 @@ def analyze(data: Mapping, schema: Mapping | None = None) -> Analysis:
         ref, problem = _parse_ref(value, path, kind, cls, arg, nested, params)
         if problem is not None:
             problems.append(problem)
+            # names in a reference that has an error count as used: no second message
+            used.update(n for n in re.findall(r"[A-Za-z_]\w*", value) if n in params)
             continue
         used.update(ref.expr.names)
         try:
