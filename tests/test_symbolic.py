@@ -8,6 +8,7 @@ expressions give for those values.
 from __future__ import annotations
 
 import copy
+import math
 
 import pytest
 import torch
@@ -377,7 +378,12 @@ class Scale(torch.nn.Module):
 
     def __init__(self, dim: int):
         super().__init__()
-        self.weight = torch.nn.Parameter(torch.ones(dim))
+        self.weight = torch.nn.Parameter(torch.empty(dim))
+        self.reset_parameters()
+
+    def reset_parameters(self):  # a float from a size: quiet while probing, like torch's own
+        bound = 1 / math.sqrt(self.weight.shape[0])
+        torch.nn.init.uniform_(self.weight, -bound, bound)
 
     def forward(self, x):
         return x * self.weight

@@ -25,18 +25,21 @@ rounding step there goes unnoticed.
 Three things are patched for the duration of a probe only (``_probe_patches``), each because
 torch would otherwise turn a symbol into a number for a reason unrelated to sizes:
 
-- ``reset_parameters`` / ``_reset_parameters`` of torch.nn classes run with the ShapeEnv's
-  guards suppressed: weight initialisation computes floats from sizes (``1 / math.sqrt(fan_in)``
-  in Linear and conv), which would pin the symbol, yet fake tensors hold no values to
-  initialise. Only these methods are quiet; a guard in a constructor or a forward still counts.
-  (A TorchFunctionMode can skip ``torch.nn.init`` calls but not the ``math.sqrt`` beside them,
-  and the meta device runs the same initialisation.)
+- ``reset_parameters`` / ``_reset_parameters`` of torch.nn (and custom) classes run with the
+  ShapeEnv's guards suppressed: weight initialisation computes floats from sizes
+  (``1 / math.sqrt(fan_in)`` in Linear and conv), which would pin the symbol, yet fake
+  tensors hold no values to initialise. Only these methods are quiet; a guard in a
+  constructor or a forward still counts. (A TorchFunctionMode can skip ``torch.nn.init``
+  calls but not the ``math.sqrt`` beside them, and the meta device runs the same
+  initialisation.)
 - ``UninitializedTensorMixin.materialize`` does nothing: a Lazy module's real uninitialised
   parameter can't take a fake tensor as its data. The probe lets the Lazy module's own
   ``initialize_parameters`` infer its attributes from the fake input (torch's rule, not ours),
   then builds the concrete class (``cls_to_become``) with them.
 - ``torch.nn.modules.normalization.numbers``: LayerNorm and RMSNorm test
   ``isinstance(normalized_shape, numbers.Integral)``, which a SymInt isn't.
+
+The patches are process-wide while a probe runs (generation is single-threaded).
 """
 
 from __future__ import annotations
@@ -138,7 +141,7 @@ def probe(
         if param.type is float
     }
     run = _Run(env, symbols, torch, actual, dict(classes or {}))
-    with _probe_patches(env), FakeTensorMode(shape_env=env):
+    with _probe_patches(env, list((classes or {}).values())), FakeTensorMode(shape_env=env):
         return run.model(spec, others)
 
 
@@ -552,7 +555,7 @@ HELPERS = {
 
 
 @contextlib.contextmanager
-def _probe_patches(env):
+def _probe_patches(env, custom: list[type]):
     from unittest import mock
 
     import torch
@@ -567,7 +570,7 @@ def _probe_patches(env):
         return wrapper
 
     with contextlib.ExitStack() as stack:
-        for cls in _init_classes(torch):
+        for cls in _init_classes(torch, custom):
             for name in ("reset_parameters", "_reset_parameters"):
                 if name in vars(cls):
                     stack.enter_context(mock.patch.object(cls, name, quiet(vars(cls)[name])))
@@ -579,12 +582,15 @@ def _probe_patches(env):
         yield
 
 
-def _init_classes(torch) -> list[type]:
+def _init_classes(torch, custom: list[type]) -> list[type]:
+    """torch.nn's module classes and the custom ones, with their bases (not Module itself:
+    nothing to patch there)."""
     seen: dict[type, None] = {}
-    for value in vars(torch.nn).values():
-        if inspect.isclass(value) and issubclass(value, torch.nn.Module):
+    candidates = [v for v in vars(torch.nn).values() if inspect.isclass(v)] + list(custom)
+    for value in candidates:
+        if issubclass(value, torch.nn.Module):
             for cls in value.__mro__:
-                if cls.__module__.startswith("torch.nn"):
+                if issubclass(cls, torch.nn.Module) and cls is not torch.nn.Module:
                     seen.setdefault(cls)
     return list(seen)
 
