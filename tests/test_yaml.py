@@ -527,21 +527,34 @@ def test_a_fifo_is_refused_without_blocking(tmp_path):
     assert e.value.lines() == [f"{fifo}: can't read the spec: not a regular file"]
 
 
-def test_bytes_on_stdin_that_are_not_utf8_are_located(tmp_path):
-    # Python keeps undecodable stdin bytes as lone surrogates under a C or C.UTF-8 locale
-    # (surrogateescape); the loader names the byte. Pinned, as other locales decode strictly.
+@pytest.mark.parametrize("encoding", ["utf-8:strict", "utf-8:surrogateescape", "latin-1"])
+def test_bytes_on_stdin_that_are_not_utf8_are_located(tmp_path, encoding):
+    # stdin is read as bytes, so the locale's decoding (strict on most desktops) never runs
     proc = subprocess.run(
         [sys.executable, "-m", "torcharc_codegen", "-", "-o", str(tmp_path / "model.py")],
         input=b"modules:\n  m: {ReLU\xff: }\n",
         capture_output=True,
         timeout=300,
-        env={**os.environ, "PYTHONIOENCODING": "utf-8:surrogateescape"},
+        env={**os.environ, "PYTHONIOENCODING": encoding},
     )
     assert proc.returncode == 2
     assert proc.stderr.decode().splitlines() == [
         "<stdin>:2:11: byte 0xff is not UTF-8: save the spec as UTF-8"
     ]
     assert not (tmp_path / "model.py").exists()
+
+
+def test_one_line_on_stdin_naming_a_file_is_yaml_text_not_that_file(tmp_path):
+    (tmp_path / "other.yaml").write_text("modules: {}\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "torcharc_codegen", "-", "-o", "-"],
+        input=b"other.yaml",
+        capture_output=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert proc.returncode == 2
+    assert "spec must be a mapping" in proc.stderr.decode(), proc.stderr.decode()
 
 
 def test_bytes_that_are_not_utf8_are_located(tmp_path):

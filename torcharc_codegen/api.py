@@ -21,7 +21,7 @@ from .shapes import Probe
 from .validate import validate
 from .verify import Report
 
-Spec = str | os.PathLike | dict
+Spec = str | bytes | os.PathLike | dict  # bytes: YAML text
 
 
 @dataclass

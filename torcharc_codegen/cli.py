@@ -28,6 +28,7 @@ from . import signals
 from .black_settings import Settings, SettingsError, for_output
 from .config import Config, ConfigError, load_config
 from .errors import SpecError
+from .hints import example_inputs_hint
 from .literals import pascal_case
 from .write import OutputRefused, WriteError, check_output_path
 
@@ -368,7 +369,7 @@ class _Job:
     output: str  # a path, or "-" for stdout
     class_name: str
     problem: str | None = None  # found before any work: the job fails with this line
-    text: str | None = None  # the spec read from stdin
+    text: bytes | None = None  # the spec read from stdin
 
 
 def _generate(args: argparse.Namespace, out: _Out) -> int:
@@ -513,7 +514,7 @@ def _compile(job: _Job, imports: list[str], verify: bool, mode):
 
     if job.spec == "-":
         if job.text is None:
-            job.text = sys.stdin.read()
+            job.text = sys.stdin.buffer.read()  # bytes: YAML text, never a path
         return compile_spec(
             job.text, job.class_name, imports=imports, verify=verify, name="<stdin>", mode=mode
         )
@@ -570,8 +571,7 @@ def _run(
     if result.model.examples is None and not many:
         out.info(
             "note: sizes were not inferred (Lazy modules stay Lazy, no shape comments): "
-            "give example inputs as graph.input, e.g. "
-            f"`{result.model.inputs[0]}: {{shape: [4, 128]}}`"
+            + example_inputs_hint(result.model.inputs)
         )
     if result.report is not None:
         for check in result.report.checks:

@@ -71,8 +71,8 @@ class _Loader(Loader12):
         super().flatten_mapping(node)
 
 
-def load(spec: str | os.PathLike | dict, name: str | None = None) -> Source:
-    """Load ``spec``: a dict, a path to a YAML file, or YAML text.
+def load(spec: str | bytes | os.PathLike | dict, name: str | None = None) -> Source:
+    """Load ``spec``: a dict, a path to a YAML file, or YAML text (bytes are always text).
 
     A string is a path if it names an existing file or ends in .yaml/.yml, and YAML text if
     it has a newline, is blank, or reads as a YAML mapping (``"{modules: ..., graph: ...}"``);
@@ -80,6 +80,8 @@ def load(spec: str | os.PathLike | dict, name: str | None = None) -> Source:
     """
     if isinstance(spec, dict):
         return Source(data=spec, name=name)
+    if isinstance(spec, bytes):  # YAML text as read from a file or stdin, never a path
+        return load_text(_decode(spec, name or "<bytes>"), name or "<bytes>")
     if isinstance(spec, os.PathLike):
         return load_text(_read(FsPath(spec)), name or str(spec))
     if "\n" in spec or not spec.strip():
@@ -122,6 +124,11 @@ def _read(path: FsPath) -> str:
         data = path.read_bytes()
     except OSError as e:
         raise SpecError([Problem((), f"can't read the spec: {e.strerror or e}")], where) from None
+    return _decode(data, where)
+
+
+def _decode(data: bytes, where: str) -> str:
+    """UTF-8 text, or a SpecError at the line:column of the first byte that isn't."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:

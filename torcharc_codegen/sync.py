@@ -12,7 +12,7 @@ import difflib
 import hashlib
 import re
 
-from .emit import CODE_HASH, VERSION_PREFIX
+from .emit import CODE_HASH, COMMAND_INDENT, VERSION_PREFIX
 
 _HASHES = re.compile(
     rf"^# (?:spec sha256 (?P<spec>[0-9a-f]{{16}}), )?{CODE_HASH}(?P<code>[0-9a-f]{{16}})$"
@@ -51,7 +51,7 @@ def current_without_generating(existing: str, spec_sha: str, version: str, comma
         rec["version"] == version
         and rec["spec_sha"] == spec_sha[:16]
         and rec["code_sha"] == _sha(rec["code"])
-        and any(line.endswith(f": {command}") for line in rec["header"])
+        and f"# {COMMAND_INDENT}{command}" in rec["header"]
     )
 
 
