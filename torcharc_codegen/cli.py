@@ -34,7 +34,7 @@ from .write import OutputRefused, WriteError, check_output_path
 
 OK, CHECK_FAILED, SPEC_ERROR = 0, 1, 2
 CANT_WRITE = 3  # an OSError while writing (disk full, file too large, ...)
-COMMANDS = ("generate", "summary", "graph", "schema")
+COMMANDS = ("generate", "summary", "graph", "schema", "resolve")
 _VERBOSITY_FLAGS = ("-q", "--quiet", "-v", "--verbose")
 SPEC_SUFFIXES = (".yaml", ".yml")
 PICTURE_SUFFIXES = (".svg", ".png", ".dot", ".mmd")
@@ -45,6 +45,7 @@ torcharc-gen [generate] [SPEC] [-o OUT] [--check] [--class-name NAME] [--no-veri
        torcharc-gen summary SPEC [--import PKG]
        torcharc-gen graph SPEC -o FILE [--import PKG]
        torcharc-gen schema [-o FILE] [--import MODULE]
+       torcharc-gen resolve SPEC [--param NAME=VALUE ...] [-o FILE]
        torcharc-gen --version | --help"""
 
 
@@ -197,6 +198,24 @@ def _parser() -> _Parser:
     )
     c.add_argument("-o", "--output", metavar="FILE", help="the file to write (default: stdout)")
     _imports_option(c, "MODULE")
+
+    r = sub.add_parser(
+        "resolve",
+        parents=[verbosity],
+        help="print the plain TorchArc spec of a parametrized spec",
+        description="Print (or write) the spec with every ${...} replaced by its value (the "
+        "params' defaults, or --param values), without params and example inputs: the plain "
+        "TorchArc spec that torcharc.build builds.",
+    )
+    r.add_argument("spec", metavar="SPEC", help="the spec: a YAML file")
+    r.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a parameter's value instead of its default (repeatable)",
+    )
+    r.add_argument("-o", "--output", metavar="FILE", help="the file to write (default: stdout)")
     return p
 
 
@@ -270,7 +289,13 @@ def _main(argv: list[str]) -> int:
         if quiet and verbose:
             raise UsageError("-q/--quiet and -v/--verbose can't be used together")
         out = _Out(-1 if quiet else 1 if verbose else 0)
-        run = {"generate": _generate, "summary": _summary, "graph": _graph, "schema": _schema}
+        run = {
+            "generate": _generate,
+            "summary": _summary,
+            "graph": _graph,
+            "schema": _schema,
+            "resolve": _resolve,
+        }
         return run[args.command](args, out)
     except UsageError as e:
         message = str(e)
@@ -700,6 +725,37 @@ def _schema(args: argparse.Namespace, out: _Out) -> int:
     text = render_schema(build_schema(extra or None))
     if args.output:
         written = write_atomic(Path(args.output), text)
+        out.info(f"{'wrote' if written else 'unchanged'} {args.output}")
+    else:
+        sys.stdout.write(text)
+    return OK
+
+
+def _resolve(args: argparse.Namespace, out: _Out) -> int:
+    """``resolve``: the params' values put in; every problem located, nothing written."""
+    from . import params as P
+    from .load import load
+    from .schema import base_schema
+    from .write import write_atomic
+
+    _spec_file(args.spec)
+    if args.output:
+        check_output_path(args.output, args.spec)
+    source = load(args.spec)
+    if not isinstance(source.data, dict):
+        raise SpecError([source.problem((), "a spec must be a mapping")], args.spec)
+    analysis, errors, warnings = P.check(source, base_schema())
+    if errors:
+        raise SpecError(errors, args.spec)
+    for w in warnings:
+        out.error(f"warning: {w.format(args.spec)}")
+    try:
+        values = P.parse_assignments(args.param, analysis.params)
+        text = P.dump_yaml(P.resolve(source.data, values))
+    except P.ParamValueError as e:
+        raise UsageError(str(e)) from None
+    if args.output:
+        written = write_atomic(Path(args.output), text, args.spec)
         out.info(f"{'wrote' if written else 'unchanged'} {args.output}")
     else:
         sys.stdout.write(text)
