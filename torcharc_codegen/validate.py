@@ -38,6 +38,8 @@ class Checked:
 
 def validate(source: Source, imports: Iterable[str] = ()) -> Checked:
     """Check ``source`` against the schema and the graph rules; raise SpecError if invalid."""
+    if isinstance(source.data, dict) and "params" in source.data:
+        raise SpecError([_parametrized(source)], source.name)
     checked, problems = _resolve_classes(source, imports)
     validator = validator_for(tuple(sorted(checked.custom.items(), key=lambda kv: kv[0])))
     seen = {p.path for p in problems}
@@ -50,6 +52,19 @@ def validate(source: Source, imports: Iterable[str] = ()) -> Checked:
         problems.sort(key=lambda p: (p.line or 0, p.column or 0))
         raise SpecError(_unique(problems), source.name)
     return checked
+
+
+def _parametrized(source: Source) -> Problem:
+    """A spec with ``params:``: one clear line (its ${...} values would each be a type error)
+    saying how to compile a member of the family today."""
+    name = source.name if source.name and not source.name.startswith("<") else "SPEC"
+    return source.problem(
+        ("params",),
+        "a parametrized spec can't be compiled into one class yet: resolve it for the values "
+        f"you want, then compile the result: `torcharc-gen resolve {name} [--param NAME=VALUE] "
+        "| torcharc-gen - -o MODEL.py`",
+        at_key=True,
+    )
 
 
 def _resolve_classes(source: Source, imports: Iterable[str]) -> tuple[Checked, list[Problem]]:
