@@ -16,7 +16,8 @@ from torcharc_codegen import black_settings
 from torcharc_codegen.api import load_model
 from torcharc_codegen.black_settings import describe, for_output
 from torcharc_codegen.cli import main
-from torcharc_codegen.emit import VERSION_PREFIX, Header, draft, format_big, format_source
+from torcharc_codegen.emit import Header, draft, format_big, format_source
+from torcharc_codegen.provenance import VERSION_PREFIX
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "generated_examples").rglob("*.yaml"))

@@ -4,19 +4,18 @@ emit) -> verify, and the TorchArc-style ``build``. The CLI is a thin layer over 
 from __future__ import annotations
 
 import os
-import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__
-from .black_settings import describe, for_output
+from .black_settings import for_output
 from .emit import Code, Header, emit
 from .errors import Problem, VerificationError
 from .literals import is_identifier, pascal_case
 from .load import Source, load, no_gc
 from .model import Model
 from .normalize import normalize
+from .provenance import command_for, versions
 from .shapes import Probe
 from .validate import validate
 from .verify import Report
@@ -33,22 +32,6 @@ class Result:
     spec_name: str | None = None
     probe: Probe | None = None  # what the example inputs showed, if the spec has them
     code: Code | None = None  # the source with its map (which line holds which node, ...)
-
-
-def versions(mode=None) -> str:
-    """This tool's version and those that shape its output (torch, black, and black's settings
-    when they aren't its defaults), read without importing them."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    found = []
-    for package in ("torch", "black"):
-        try:
-            found.append(f"{package} {version(package)}")
-        except PackageNotFoundError:
-            pass
-    if found and (settings := describe(mode)):
-        found[-1] += f" {settings}"
-    return f"{__version__} ({', '.join(found)})"
 
 
 def load_model(
@@ -94,22 +77,6 @@ def compile_spec(
 
         report = run_checks(code, model)
     return Result(code.text, model, report, list(model.warnings), source.name, shapes, code)
-
-
-def command_for(
-    spec: str | os.PathLike,
-    output: str | os.PathLike,
-    class_name: str | None,
-    imports: Iterable[str] = (),
-) -> str:
-    """The command that regenerates ``output``, run in its directory (so the text doesn't
-    depend on the working directory). ``--class-name`` appears when it isn't the default."""
-    out = Path(output)
-    rel = Path(os.path.relpath(Path(spec).resolve(), out.resolve().parent)).as_posix()
-    command = f"torcharc-gen {shlex.quote(rel)} -o {shlex.quote(out.name)}"
-    if class_name and class_name != pascal_case(out.stem):
-        command += f" --class-name {class_name}"
-    return command + "".join(f" --import {shlex.quote(p)}" for p in imports)
 
 
 def compile_file(

@@ -67,7 +67,7 @@ class _Version(argparse.Action):
         super().__init__(option_strings, dest, nargs=0, help="print the versions and exit")
 
     def __call__(self, parser, namespace, values, option_string=None):
-        from .api import versions
+        from .provenance import versions
 
         print(f"torcharc-gen {versions()}")
         parser.exit()
@@ -552,7 +552,7 @@ def _already_current(job: _Job, existing: str | None, imports: list[str], mode) 
     versions and black settings and was not edited since; nothing is generated (no torch)."""
     if existing is None or job.spec == "-" or job.output == "-":
         return False
-    from .api import command_for
+    from .provenance import command_for
     from .sync import current_without_generating
 
     try:
@@ -569,8 +569,8 @@ _VERSIONS: dict[str, str] = {}
 
 def _versions(mode) -> str:
     """api.versions once per black settings: reading package metadata takes ~5 ms a time."""
-    from .api import versions
     from .black_settings import describe
+    from .provenance import versions
 
     key = describe(mode)
     if key not in _VERSIONS:
@@ -642,7 +642,7 @@ def _check(job: _Job, imports: list[str], out: _Out) -> tuple[int, str]:
     if job.spec == "-":
         command = f"torcharc-gen - -o {job.output} < SPEC"
     else:
-        from .api import command_for
+        from .provenance import command_for
 
         command = command_for(job.spec, job.output, job.class_name, imports)
     out.error(f"{job.output}: {why} (regenerate: {command})")

@@ -22,6 +22,7 @@ from .helpers import HELPERS, TENSOR
 from .literals import literal, pascal_case
 from .model import Layer, Model, Node
 from .namespace import Namespace
+from .provenance import CODE_HASH, COMMAND_INDENT, VERSION_PREFIX
 from .resources import TEMPLATE_DIR
 
 if TYPE_CHECKING:
@@ -108,11 +109,6 @@ def emit(
 
 # Above this many statements black runs per statement, not on the whole file (see format_big).
 BIG_MODEL = 400
-
-
-VERSION_PREFIX = "# torcharc-gen "
-CODE_HASH = "code sha256 "
-COMMAND_INDENT = "  "  # the regenerate command's own header line: "#   torcharc-gen ..."
 
 
 def header_text(h: Header, code: str) -> str:

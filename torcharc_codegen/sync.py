@@ -12,7 +12,7 @@ import difflib
 import hashlib
 import re
 
-from .emit import CODE_HASH, COMMAND_INDENT, VERSION_PREFIX
+from .provenance import CODE_HASH, COMMAND_INDENT, VERSION_PREFIX
 
 _HASHES = re.compile(
     rf"^# (?:spec sha256 (?P<spec>[0-9a-f]{{16}}), )?{CODE_HASH}(?P<code>[0-9a-f]{{16}})$"
