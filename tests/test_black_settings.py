@@ -75,6 +75,10 @@ def test_black_table_line_length_targets_and_magic_trailing_comma(project):
     assert settings.source == f"{project / 'pyproject.toml'} [tool.black]"
 
 
+@pytest.mark.skipif(
+    tuple(int(x) for x in black.__version__.split(".")[:2]) < (23, 1),
+    reason="black infers target versions from requires-python since 23.1",
+)
 def test_target_versions_inferred_from_requires_python_as_black_does(project):
     (project / "pyproject.toml").write_text(
         '[project]\nrequires-python = ">=3.10"\n[tool.black]\nline-length = 100\n'

@@ -123,15 +123,22 @@ def _mode(config: dict, where: str):
         line_length = int(config.get("line_length", black.DEFAULT_LINE_LENGTH))
     except (KeyError, ValueError, TypeError) as e:
         raise SettingsError(f"{where}: black can't use this setting: {e}") from None
-    return black.Mode(
-        target_versions=versions,
-        line_length=line_length,
-        string_normalization=not config.get("skip_string_normalization", False),
-        magic_trailing_comma=not config.get("skip_magic_trailing_comma", False),
-        preview=bool(config.get("preview", False)),
-        unstable=bool(config.get("unstable", False)),
-        enabled_features=features,
-    )
+    options = {
+        "target_versions": versions,
+        "line_length": line_length,
+        "string_normalization": not config.get("skip_string_normalization", False),
+        "magic_trailing_comma": not config.get("skip_magic_trailing_comma", False),
+        "preview": bool(config.get("preview", False)),
+        "unstable": bool(config.get("unstable", False)),
+        "enabled_features": features,
+    }
+    # an older black's Mode has fewer fields (`unstable` and `enabled_features` came in 24.1):
+    # pass what it has, and refuse a setting it can't honour
+    fields = set(getattr(black.Mode, "__dataclass_fields__", options))
+    missing = [k for k, v in options.items() if k not in fields and v]
+    if missing:
+        raise SettingsError(f"{where}: black {black.__version__} has no {', '.join(missing)}")
+    return black.Mode(**{k: v for k, v in options.items() if k in fields})
 
 
 def describe(mode) -> str:
@@ -153,9 +160,10 @@ def describe(mode) -> str:
         flags.append("-S")
     if mode.preview:
         flags.append("--preview")
-    if mode.unstable:
+    if getattr(mode, "unstable", False):
         flags.append("--unstable")
-    flags += [f"--enable-unstable-feature {f.name}" for f in sorted(mode.enabled_features, key=str)]
+    features = sorted(getattr(mode, "enabled_features", ()), key=str)
+    flags += [f"--enable-unstable-feature {f.name}" for f in features]
     return " ".join(flags)
 
 
