@@ -209,7 +209,9 @@ def _compare(name: str, got, expected) -> Check:
     import torch
 
     try:
-        torch.testing.assert_close(_plain(got), _plain(expected), rtol=1e-4, atol=1e-5, equal_nan=True)
+        torch.testing.assert_close(
+            _plain(got), _plain(expected), rtol=1e-4, atol=1e-5, equal_nan=True
+        )
     except Exception as e:  # noqa: BLE001
         return Check(name, "failed", "outputs differ from eager: " + _reason(e))
     return Check(name, "ok", "same outputs as eager")
