@@ -3,6 +3,7 @@ the inferred size, every forward line carries its shape, and the module needs no
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import pytest
@@ -104,8 +105,8 @@ def test_reuse_of_a_lazy_module_is_inferred_once():
     }
     model, text = build_generated(spec)
     assert "self.enc = nn.Linear(in_features=5, out_features=2)" in text
-    assert "enc_a = self.enc(a)  # (3, 2)" in text
-    assert "cat = torch.cat([enc_a, enc_b], dim=1)  # (3, 4)" in text
+    assert "enc_a = self.enc(a)  # (B, 2)" in text
+    assert "cat = torch.cat([enc_a, enc_b], dim=1)  # (B, 4)" in text
 
 
 def test_forward_lines_carry_shapes_and_docstring_lists_inputs_outputs_params():
@@ -125,12 +126,83 @@ def test_forward_lines_carry_shapes_and_docstring_lists_inputs_outputs_params():
         },
     }
     _, text = build_generated(spec)
-    assert "proj = self.proj(x)  # (4, 6)" in text
-    assert "split = torch.chunk(proj, chunks=2, dim=1)  # ((4, 3), (4, 3))" in text
-    assert "emb = self.emb(tokens)  # (4, 6)" in text
-    assert "x: (4, 8)" in text and "tokens: (4,) int64" in text
+    assert "proj = self.proj(x)  # (B, 6)" in text
+    assert "split = torch.chunk(proj, chunks=2, dim=1)  # ((B, 3), (B, 3))" in text
+    assert "emb = self.emb(tokens)  # (B, 6)" in text
+    assert "x: (B, 8)" in text and "tokens: (B,) int64" in text
+    assert "(shapes from the example inputs in the spec; B: the batch size, 4 in them)" in text
     params = 8 * 6 + 6 + 10 * 6
     assert f"Parameters: {params:,}" in text
+
+
+def test_shapes_show_the_batch_as_b_only_where_it_is_dynamic():
+    spec = {
+        "modules": {
+            "turn": {"TorchFn": {"name": "transpose", "dim0": 0, "dim1": 1}},
+            "flat": {"TorchFn": {"name": "reshape", "shape": [-1]}},
+        },
+        "graph": {
+            "input": {"x": {"shape": [4, 8]}},
+            "modules": {"turn": ["x"], "flat": ["turn"]},
+            "output": "flat",
+        },
+    }
+    result = compile_spec(spec)
+    assert result.report.dynamic_batch
+    assert "turn = torch.transpose(x, dim0=0, dim1=1)  # (8, B)" in result.source
+    assert "flat = torch.reshape(turn, shape=[-1])  # (32,)" in result.source  # not the batch
+    assert "x: (B, 8)" in result.source
+
+
+@pytest.mark.parametrize(
+    "spec, line, why",
+    [
+        (
+            {
+                "modules": {"flat": {"TorchFn": {"name": "reshape", "shape": [4, 8]}}},
+                "graph": {
+                    "input": {"x": {"shape": [4, 8]}},
+                    "modules": {"flat": ["x"]},
+                    "output": "flat",
+                },
+            },
+            "flat = torch.reshape(x, shape=[4, 8])  # (4, 8)",
+            "the model pins the batch size: one more row fails at once",
+        ),
+        (
+            {
+                "modules": {"flat": {"TorchFn": {"name": "reshape", "shape": [1, 8]}}},
+                "graph": {
+                    "input": {"x": {"shape": [1, 8]}},
+                    "modules": {"flat": ["x"]},
+                    "output": "flat",
+                },
+            },
+            "flat = torch.reshape(x, shape=[1, 8])  # (1, 8)",
+            "a batch of one is not told apart from a size of one",
+        ),
+        (
+            {
+                "modules": {
+                    "rnn": {"GRU": {"input_size": 3, "hidden_size": 5}},
+                    "out": {"Get": {"key": 0}},
+                },
+                "graph": {
+                    "input": {"seq": {"shape": [7, 4, 3]}},
+                    "modules": {"rnn": ["seq"], "out": ["rnn"]},
+                    "output": "out",
+                },
+            },
+            "out, _ = self.rnn(seq)  # ((7, 4, 5), (1, 4, 5))",
+            "eager takes one more step of the sequence, but export pins its length",
+        ),
+    ],
+)
+def test_shapes_show_the_batch_as_a_number_when_export_keeps_it_static(spec, line, why):
+    result = compile_spec(spec)
+    assert not result.report.dynamic_batch, why
+    assert line in result.source
+    assert not re.search(r"[(, ]B[,)]", result.source), why
 
 
 def test_without_examples_generation_works_and_says_sizes_were_not_inferred(tmp_path, capsys):

@@ -53,9 +53,10 @@ class Example:
         return shape_text(self.shape, self.dtype)
 
 
-def shape_text(shape: tuple[int, ...], dtype: str = "float32") -> str:
+def shape_text(shape: tuple[int | str, ...], dtype: str = "float32") -> str:
     """How a tensor's shape is shown everywhere (comments, docstrings, messages, tables,
-    pictures): ``(4, 3, 32, 32)``, ``(4,)``, ``(4, 10) int64`` for a dtype other than float32."""
+    pictures): ``(4, 3, 32, 32)``, ``(4,)``, ``(4, 10) int64`` for a dtype other than float32;
+    ``(B, 10)`` where the batch dimension is shown as dynamic (see shapes.py)."""
     text = "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
     return text if dtype == "float32" else f"{text} {dtype}"
 
