@@ -4,6 +4,7 @@ the inferred size, every forward line carries its shape, and the module needs no
 from __future__ import annotations
 
 import re
+import sys
 import warnings
 
 import pytest
@@ -262,18 +263,54 @@ def test_export_line_names_the_node_that_pins_the_batch_size():
 def test_summary_table(tmp_path, capsys):
     spec = tmp_path / "s.yaml"
     spec.write_text(
-        "modules: {enc: {LazyLinear: {out_features: 3}}, cat: {MergeConcat: }}\n"
+        "modules:\n  enc: {LazyLinear: {out_features: 3}}\n  cat: {MergeConcat: }\n"
+        "  head: {Sequential: [{Linear: {in_features: 6, out_features: 2}}, {ReLU: }]}\n"
         "graph:\n  input: {a: {shape: [2, 4]}, b: {shape: [2, 4]}}\n"
-        "  modules: {enc~a: [a], enc~b: [b], cat: [[enc~a, enc~b]]}\n  output: cat\n"
+        "  modules: {enc~a: [a], enc~b: [b], cat: [[enc~a, enc~b]], head: [cat]}\n"
+        "  output: head\n"
     )
     assert main(["summary", str(spec)]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].split() == ["node", "module", "output", "shape", "params"]
-    assert out[2].split() == ["enc~a", "Linear", "(2,", "3)", "15"]
-    assert out[3].split() == ["enc~b", "Linear", "(2,", "3)", "(shared", "with", "enc)"]
-    assert out[4].split() == ["cat", "MergeConcat", "(inline)", "(2,", "6)", "0"]
-    assert out[-1] == "Total params: 15"
+    assert out[0].split() == ["node", "/", "layer", "module", "output", "shape", "params", "FLOPs"]
+    # a Linear of 4 -> 3 on 2 rows: 2 * 4 * 3 multiply-adds, 2 FLOPs each
+    assert out[2].split() == ["enc~a", "Linear", "(B,", "3)", "15", "48"]
+    assert out[3].split() == ["enc~b", "Linear", "(B,", "3)", "(shared", "with", "enc)", "48"]
+    assert out[4].split() == ["cat", "MergeConcat", "(inline)", "(B,", "6)", "0", "0"]
+    assert out[5].split() == ["head", "Sequential(2)", "(B,", "2)", "14", "48"]
+    assert out[6].split() == ["0", "Linear", "(B,", "2)", "14", "48"]
+    assert out[7].split() == ["1", "ReLU", "(B,", "2)", "0", "0"]
+    assert out[6].startswith("  0 "), "a layer is indented under its node"
+    assert out[-6:] == [
+        "-" * len(out[1]),
+        "Inputs: a (B, 4), b (B, 4)",
+        "Total params: 29",
+        "Trainable params: 29",
+        "Non-trainable params: 0",
+        "Total FLOPs: 144 (torch.utils.flop_counter.FlopCounterMode: a multiply-add counts 2)",
+    ]
     assert not list(tmp_path.glob("*.py")), "summary writes nothing"
+
+
+def test_summary_splits_trainable_from_frozen_parameters(tmp_path, capsys):
+    (tmp_path / "frozen.py").write_text(
+        "import torch\n\n\nclass Frozen(torch.nn.Linear):\n"
+        "    def __init__(self, in_features, out_features):\n"
+        "        super().__init__(in_features, out_features)\n"
+        "        self.bias.requires_grad_(False)\n"
+    )
+    spec = tmp_path / "s.yaml"
+    spec.write_text(
+        "modules: {f: {frozen.Frozen: {in_features: 4, out_features: 3}}}\n"
+        "graph: {input: {x: {shape: [2, 4]}}, modules: {f: [x]}, output: f}\n"
+    )
+    sys.path.insert(0, str(tmp_path))
+    try:
+        assert main(["summary", str(spec), "--import", "frozen"]) == 0
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("frozen", None)
+    out = capsys.readouterr().out.splitlines()
+    assert out[-4:-1] == ["Total params: 15", "Trainable params: 12", "Non-trainable params: 3"]
 
 
 def test_summary_without_examples_says_which_inputs_lack_shapes(tmp_path, capsys):

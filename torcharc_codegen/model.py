@@ -49,8 +49,10 @@ class Example:
     low: float | None = None
     high: float | None = None
 
-    def text(self) -> str:
-        return shape_text(self.shape, self.dtype)
+    def text(self, batch: bool = False) -> str:
+        """The shape as shown; ``batch``: the first dimension as ``B`` (see shapes.py)."""
+        shape = ("B", *self.shape[1:]) if batch and self.shape else self.shape
+        return shape_text(shape, self.dtype)
 
 
 def shape_text(shape: tuple[int | str, ...], dtype: str = "float32") -> str:
