@@ -93,7 +93,7 @@ def compile_spec(
         from .verify import verify as run_checks
 
         report = run_checks(code, model)
-        if shapes is not None and shapes.static is not None and not report.dynamic_batch:
+        if shapes is not None and shapes.batch_as_b and not report.dynamic_batch:
             # the probe showed the batch as B, the export check found it pinned: numbers
             shapes = shapes.static
             with no_gc():

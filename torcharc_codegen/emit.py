@@ -427,6 +427,8 @@ class _Emitter:
                 if key is None or key in keys:
                     return None
                 keys[key] = reader
+            if not keys or (len(keys) < len(structure) and "_" in self.vars.values()):
+                return None  # nothing reads it, or `_` is a node's variable
             items = []
             for i, part in enumerate(structure):
                 if i not in keys:
@@ -482,8 +484,9 @@ class _Emitter:
         uses = tuple(dict.fromkeys(self.vars[u] for u in node.uses()))
         comment = self.comments.get(node.name, "")
         var = target or self.vars[node.name]
-        fits = _fits(f"{var} = {expr}", 4 + len(comment), 8, self.line_length)
-        above = bool(comment) and not fits
+        above = bool(comment) and not _fits(
+            f"{var} = {expr}", 4 + len(comment), 8, self.line_length
+        )
         return Statement(node.name, var, expr, uses, comment, above)
 
     def _returns(self, layers: tuple[Layer, ...], node: Node) -> str | None:

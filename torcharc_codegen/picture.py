@@ -68,7 +68,7 @@ def _input_label(result: Result, name: str) -> list[str]:
     examples = result.model.examples or {}
     if name not in examples:
         return [name]
-    dynamic = result.probe is not None and result.probe.static is not None  # B in the shapes
+    dynamic = result.probe is not None and result.probe.batch_as_b
     return [name, examples[name].text(batch=dynamic)]
 
 

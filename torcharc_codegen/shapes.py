@@ -38,6 +38,11 @@ class Probe:
     # export check has the last word (api.compile_spec).
     static: Probe | None = None
 
+    @property
+    def batch_as_b(self) -> bool:
+        """The shapes write the batch dimension as ``B``."""
+        return self.static is not None
+
 
 def probe(code: Code, model: Model) -> Probe:
     """Run ``model.examples`` through ``code`` (the draft); raises SpecError with the failing

@@ -107,9 +107,8 @@ def _count(flops: int | None) -> str:
 
 
 def _inputs(result: Result) -> str:
-    dynamic = result.probe.static is not None  # the probe shows the batch as B
     examples = (result.model.examples or {}).items()
-    return ", ".join(f"{name} {ex.text(batch=dynamic)}" for name, ex in examples)
+    return ", ".join(f"{name} {ex.text(batch=result.probe.batch_as_b)}" for name, ex in examples)
 
 
 def _measure(result: Result) -> _Run:
