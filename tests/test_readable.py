@@ -161,3 +161,11 @@ def test_big_model_formatting_is_blacks_with_shape_comments(spec):
     small = emit(model, "Model", Header(), shapes, big=False)
     assert big.text == small.text
     assert (big.forward_lines, big.init_lines) == (small.forward_lines, small.init_lines)
+
+
+def test_no_underscore_target_when_a_node_is_named_underscore():
+    spec = rnn_spec(LSTM, {"out": (0, "rnn")}, "out")
+    spec["modules"]["_"] = {"ReLU": None}
+    spec["graph"]["modules"] = {"_": ["seq"], "rnn": ["_"], "out": ["rnn"]}
+    model, text = build_generated(spec)
+    assert "        rnn = self.rnn(_)  #" in text and "        out = rnn[0]  #" in text
