@@ -23,8 +23,8 @@ def stereo():
 
 def test_dot_has_inputs_nodes_edges_shapes_and_shared_weights(stereo):
     dot = to_dot(stereo)
-    assert '"in:left_image" [shape=ellipse, label="left_image\\n(4, 3, 32, 32)"];' in dot
-    assert 'label="conv~left\\nSequential(7)\\n(4, 12544)"' in dot
+    assert '"in:left_image" [shape=ellipse, label="left_image\\n(B, 3, 32, 32)"];' in dot
+    assert 'label="conv~left\\nSequential(7)\\n(B, 12544)"' in dot
     assert '"in:left_image" -> "conv~left";' in dot
     assert '"conv~left" -> "left_mlp";' in dot
     assert '"left_mlp" -> "out:" [label="[0]"];' in dot
@@ -35,7 +35,7 @@ def test_dot_has_inputs_nodes_edges_shapes_and_shared_weights(stereo):
 def test_mermaid_has_the_same_graph(stereo):
     mmd = to_mermaid(stereo)
     assert mmd.startswith("flowchart TB\n")
-    assert 'in0(["left_image<br/>(4, 3, 32, 32)"])' in mmd
+    assert 'in0(["left_image<br/>(B, 3, 32, 32)"])' in mmd
     assert "in0 --> n0" in mmd and 'n2 -->|"[0]"| out' in mmd
     assert 'n0 -.-|"shares weights"| n1' in mmd
     assert "class n0,n1 shared0" in mmd

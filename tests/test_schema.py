@@ -24,11 +24,10 @@ from torcharc_codegen.helpers import HELPERS
 from torcharc_codegen.resources import SPEC_DIR
 from torcharc_codegen.schema import CLASS_TABLE_PATH, SCHEMA_PATH
 from torcharc_codegen.schema_gen import (
-    _arg_docs,
-    _doc,
-    _init_params,
+    arg_docs,
     build_class_table,
     build_schema,
+    init_params,
     render_schema,
     torch_classes,
 )
@@ -336,12 +335,12 @@ def _documented(cls: type, name: str) -> list:
             continue
         if owner is not cls and "__init__" not in vars(owner):
             continue
-        params = _init_params(cls) if owner is cls else _init_params_of(owner.__init__)
+        params = init_params(cls) if owner is cls else _init_params_of(owner.__init__)
         q = next((q for q in params if q.name == name), None)
         if q is None:
             continue
-        doc, annotation = _doc(owner), str(q.annotation)
-        entry = _arg_docs(doc).get(name, "")
+        doc, annotation = inspect.getdoc(owner) or "", str(q.annotation)
+        entry = arg_docs(doc).get(name, "")
         if (
             q.default is None
             or re.search(r"\bNone\b|Optional", annotation)
@@ -410,7 +409,7 @@ def test_schema_takes_exactly_what_the_torch_constructor_takes(name):
     validator = jsonschema.Draft7Validator(
         {"$ref": f"#/definitions/class/{name}", "definitions": SCHEMA["definitions"]}
     )
-    params = [p for p in _init_params(cls) if p.name in schema["properties"]]
+    params = [p for p in init_params(cls) if p.name in schema["properties"]]
     base = dict(EITHER.get(name, {}))
     for p in params:
         if p.name in schema.get("required", []):

@@ -3,6 +3,8 @@ the inferred size, every forward line carries its shape, and the module needs no
 
 from __future__ import annotations
 
+import re
+import sys
 import warnings
 
 import pytest
@@ -104,8 +106,8 @@ def test_reuse_of_a_lazy_module_is_inferred_once():
     }
     model, text = build_generated(spec)
     assert "self.enc = nn.Linear(in_features=5, out_features=2)" in text
-    assert "enc_a = self.enc(a)  # (3, 2)" in text
-    assert "cat = torch.cat([enc_a, enc_b], dim=1)  # (3, 4)" in text
+    assert "enc_a = self.enc(a)  # (B, 2)" in text
+    assert "cat = torch.cat([enc_a, enc_b], dim=1)  # (B, 4)" in text
 
 
 def test_forward_lines_carry_shapes_and_docstring_lists_inputs_outputs_params():
@@ -125,12 +127,83 @@ def test_forward_lines_carry_shapes_and_docstring_lists_inputs_outputs_params():
         },
     }
     _, text = build_generated(spec)
-    assert "proj = self.proj(x)  # (4, 6)" in text
-    assert "split = torch.chunk(proj, chunks=2, dim=1)  # ((4, 3), (4, 3))" in text
-    assert "emb = self.emb(tokens)  # (4, 6)" in text
-    assert "x: (4, 8)" in text and "tokens: (4,) int64" in text
+    assert "proj = self.proj(x)  # (B, 6)" in text
+    assert "split = torch.chunk(proj, chunks=2, dim=1)  # ((B, 3), (B, 3))" in text
+    assert "emb = self.emb(tokens)  # (B, 6)" in text
+    assert "x: (B, 8)" in text and "tokens: (B,) int64" in text
+    assert "(shapes from the example inputs in the spec; B: the batch size, 4 in them)" in text
     params = 8 * 6 + 6 + 10 * 6
     assert f"Parameters: {params:,}" in text
+
+
+def test_shapes_show_the_batch_as_b_only_where_it_is_dynamic():
+    spec = {
+        "modules": {
+            "turn": {"TorchFn": {"name": "transpose", "dim0": 0, "dim1": 1}},
+            "flat": {"TorchFn": {"name": "reshape", "shape": [-1]}},
+        },
+        "graph": {
+            "input": {"x": {"shape": [4, 8]}},
+            "modules": {"turn": ["x"], "flat": ["turn"]},
+            "output": "flat",
+        },
+    }
+    result = compile_spec(spec)
+    assert result.report.dynamic_batch
+    assert "turn = torch.transpose(x, dim0=0, dim1=1)  # (8, B)" in result.source
+    assert "flat = torch.reshape(turn, shape=[-1])  # (32,)" in result.source  # not the batch
+    assert "x: (B, 8)" in result.source
+
+
+@pytest.mark.parametrize(
+    "spec, line, why",
+    [
+        (
+            {
+                "modules": {"flat": {"TorchFn": {"name": "reshape", "shape": [4, 8]}}},
+                "graph": {
+                    "input": {"x": {"shape": [4, 8]}},
+                    "modules": {"flat": ["x"]},
+                    "output": "flat",
+                },
+            },
+            "flat = torch.reshape(x, shape=[4, 8])  # (4, 8)",
+            "the model pins the batch size: one more row fails at once",
+        ),
+        (
+            {
+                "modules": {"flat": {"TorchFn": {"name": "reshape", "shape": [1, 8]}}},
+                "graph": {
+                    "input": {"x": {"shape": [1, 8]}},
+                    "modules": {"flat": ["x"]},
+                    "output": "flat",
+                },
+            },
+            "flat = torch.reshape(x, shape=[1, 8])  # (1, 8)",
+            "a batch of one is not told apart from a size of one",
+        ),
+        (
+            {
+                "modules": {
+                    "rnn": {"GRU": {"input_size": 3, "hidden_size": 5}},
+                    "out": {"Get": {"key": 0}},
+                },
+                "graph": {
+                    "input": {"seq": {"shape": [7, 4, 3]}},
+                    "modules": {"rnn": ["seq"], "out": ["rnn"]},
+                    "output": "out",
+                },
+            },
+            "out, _ = self.rnn(seq)  # ((7, 4, 5), (1, 4, 5))",
+            "eager takes one more step of the sequence, but export pins its length",
+        ),
+    ],
+)
+def test_shapes_show_the_batch_as_a_number_when_export_keeps_it_static(spec, line, why):
+    result = compile_spec(spec)
+    assert not result.report.dynamic_batch, why
+    assert line in result.source
+    assert not re.search(r"[(, ]B[,)]", result.source), why
 
 
 def test_without_examples_generation_works_and_says_sizes_were_not_inferred(tmp_path, capsys):
@@ -190,18 +263,54 @@ def test_export_line_names_the_node_that_pins_the_batch_size():
 def test_summary_table(tmp_path, capsys):
     spec = tmp_path / "s.yaml"
     spec.write_text(
-        "modules: {enc: {LazyLinear: {out_features: 3}}, cat: {MergeConcat: }}\n"
+        "modules:\n  enc: {LazyLinear: {out_features: 3}}\n  cat: {MergeConcat: }\n"
+        "  head: {Sequential: [{Linear: {in_features: 6, out_features: 2}}, {ReLU: }]}\n"
         "graph:\n  input: {a: {shape: [2, 4]}, b: {shape: [2, 4]}}\n"
-        "  modules: {enc~a: [a], enc~b: [b], cat: [[enc~a, enc~b]]}\n  output: cat\n"
+        "  modules: {enc~a: [a], enc~b: [b], cat: [[enc~a, enc~b]], head: [cat]}\n"
+        "  output: head\n"
     )
     assert main(["summary", str(spec)]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].split() == ["node", "module", "output", "shape", "params"]
-    assert out[2].split() == ["enc~a", "Linear", "(2,", "3)", "15"]
-    assert out[3].split() == ["enc~b", "Linear", "(2,", "3)", "(shared", "with", "enc)"]
-    assert out[4].split() == ["cat", "MergeConcat", "(inline)", "(2,", "6)", "0"]
-    assert out[-1] == "Total params: 15"
+    assert out[0].split() == ["node", "/", "layer", "module", "output", "shape", "params", "FLOPs"]
+    # a Linear of 4 -> 3 on 2 rows: 2 * 4 * 3 multiply-adds, 2 FLOPs each
+    assert out[2].split() == ["enc~a", "Linear", "(B,", "3)", "15", "48"]
+    assert out[3].split() == ["enc~b", "Linear", "(B,", "3)", "(shared", "with", "enc)", "48"]
+    assert out[4].split() == ["cat", "MergeConcat", "(inline)", "(B,", "6)", "0", "0"]
+    assert out[5].split() == ["head", "Sequential(2)", "(B,", "2)", "14", "48"]
+    assert out[6].split() == ["0", "Linear", "(B,", "2)", "14", "48"]
+    assert out[7].split() == ["1", "ReLU", "(B,", "2)", "0", "0"]
+    assert out[6].startswith("  0 "), "a layer is indented under its node"
+    assert out[-6:] == [
+        "-" * len(out[1]),
+        "Inputs: a (B, 4), b (B, 4)",
+        "Total params: 29",
+        "Trainable params: 29",
+        "Non-trainable params: 0",
+        "Total FLOPs: 144 (torch.utils.flop_counter.FlopCounterMode: a multiply-add counts 2)",
+    ]
     assert not list(tmp_path.glob("*.py")), "summary writes nothing"
+
+
+def test_summary_splits_trainable_from_frozen_parameters(tmp_path, capsys):
+    (tmp_path / "frozen.py").write_text(
+        "import torch\n\n\nclass Frozen(torch.nn.Linear):\n"
+        "    def __init__(self, in_features, out_features):\n"
+        "        super().__init__(in_features, out_features)\n"
+        "        self.bias.requires_grad_(False)\n"
+    )
+    spec = tmp_path / "s.yaml"
+    spec.write_text(
+        "modules: {f: {frozen.Frozen: {in_features: 4, out_features: 3}}}\n"
+        "graph: {input: {x: {shape: [2, 4]}}, modules: {f: [x]}, output: f}\n"
+    )
+    sys.path.insert(0, str(tmp_path))
+    try:
+        assert main(["summary", str(spec), "--import", "frozen"]) == 0
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("frozen", None)
+    out = capsys.readouterr().out.splitlines()
+    assert out[-4:-1] == ["Total params: 15", "Trainable params: 12", "Non-trainable params: 3"]
 
 
 def test_summary_without_examples_says_which_inputs_lack_shapes(tmp_path, capsys):

@@ -76,6 +76,11 @@ def compile_spec(
         from .verify import verify as run_checks
 
         report = run_checks(code, model)
+        if shapes is not None and shapes.batch_as_b and not report.dynamic_batch:
+            # the probe showed the batch as B, the export check found it pinned: numbers
+            shapes = shapes.static
+            with no_gc():
+                code = emit(model, class_name, header, shapes, mode)
     return Result(code.text, model, report, list(model.warnings), source.name, shapes, code)
 
 

@@ -44,10 +44,11 @@ class Statement:
     """One statement of forward: ``var = expr``, computing ``node``."""
 
     node: str
-    var: str
+    var: str  # or the targets a tuple is unpacked into: ``output, (h_n, c_n)``
     expr: str
     uses: tuple[str, ...]  # the variables it reads, in argument order
     comment: str = ""
+    above: bool = False  # the comment goes on the line above (it would not fit after)
 
     @property
     def source(self) -> str:
@@ -100,7 +101,7 @@ def emit(
     """The model file (the header comment, then the code formatted by black with ``mode``, a
     black.Mode; None: black's defaults) and its map. ``big`` picks the formatter (format_big
     or black on the whole file); by default the model's size does."""
-    d = draft(model, class_name, header, probe)
+    d = draft(model, class_name, header, probe, _line_length(mode))
     if big is None:
         big = len(d.parts["modules"]) + len(d.parts["statements"]) >= BIG_MODEL
     code = format_big(d.parts, mode) if big else format_source(d.text, mode)
@@ -166,12 +167,23 @@ class Draft:
         )
 
 
-def draft(model: Model, class_name: str, header: Header, probe: Probe | None = None) -> Draft:
+def draft(
+    model: Model,
+    class_name: str,
+    header: Header,
+    probe: Probe | None = None,
+    line_length: int = 88,
+) -> Draft:
     """What the template needs (names, and statements as Python source), not yet formatted."""
-    emitter = _Emitter(model, class_name, probe)
+    emitter = _Emitter(model, class_name, probe, line_length)
     written = [name for name, m in model.modules.items() if m.inline_helper is None]
     modules = [{"name": name, "construct": emitter.construct(name)} for name in written]
-    statements = tuple(emitter.statement(n) for n in model.nodes)
+    unpacked = emitter.unpacking()
+    statements = tuple(
+        emitter.statement(n, unpacked.get(n.name))
+        for n in model.nodes
+        if unpacked.get(n.name) != ""
+    )
     output, returns = emitter.output()
     parts = {
         "class_name": class_name,
@@ -179,7 +191,10 @@ def draft(model: Model, class_name: str, header: Header, probe: Probe | None = N
         "modules": modules,
         "params": list(model.inputs),
         "returns": returns,
-        "statements": [{"var": s.var, "expr": s.expr, "comment": s.comment} for s in statements],
+        "statements": [
+            {"var": s.var, "expr": s.expr, "comment": s.comment, "above": s.above}
+            for s in statements
+        ],
         "output": output,
         "helper_classes": emitter.helper_sources(),
         "imports": emitter.imports(),
@@ -189,6 +204,12 @@ def draft(model: Model, class_name: str, header: Header, probe: Probe | None = N
         for name in written
     }
     return Draft(parts, statements, dict(emitter.vars), layers)
+
+
+def _line_length(mode) -> int:
+    import black
+
+    return (mode or black.Mode()).line_length
 
 
 def format_source(text: str, mode=None) -> str:
@@ -213,10 +234,12 @@ def format_big(parts: dict, mode=None) -> str:
     """
     skeleton = dict(parts)
     skeleton["modules"] = [{"name": _INIT_MARK, "construct": "0"}]
-    skeleton["statements"] = [{"var": _FORWARD_MARK, "expr": "0", "comment": ""}]
+    skeleton["statements"] = [{"var": _FORWARD_MARK, "expr": "0", "comment": "", "above": False}]
     init = [f"self.{m['name']} = {m['construct']}" for m in parts["modules"]]
     forward = [
-        f"{s['var']} = {s['expr']}" + (f"  # {s['comment']}" if s["comment"] else "")
+        (f"# {s['comment']}\n" if s["above"] else "")
+        + f"{s['var']} = {s['expr']}"
+        + (f"  # {s['comment']}" if s["comment"] and not s["above"] else "")
         for s in parts["statements"]
     ]
     out = []
@@ -248,6 +271,28 @@ def _format_statement(statement: str, indent: int, mode=None) -> str:
     return "\n".join(pad + line if line else line for line in formatted.rstrip("\n").split("\n"))
 
 
+def _fits(code: str, extra: int, indent: int, line_length: int) -> bool:
+    """Whether black leaves ``code`` on one line at ``indent`` with ``extra`` characters after
+    it (a trailing comment): a comment never makes black split a statement that fits."""
+    if not _SIMPLE_LINE.match(code) or _MAGIC_COMMA.search(code):
+        import black
+
+        formatted = black.format_str(code, mode=black.Mode(line_length=10_000)).strip()
+        if "\n" in formatted:
+            return False
+        code = formatted
+    return indent + len(code) + extra <= line_length
+
+
+def _with_comment(code: str, comment: str, indent: int, line_length: int) -> str:
+    """``code`` with ``comment`` after it, or on the line above when it wouldn't fit there."""
+    if not comment:
+        return code
+    if _fits(code, 4 + len(comment), indent, line_length):
+        return f"{code}  # {comment}"
+    return f"# {comment}\n{code}"
+
+
 def _comment_safe(text: str) -> str:
     """Text on one comment line: control characters (newlines, ...) escaped."""
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
@@ -261,10 +306,13 @@ def _docstring_text(text: str) -> str:
 
 
 class _Emitter:
-    def __init__(self, model: Model, class_name: str, probe: Probe | None):
+    def __init__(self, model: Model, class_name: str, probe: Probe | None, line_length: int):
         self.model = model
         self.comments = probe.comments if probe else {}
+        self.layer_comments = probe.layers if probe else {}
         self.concrete = probe.concrete if probe else {}
+        self.values = probe.values if probe else {}
+        self.line_length = line_length
         self.class_name = class_name
         self.top = Namespace()  # the file's top level: the class, helper classes, imports
         self.top.claim(class_name)
@@ -279,9 +327,17 @@ class _Emitter:
     def construct(self, name: str) -> str:
         module = self.model.modules[name]
         calls = [self._layer(name, i, layer) for i, layer in enumerate(module.layers)]
-        if module.sequential:
-            return "nn.Sequential(" + ", ".join(calls) + ("," if calls else "") + ")"
-        return calls[0]
+        if not module.sequential:
+            return calls[0]
+        if not calls:
+            return "nn.Sequential()"
+        # one layer a line (the trailing comma keeps black from joining them), with its shape
+        lines = []
+        for i, call in enumerate(calls):
+            shape = self.layer_comments.get((name, i))
+            comment = f"-> {shape}" if shape else ""
+            lines.append(_with_comment(call + ",", comment, 12, self.line_length))
+        return "nn.Sequential(\n" + "\n".join(lines) + "\n)"
 
     def _layer(self, module: str, index: int, layer: Layer) -> str:
         ref = layer.cls
@@ -348,7 +404,69 @@ class _Emitter:
         return sorted(self._imports.values())
 
     # --- forward --------------------------------------------------------------------------
-    def statement(self, node: Node) -> Statement:
+    def unpacking(self) -> dict[str, str]:
+        """node -> the targets its tuple is unpacked into, for each node whose result is a
+        tuple read only by ``Get`` nodes with distinct int keys (they get no statement of their
+        own: node -> "" for them): ``output, (h_n, c_n) = self.rnn(seq)``. Unused items are
+        ``_``; TorchScript gives ``_`` one type in forward, so a node whose ``_`` would get
+        another than before keeps the plain statements."""
+        readers: dict[str, list[Node]] = {}
+        for node in self.model.nodes:
+            for used in dict.fromkeys(node.uses()):
+                readers.setdefault(used, []).append(node)
+        outputs = {node for _, node in self.model.outputs()[1]}
+        underscore: set = set()  # the structures `_` took so far
+
+        def targets(name: str, absorbed: dict[str, str]) -> str | None:
+            structure = self.values.get(name)
+            if not isinstance(structure, tuple) or not structure or name in outputs:
+                return None
+            keys: dict[int, Node] = {}
+            for reader in readers.get(name, []):
+                key = self._get_key(reader, len(structure))
+                if key is None or key in keys:
+                    return None
+                keys[key] = reader
+            if not keys or (len(keys) < len(structure) and "_" in self.vars.values()):
+                return None  # nothing reads it, or `_` is a node's variable
+            items = []
+            for i, part in enumerate(structure):
+                if i not in keys:
+                    underscore.add(part)
+                    items.append("_")
+                    continue
+                inner = targets(keys[i].name, absorbed)
+                items.append(f"({inner})" if inner else self.vars[keys[i].name])
+                absorbed[keys[i].name] = ""
+            return ", ".join(items) + ("," if len(items) == 1 else "")
+
+        out: dict[str, str] = {}
+        for node in self.model.nodes:
+            if node.name in out:
+                continue
+            absorbed: dict[str, str] = {}
+            before = set(underscore)
+            target = targets(node.name, absorbed)
+            if target is None or len(underscore) > 1:
+                underscore.clear()
+                underscore.update(before)
+                continue
+            out.update(absorbed)
+            out[node.name] = f"({target})" if target.endswith(",") else target
+        return out
+
+    def _get_key(self, node: Node, length: int) -> int | None:
+        """The item a ``Get`` node reads of a tuple of ``length`` (None: not such a node)."""
+        module = self.model.modules[node.module]
+        helper = module.inline_helper
+        if helper is None or helper.name != "Get" or node.kwargs or len(node.args) != 1:
+            return None
+        key = module.layers[0].kwargs.get("key", 0)
+        if isinstance(key, bool) or not isinstance(key, int) or not -length <= key < length:
+            return None
+        return key % length
+
+    def statement(self, node: Node, target: str | None = None) -> Statement:
         module = self.model.modules[node.module]
         args = [self._arg(a) for a in node.args]
         kwargs = {k: self.vars[v] for k, v in node.kwargs}
@@ -365,7 +483,11 @@ class _Emitter:
             self.types[node.name] = self._returns(module.layers, node)
         uses = tuple(dict.fromkeys(self.vars[u] for u in node.uses()))
         comment = self.comments.get(node.name, "")
-        return Statement(node.name, self.vars[node.name], expr, uses, comment)
+        var = target or self.vars[node.name]
+        above = bool(comment) and not _fits(
+            f"{var} = {expr}", 4 + len(comment), 8, self.line_length
+        )
+        return Statement(node.name, var, expr, uses, comment, above)
 
     def _returns(self, layers: tuple[Layer, ...], node: Node) -> str | None:
         """The type a module's call returns: its last layer's (an empty Sequential returns
@@ -466,7 +588,8 @@ def _line_map(
     """Where black put each statement this module wrote: the model class's __init__ and
     forward hold only these statements, in this order, each starting at 8 spaces with the
     text the emitter gave it (``self.conv = ``, ``conv = ``); a Sequential's layers start at
-    12 spaces, one per line (its trailing comma makes black explode the call). Should a
+    12 spaces, one per line (its trailing comma makes black explode the call), each perhaps
+    after its shape comment. Should a
     formatter lay a Sequential out otherwise, its layers get no lines of their own and a
     failure among them is located at the module."""
     i = lines.index(f"class {class_name}(nn.Module):")
@@ -477,7 +600,7 @@ def _line_map(
         starts = [
             k
             for k in range(i + 1, end)
-            if _indent(lines[k]) == 12 and not lines[k].lstrip().startswith((")", "]", "}"))
+            if _indent(lines[k]) == 12 and not lines[k].lstrip().startswith((")", "]", "}", "#"))
         ]
         if starts and len(starts) == count:
             for index, (a, b) in enumerate(zip(starts, starts[1:] + [end], strict=True)):

@@ -49,13 +49,16 @@ class Example:
     low: float | None = None
     high: float | None = None
 
-    def text(self) -> str:
-        return shape_text(self.shape, self.dtype)
+    def text(self, batch: bool = False) -> str:
+        """The shape as shown; ``batch``: the first dimension as ``B`` (see shapes.py)."""
+        shape = ("B", *self.shape[1:]) if batch and self.shape else self.shape
+        return shape_text(shape, self.dtype)
 
 
-def shape_text(shape: tuple[int, ...], dtype: str = "float32") -> str:
+def shape_text(shape: tuple[int | str, ...], dtype: str = "float32") -> str:
     """How a tensor's shape is shown everywhere (comments, docstrings, messages, tables,
-    pictures): ``(4, 3, 32, 32)``, ``(4,)``, ``(4, 10) int64`` for a dtype other than float32."""
+    pictures): ``(4, 3, 32, 32)``, ``(4,)``, ``(4, 10) int64`` for a dtype other than float32;
+    ``(B, 10)`` where the batch dimension is shown as dynamic (see shapes.py)."""
     text = "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
     return text if dtype == "float32" else f"{text} {dtype}"
 

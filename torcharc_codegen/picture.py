@@ -68,7 +68,8 @@ def _input_label(result: Result, name: str) -> list[str]:
     examples = result.model.examples or {}
     if name not in examples:
         return [name]
-    return [name, examples[name].text()]
+    dynamic = result.probe is not None and result.probe.batch_as_b
+    return [name, examples[name].text(batch=dynamic)]
 
 
 def _node_label(result: Result, node) -> list[str]:

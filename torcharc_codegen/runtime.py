@@ -185,19 +185,32 @@ def _size_mismatch(layer, value) -> str | None:
     return None
 
 
-def describe(value: object) -> str:
-    """A short, code-safe description of a runtime value: shapes of tensors, by their parts."""
+def describe(value: object, bigger: object = None, batch: int | None = None) -> str:
+    """A short, code-safe description of a runtime value: shapes of tensors, by their parts.
+    Given ``bigger``, the same value from a run at batch size ``batch + 1``, a dimension that
+    went from ``batch`` to ``batch + 1`` is written ``B``."""
     import torch
 
+    def part(i, key=None):
+        if isinstance(bigger, (tuple, list)) and i < len(bigger):
+            return bigger[i]
+        return bigger.get(key) if isinstance(bigger, dict) else None
+
     if isinstance(value, torch.Tensor):
-        return shape_text(tuple(value.shape), str(value.dtype).removeprefix("torch."))
+        shape: tuple = tuple(value.shape)
+        if batch is not None and isinstance(bigger, torch.Tensor) and bigger.dim() == len(shape):
+            pairs = zip(shape, bigger.shape, strict=True)
+            shape = tuple("B" if (a, b) == (batch, batch + 1) else a for a, b in pairs)
+        return shape_text(shape, str(value.dtype).removeprefix("torch."))
     if isinstance(value, tuple) and hasattr(value, "_fields"):
-        return ", ".join(f"{f}: {describe(v)}" for f, v in zip(value._fields, value, strict=True))
+        fields = enumerate(zip(value._fields, value, strict=True))
+        return ", ".join(f"{f}: {describe(v, part(i), batch)}" for i, (f, v) in fields)
     if isinstance(value, (tuple, list)):
-        inner = ", ".join(describe(v) for v in value)
+        inner = ", ".join(describe(v, part(i), batch) for i, v in enumerate(value))
         return f"[{inner}]" if isinstance(value, list) else f"({inner})"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {describe(v)}" for k, v in value.items()) + "}"
+        items = value.items()
+        return "{" + ", ".join(f"{k}: {describe(v, part(0, k), batch)}" for k, v in items) + "}"
     if value is None:
         return "None"
     return type(value).__name__

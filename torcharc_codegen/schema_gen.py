@@ -63,7 +63,7 @@ def build_schema(extra_classes: dict[str, type] | None = None) -> dict:
 
     classes: dict[str, dict] = {}
     for name, cls in torch_classes().items():
-        classes[name] = _class_schema(name, _init_params(cls), _doc(cls), cls)
+        classes[name] = _class_schema(name, init_params(cls), _doc(cls), cls)
     for name, helper in HELPERS.items():
         classes[name] = _class_schema(name, list(helper.params), helper.doc)
     classes.update(custom_class_schemas(extra_classes or {}))
@@ -124,7 +124,7 @@ def build_schema(extra_classes: dict[str, type] | None = None) -> dict:
 def custom_class_schemas(extra_classes: dict[str, type]) -> dict[str, dict]:
     """Argument schemas of a user's classes, by the name specs use for them."""
     return {
-        name: _class_schema(name, _init_params(cls), _doc(cls), cls)
+        name: _class_schema(name, init_params(cls), _doc(cls), cls)
         for name, cls in sorted(extra_classes.items())
     }
 
@@ -178,7 +178,9 @@ def main() -> None:
 # --- one class ---------------------------------------------------------------------------------
 
 
-def _init_params(cls: type) -> list[inspect.Parameter]:
+def init_params(cls: type) -> list[inspect.Parameter]:
+    """The parameters ``cls(...)`` takes (from the docstring's signature when the real one is
+    ``*args, **kwargs``); the schema's properties come from these."""
     try:
         params = list(inspect.signature(cls).parameters.values())
     except (TypeError, ValueError):
@@ -221,7 +223,7 @@ def _class_schema(
 ) -> dict:
     P = inspect.Parameter
     keyword = [p for p in params if p.kind in (P.POSITIONAL_OR_KEYWORD, P.KEYWORD_ONLY)]
-    arg_docs = _arg_docs(doc)
+    described = arg_docs(doc)
     mro = cls.__mro__ if cls is not None else ()
     properties = {}
     for p in keyword:
@@ -232,12 +234,12 @@ def _class_schema(
             strings = narrowed[0]
         elif (name, p.name) not in _OPEN_STRINGS:
             for q, q_doc in [(p, doc), *inherited]:
-                strings = _string_enum(_arg_docs(q_doc).get(p.name, ""), q.default)
+                strings = _string_enum(arg_docs(q_doc).get(p.name, ""), q.default)
                 strings = strings or _assigned_strings(q_doc, p.name)
                 if strings:
                     break
         widened = [q for q, _ in inherited]
-        properties[p.name] = _param_schema(p, arg_docs.get(p.name, ""), strings, widened)
+        properties[p.name] = _param_schema(p, described.get(p.name, ""), strings, widened)
     required = [p.name for p in keyword if p.default is P.empty]
     shown = [
         p.name if p.default is P.empty else f"{p.name}={_show(p.default)}"
@@ -496,7 +498,7 @@ def _summary(doc: str, limit: int = 600) -> str:
 _ARG = re.compile(r"^(\s*)\**(\w+)(?:\s*\(([^)]*)\))?\s*:\s*(.*)$")
 
 
-def _arg_docs(doc: str) -> dict[str, str]:
+def arg_docs(doc: str) -> dict[str, str]:
     """``name -> description`` from an ``Args:`` (or ``Parameters:``) section."""
     lines = doc.splitlines()
     out: dict[str, str] = {}

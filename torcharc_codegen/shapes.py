@@ -8,12 +8,20 @@ needs no warm-up forward before it is scripted, exported or checkpointed.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .emit import Code
 from .model import Model
-from .runtime import construct, describe, example_tensors, imported, run_forward
+from .runtime import (
+    ForwardError,
+    construct,
+    describe,
+    example_tensors,
+    imported,
+    run_forward,
+)
 
 
 @dataclass
@@ -21,30 +29,124 @@ class Probe:
     """What running the example inputs taught us; the emitter writes it into the file."""
 
     comments: dict[str, str] = field(default_factory=dict)  # node name -> shape text
+    layers: dict[tuple, str] = field(default_factory=dict)  # (module, i) -> Sequential layer's
     concrete: dict[tuple, tuple[str, dict]] = field(default_factory=dict)  # (module, i) -> Lazy
     docstring: list[str] = field(default_factory=list)
     params: dict[str, int] = field(default_factory=dict)  # module name -> parameter count
+    values: dict[str, object] = field(default_factory=dict)  # node name -> structure (below)
+    # The same texts with the batch written as a number, when these write it as ``B``: the
+    # export check has the last word (api.compile_spec).
+    static: Probe | None = None
+
+    @property
+    def batch_as_b(self) -> bool:
+        """The shapes write the batch dimension as ``B``."""
+        return self.static is not None
 
 
 def probe(code: Code, model: Model) -> Probe:
     """Run ``model.examples`` through ``code`` (the draft); raises SpecError with the failing
-    node (or Sequential layer) when the model can't take them."""
+    node (or Sequential layer) when the model can't take them.
+
+    Shapes show the batch dimension as ``B`` when one more row in the first dimension of the
+    inputs (all of one size, at least 2) runs too: then every dimension that grew with it is
+    the batch. That eager run is cheap and decides the comments before the checks run; the
+    export check (which exports with that dimension dynamic) confirms it, and when it finds
+    the batch pinned the file is written again with numbers.
+    """
     with imported(code.text) as module:
         instance = construct(module, code, model)
         instance.eval()
         inputs = example_tensors(model.examples)
-        scope = run_forward(module, instance, code, model, inputs)
-        out = Probe()
-        for node in model.nodes:
-            out.comments[node.name] = _short(describe(scope[code.variables[node.name]]))
+        with _layer_outputs(instance, model) as layers:
+            scope = run_forward(module, instance, code, model, inputs)
+        out = _texts(model, code, inputs, scope, layers, instance)
         out.concrete = _concrete_layers(instance, model)
         out.params = {
             name: sum(p.numel() for p in getattr(instance, name).parameters())
             for name in model.modules
             if hasattr(instance, name)
         }
-        out.docstring = _docstring(model, inputs, scope["__return__"], instance)
+        out.values = {n.name: _structure(scope[code.variables[n.name]]) for n in model.nodes}
+        batch = _batch(inputs)
+        if batch is None:
+            return out
+        bigger = {n: _one_more_row(x) for n, x in inputs.items()}
+        try:
+            with _layer_outputs(instance, model) as bigger_layers:
+                bigger_scope = run_forward(module, instance, code, model, bigger)
+        except ForwardError:
+            return out
+        dynamic = _texts(model, code, inputs, scope, layers, instance, bigger, bigger_scope)
+        dynamic_layers = _layer_texts(layers, bigger_layers, batch)
+        static = replace(out)
+        out.comments, out.docstring = dynamic.comments, dynamic.docstring
+        out.layers, out.static = dynamic_layers, static
         return out
+
+
+def _batch(inputs: dict) -> int | None:
+    """The batch size: the first dimension every input shares, when it is at least 2."""
+    sizes = {x.shape[0] for x in inputs.values() if x.dim() >= 1}
+    return sizes.pop() if len(sizes) == 1 and min(sizes) >= 2 else None
+
+
+def _one_more_row(x):
+    import torch
+
+    return torch.cat([x, x[:1]]) if x.dim() >= 1 else x
+
+
+@contextlib.contextmanager
+def _layer_outputs(instance, model: Model):
+    """Record what each Sequential layer returns: (module, i) -> its outputs, one per call."""
+    seen: dict[tuple, list] = {}
+    hooks = []
+    for name, module in model.modules.items():
+        if module.sequential and hasattr(instance, name):
+            for i, layer in enumerate(getattr(instance, name)):
+                record = seen.setdefault((name, i), [])
+                hooks.append(layer.register_forward_hook(lambda _m, _i, o, r=record: r.append(o)))
+    try:
+        yield seen
+    finally:
+        for hook in hooks:
+            hook.remove()
+
+
+def _layer_texts(layers: dict, bigger: dict | None = None, batch: int | None = None) -> dict:
+    """(module, i) -> the layer's output shape, where every call gave the same."""
+    out = {}
+    for key, values in layers.items():
+        more = (bigger or {}).get(key) or [None] * len(values)
+        texts = {_short(describe(v, b, batch)) for v, b in zip(values, more, strict=False)}
+        if len(texts) == 1:
+            out[key] = texts.pop()
+    return out
+
+
+def _texts(model, code, inputs, scope, layers, instance, bigger=None, bigger_scope=None) -> Probe:
+    """The node comments and docstring of one run, with ``B`` where ``bigger_scope`` shows the
+    batch (the run of ``bigger``, the inputs with one more row)."""
+    batch = _batch(inputs) if bigger is not None else None
+    got = bigger_scope or {}
+    out = Probe()
+    for node in model.nodes:
+        var = code.variables[node.name]
+        out.comments[node.name] = _short(describe(scope[var], got.get(var), batch))
+    out.layers = _layer_texts(layers)
+    out.docstring = _docstring(
+        model, inputs, scope["__return__"], instance, bigger, got.get("__return__"), batch
+    )
+    return out
+
+
+def _structure(value) -> object:
+    """A value's shape as the emitter needs it to unpack a tuple: a tuple of the parts'
+    structures, or the type name of anything else."""
+    if type(value) is tuple:
+        return tuple(_structure(v) for v in value)
+    return type(value).__name__
 
 
 def _concrete_layers(instance, model: Model) -> dict[tuple, tuple[str, dict]]:
@@ -84,20 +186,25 @@ def _concrete_layers(instance, model: Model) -> dict[tuple, tuple[str, dict]]:
     return out
 
 
-def _docstring(model: Model, inputs: dict, output: object, instance) -> list[str]:
+def _docstring(
+    model: Model, inputs: dict, output, instance, bigger=None, bigger_output=None, batch=None
+) -> list[str]:
     params = sum(p.numel() for p in instance.parameters())
     lines = ["Inputs:"]
-    lines += [f"    {name}: {describe(value)}" for name, value in inputs.items()]
+    more = bigger or {}
+    lines += [f"    {n}: {describe(v, more.get(n), batch)}" for n, v in inputs.items()]
     kind, items = model.outputs()
     if kind == "single":
-        lines.append(f"Output: {items[0][1]} {describe(output)}")
+        lines.append(f"Output: {items[0][1]} {describe(output, bigger_output, batch)}")
     else:
         lines.append(f"Outputs (a {kind}):")
         for key, node in items:
             shown = node if kind == "tuple" else repr(key)
-            lines.append(f"    {shown}: {describe(output[key])}")
+            got = bigger_output[key] if bigger_output is not None else None
+            lines.append(f"    {shown}: {describe(output[key], got, batch)}")
     lines.append(f"Parameters: {params:,}")
-    lines.append("(shapes from the example inputs in the spec)")
+    batch_size = f"; B: the batch size, {batch} in them" if batch is not None else ""
+    lines.append(f"(shapes from the example inputs in the spec{batch_size})")
     return lines
 
 

@@ -34,7 +34,13 @@ class Report:
     def failed(self) -> list[Check]:
         return [c for c in self.checks if c.status == "failed"]
 
+    @property
+    def dynamic_batch(self) -> bool:
+        """The export check proved the batch size dynamic (shapes may show it as ``B``)."""
+        return any(c.name == "export" and c.detail == DYNAMIC for c in self.checks)
 
+
+DYNAMIC = "dynamic batch size, same outputs as eager"  # the export check's detail
 # The hint (hints.example_inputs_hint, with the spec's input names) is printed once by the CLI.
 NO_EXAMPLES = "no example inputs"
 
@@ -191,7 +197,7 @@ def _other_batch(program, instance, inputs, dynamic) -> Check:
         return Check("export", "failed", "dynamic batch: " + _reason(e))
     check = _compare("export", got, instance(*bigger))
     if check.status == "ok":
-        check.detail = "dynamic batch size, same outputs as eager"
+        check.detail = DYNAMIC
     return check
 
 

@@ -1,0 +1,171 @@
+"""The generated code reads as a person would write it: a tuple read through Get is unpacked,
+every Sequential layer carries its output shape, and a shape comment never makes black split a
+statement that fits on its line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import black
+import pytest
+import torch
+
+from conftest import build_generated
+from torcharc_codegen.api import compile_spec, load_model
+from torcharc_codegen.emit import Header, draft, emit, format_big, format_source
+from torcharc_codegen.shapes import probe
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def rnn_spec(rnn: dict, gets: dict, output) -> dict:
+    modules = {"rnn": rnn, **{name: {"Get": {"key": key}} for name, (key, _) in gets.items()}}
+    nodes = {"rnn": ["seq"], **{name: [source] for name, (_, source) in gets.items()}}
+    return {
+        "modules": modules,
+        "graph": {"input": {"seq": {"shape": [4, 5, 3]}}, "modules": nodes, "output": output},
+    }
+
+
+LSTM = {"LSTM": {"input_size": 3, "hidden_size": 6, "batch_first": True}}
+
+
+def test_a_tuple_read_only_through_get_is_unpacked_and_scripts_to_the_same_outputs():
+    spec = rnn_spec(
+        LSTM,
+        {"output": (0, "rnn"), "state": (1, "rnn"), "h_n": (0, "state"), "c_n": (1, "state")},
+        ["output", "h_n", "c_n"],
+    )
+    model, text = build_generated(spec)
+    assert "        output, (h_n, c_n) = self.rnn(seq)  #" in text
+    assert "state" not in text.split("def forward")[1]
+    seq = torch.randn(4, 5, 3)
+    want_output, (want_h, want_c) = model.rnn(seq)
+    for run in (model, torch.jit.script(model)):
+        got = run(seq)
+        assert all(torch.equal(a, b) for a, b in zip(got, (want_output, want_h, want_c)))
+
+
+def test_an_unread_item_is_an_underscore():
+    spec = rnn_spec(LSTM, {"output": (0, "rnn")}, "output")
+    _, text = build_generated(spec)
+    assert "        output, _ = self.rnn(seq)  # ((B, 5, 6), ((1, B, 6), (1, B, 6)))" in text
+
+
+@pytest.mark.parametrize(
+    "gets, output, why",
+    [
+        ({"output": (0, "rnn")}, ["rnn", "output"], "the tuple itself is an output"),
+        ({"a": (0, "rnn"), "b": (0, "rnn")}, ["a", "b"], "two nodes read the same item"),
+        ({"last": (-1, "rnn")}, "last", None),
+    ],
+)
+def test_a_tuple_is_unpacked_only_when_every_reader_takes_its_own_item(gets, output, why):
+    _, text = build_generated(rnn_spec(LSTM, gets, output))
+    unpacked = "_, last = self.rnn(seq)" in text or "output, _ = self.rnn(seq)" in text
+    if why is None:  # a negative key counts from the end
+        assert "        _, last = self.rnn(seq)" in text
+    else:
+        assert "        rnn = self.rnn(seq)" in text and not unpacked, why
+
+
+def test_underscore_keeps_one_type_in_forward_so_torchscript_takes_it():
+    spec = {
+        "modules": {
+            "gru": {"GRU": {"input_size": 3, "hidden_size": 3, "batch_first": True}},
+            "gru_out": {"Get": {"key": 0}},
+            "lstm": LSTM,
+            "lstm_out": {"Get": {"key": 0}},
+        },
+        "graph": {
+            "input": {"seq": {"shape": [4, 5, 3]}},
+            "modules": {
+                "gru": ["seq"],
+                "gru_out": ["gru"],
+                "lstm": ["gru_out"],
+                "lstm_out": ["lstm"],
+            },
+            "output": "lstm_out",
+        },
+    }
+    model, text = build_generated(spec)
+    assert "        gru_out, _ = self.gru(seq)" in text  # `_` is a Tensor here,
+    assert "        lstm = self.lstm(gru_out)" in text  # so not a tuple of two here
+    seq = torch.randn(4, 5, 3)
+    assert torch.equal(torch.jit.script(model)(seq), model(seq))
+
+
+def test_every_sequential_layer_carries_its_output_shape():
+    spec = {
+        "modules": {
+            "conv": {
+                "Sequential": [
+                    {"Conv2d": {"in_channels": 3, "out_channels": 32, "kernel_size": 3}},
+                    {"ReLU": None},
+                    {"Flatten": None},
+                ]
+            }
+        },
+        "graph": {
+            "input": {"image": {"shape": [4, 3, 32, 32]}},
+            "modules": {"conv": ["image"]},
+            "output": "conv",
+        },
+    }
+    result = compile_spec(spec, mode=black.Mode(line_length=100))
+    conv = "nn.Conv2d(in_channels=3, out_channels=32, kernel_size=3),"
+    assert (
+        "        self.conv = nn.Sequential(\n"
+        f"            {conv}  # -> (B, 32, 30, 30)\n"
+        "            nn.ReLU(),  # -> (B, 32, 30, 30)\n"
+        "            nn.Flatten(),  # -> (B, 28800)\n"
+        "        )\n"
+    ) in result.source
+    lines = result.source.split("\n")
+    for i in range(3):  # each layer still has its own line in the map
+        first, last = result.code.init_lines[("conv", i)]
+        assert (first, last) == (first, first) and "# ->" in lines[first - 1]
+    # at black's default 88 columns the first comment would not fit after its layer
+    narrow = compile_spec(spec).source
+    assert f"            # -> (B, 32, 30, 30)\n            {conv}\n" in narrow
+
+
+def test_a_comment_that_would_not_fit_goes_above_and_black_splits_nothing():
+    name = "projection_of_the_input"
+    spec = {
+        "modules": {name: {"Linear": {"in_features": 128, "out_features": 64}}},
+        "graph": {
+            "input": {"some_input_tensor": {"shape": [4, 128]}},
+            "modules": {name: ["some_input_tensor"]},
+            "output": name,
+        },
+    }
+    text = compile_spec(spec).source  # black's default line length, 88
+    statement = f"        {name} = self.{name}(some_input_tensor)"
+    assert len(statement) <= 88 < len(statement + "  # (B, 64)")
+    assert f"        # (B, 64)\n{statement}\n" in text
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [ROOT / "generated_examples" / p for p in ("get/get.yaml", "transformer/attn.yaml")]
+    + [ROOT / "generated_examples" / "basic" / "stereo_conv_reuse.yaml"],
+    ids=lambda p: p.stem,
+)
+def test_big_model_formatting_is_blacks_with_shape_comments(spec):
+    _, model = load_model(spec)
+    shapes = probe(emit(model, "Model", Header()), model)
+    d = draft(model, "Model", Header(), shapes)
+    assert format_big(d.parts) == format_source(d.text)
+    big = emit(model, "Model", Header(), shapes, big=True)
+    small = emit(model, "Model", Header(), shapes, big=False)
+    assert big.text == small.text
+    assert (big.forward_lines, big.init_lines) == (small.forward_lines, small.init_lines)
+
+
+def test_no_underscore_target_when_a_node_is_named_underscore():
+    spec = rnn_spec(LSTM, {"out": (0, "rnn")}, "out")
+    spec["modules"]["_"] = {"ReLU": None}
+    spec["graph"]["modules"] = {"_": ["seq"], "rnn": ["_"], "out": ["rnn"]}
+    model, text = build_generated(spec)
+    assert "        rnn = self.rnn(_)  #" in text and "        out = rnn[0]  #" in text
