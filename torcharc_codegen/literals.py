@@ -23,6 +23,46 @@ def literal(value: object) -> str:
     return text
 
 
+def argument_literal(value: object, schema: dict | None) -> str:
+    """``literal(value)`` for a constructor argument whose JSON Schema is ``schema``: an integer
+    is written as a float (``p=1.0``, not ``p=1``) where the schema takes numbers but not
+    integers, i.e. where torch's signature says float. The module holds the value as given and
+    TorchScript types it by its Python type, so ``nn.Dropout(p=1)`` won't script."""
+    return literal(_as_float(value, schema) if schema else value)
+
+
+_EXACT_FLOAT = 2**53  # larger integers would change when written as a float
+
+
+def _as_float(value: object, schema: dict) -> object:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        types = _types(schema)
+        floats = "number" in types and "integer" not in types
+        return float(value) if floats and abs(value) <= _EXACT_FLOAT else value
+    if isinstance(value, list):
+        items = [b["items"] for b in _branches(schema) if isinstance(b.get("items"), dict)]
+        return [_as_float(v, items[0]) for v in value] if len(items) == 1 else value
+    return value
+
+
+def _branches(schema: dict) -> list[dict]:
+    """``schema`` and its ``anyOf`` / ``oneOf`` alternatives."""
+    out = [schema]
+    for key in ("anyOf", "oneOf"):
+        out += [b for b in schema.get(key, []) if isinstance(b, dict)]
+    return out
+
+
+def _types(schema: dict) -> set[str]:
+    types: set[str] = set()
+    for branch in _branches(schema):
+        t = branch.get("type")
+        types |= {t} if isinstance(t, str) else set(t or ())
+    return types
+
+
 def _render(value: object) -> str:
     if value is None or isinstance(value, (bool, int, str)):
         return repr(value)
