@@ -19,7 +19,7 @@ import jinja2
 
 from .errors import SpecError
 from .helpers import HELPERS, TENSOR
-from .literals import argument_literal, literal, pascal_case
+from .literals import argument_literal, identifier_from, literal, pascal_case
 from .model import Layer, Model, Node
 from .namespace import Namespace
 from .resources import TEMPLATE_DIR
@@ -482,7 +482,7 @@ def _variable_names(model: Model) -> dict[str, str]:
             names[node.name] = node.name if local.claim(node.name) is None else None
     for node in model.nodes:
         if names.get(node.name) is None:
-            names[node.name] = local.fresh(node.name.replace("~", "_"))
+            names[node.name] = local.fresh(identifier_from(node.name.replace("~", "_")))
     return names
 
 

@@ -116,6 +116,13 @@ def is_identifier(name: object) -> bool:
     return isinstance(name, str) and name.isidentifier() and not keyword.iskeyword(name)
 
 
+def identifier_from(text: str) -> str:
+    """``text`` with each character an identifier can't hold replaced by ``_`` (``emb_A-b`` ->
+    ``emb_A_b``); ``text`` is a spec name, so it starts with an identifier's first letter."""
+    out = "".join(c if ("a" + c).isidentifier() else "_" for c in text)
+    return out if out.isidentifier() else "_" + out
+
+
 def pascal_case(text: str) -> str:
     """``my_model`` / ``my-model`` -> ``MyModel``; the result is an identifier or ''."""
     words = "".join(c if c.isalnum() else " " for c in text).split()
