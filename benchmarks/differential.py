@@ -27,6 +27,7 @@ def cause(e: BaseException) -> str:
     """The failure's kind, without the numbers and names that vary from spec to spec."""
     text = str(e).strip().splitlines()[0] if str(e).strip() else ""
     text = re.sub(r"\b[a-z]+_\d+\b", "NODE", text)
+    text = re.sub(r"torcharc_checked_[0-9a-f]+", "MODULE", text)
     text = re.sub(r"\d+", "N", text)
     return f"{type(e).__name__}: {text[:120]}"
 
