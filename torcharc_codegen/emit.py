@@ -23,7 +23,6 @@ from .literals import argument_literal, identifier_from, literal, pascal_case
 from .model import Layer, Model, Node
 from .namespace import Namespace
 from .resources import TEMPLATE_DIR
-from .schema import arg_schema, base_schema
 
 if TYPE_CHECKING:
     from .shapes import Probe
@@ -298,8 +297,9 @@ class _Emitter:
         if (module, index) in self.concrete:
             cls_name, inferred = self.concrete[(module, index)]
             kwargs = {**inferred, **kwargs}
-        schemas = _argument_schemas(cls_name) if ref.kind == "torch" else {}
-        args = ", ".join(f"{k}={argument_literal(v, schemas.get(k))}" for k, v in kwargs.items())
+        numbers = any(isinstance(v, (int, list)) for v in kwargs.values())
+        hints = _annotations(cls_name) if ref.kind == "torch" and numbers else {}
+        args = ", ".join(f"{k}={argument_literal(v, hints.get(k))}" for k, v in kwargs.items())
         if ref.kind == "torch":
             return f"nn.{cls_name}({args})"
         if ref.kind == "custom":
@@ -431,12 +431,19 @@ class _Emitter:
         return text, f"dict[{key}, {' | '.join(dict.fromkeys(types))}]"
 
 
-def _argument_schemas(cls_name: str) -> dict[str, dict]:
-    """The JSON Schema of each constructor argument of torch.nn class ``cls_name``."""
-    classes = base_schema()["definitions"]["class"]
-    if cls_name not in classes:
+@functools.cache
+def _annotations(cls_name: str) -> dict[str, object]:
+    """The annotation of each constructor argument of ``torch.nn.<cls_name>`` (where torch
+    gives one), so an integer goes where a float is meant as a float (see argument_literal)."""
+    import inspect
+
+    import torch
+
+    try:
+        params = inspect.signature(getattr(torch.nn, cls_name)).parameters
+    except (AttributeError, TypeError, ValueError):
         return {}
-    return arg_schema(base_schema(), cls_name).get("properties", {})
+    return {k: p.annotation for k, p in params.items() if not isinstance(p.annotation, str)}
 
 
 def _docstring(model: Model, header: Header, probe: Probe | None) -> str:

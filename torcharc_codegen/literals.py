@@ -9,6 +9,8 @@ from __future__ import annotations
 import ast
 import keyword
 import math
+import types
+import typing
 
 
 class UnsafeValue(ValueError):
@@ -23,44 +25,45 @@ def literal(value: object) -> str:
     return text
 
 
-def argument_literal(value: object, schema: dict | None) -> str:
-    """``literal(value)`` for a constructor argument whose JSON Schema is ``schema``: an integer
-    is written as a float (``p=1.0``, not ``p=1``) where the schema takes numbers but not
-    integers, i.e. where torch's signature says float. The module holds the value as given and
-    TorchScript types it by its Python type, so ``nn.Dropout(p=1)`` won't script."""
-    return literal(_as_float(value, schema) if schema else value)
+def argument_literal(value: object, annotation: object = None) -> str:
+    """``literal(value)`` for a constructor argument that torch's signature annotates with
+    ``annotation``: an integer is written as a float (``p=1.0``, not ``p=1``) where it says
+    float. The module keeps the value as given and TorchScript types it by its Python type,
+    so ``nn.Dropout(p=1)`` won't script."""
+    return literal(_as_float(value, annotation))
 
 
 _EXACT_FLOAT = 2**53  # larger integers would change when written as a float
 
 
-def _as_float(value: object, schema: dict) -> object:
-    if isinstance(value, bool):
+def _as_float(value: object, annotation: object) -> object:
+    if annotation is None or isinstance(value, bool):
         return value
     if isinstance(value, int):
-        types = _types(schema)
-        floats = "number" in types and "integer" not in types
+        choices = _alternatives(annotation)
+        floats = float in choices and int not in choices
         return float(value) if floats and abs(value) <= _EXACT_FLOAT else value
     if isinstance(value, list):
-        items = [b["items"] for b in _branches(schema) if isinstance(b.get("items"), dict)]
-        return [_as_float(v, items[0]) for v in value] if len(items) == 1 else value
+        items = _item_annotation(annotation)
+        return [_as_float(v, items) for v in value] if items is not None else value
     return value
 
 
-def _branches(schema: dict) -> list[dict]:
-    """``schema`` and its ``anyOf`` / ``oneOf`` alternatives."""
-    out = [schema]
-    for key in ("anyOf", "oneOf"):
-        out += [b for b in schema.get(key, []) if isinstance(b, dict)]
-    return out
+def _alternatives(annotation: object) -> tuple:
+    """The types a Union (``float | None``, ``Optional[float]``) allows, or the type alone."""
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return typing.get_args(annotation)
+    return (annotation,)
 
 
-def _types(schema: dict) -> set[str]:
-    types: set[str] = set()
-    for branch in _branches(schema):
-        t = branch.get("type")
-        types |= {t} if isinstance(t, str) else set(t or ())
-    return types
+def _item_annotation(annotation: object) -> object:
+    """The item type of a list or tuple the annotation allows (``tuple[float, ...]``)."""
+    for choice in _alternatives(annotation):
+        if typing.get_origin(choice) in (list, tuple):
+            items = {a for a in typing.get_args(choice) if a is not Ellipsis}
+            if len(items) == 1:
+                return items.pop()
+    return None
 
 
 def _render(value: object) -> str:
