@@ -114,5 +114,3 @@ def test_an_empty_sequential_is_an_identity():
     assert "def forward(self, x: torch.Tensor) -> torch.Tensor:" in code.text
     first, _ = code.init_lines[("skip", None)]
     assert code.text.split("\n")[first - 1].strip() == "self.skip = nn.Sequential()"
-
-
