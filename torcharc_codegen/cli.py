@@ -28,7 +28,6 @@ from . import signals
 from .black_settings import Settings, SettingsError, for_output
 from .config import Config, ConfigError, load_config
 from .errors import SpecError
-from .limits import NOT_POSSIBLE
 from .literals import pascal_case
 from .write import OutputRefused, WriteError, check_output_path
 
@@ -580,6 +579,8 @@ def _run(
             f"`{result.model.inputs[0]}: {{shape: [4, 128]}}`"
         )
     if result.report is not None:
+        from .limits import NOT_POSSIBLE
+
         refused = result.report.refused(require)
         for check in result.report.checks:
             if check.status == NOT_POSSIBLE and check not in refused:
