@@ -39,6 +39,6 @@ def compare_with_torcharc(ours: dict, plain: dict, torcharc: TorchArc) -> None:
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-@given(specs=torcharc_specs())
+@given(specs=torcharc_specs(extended=True))
 def test_random_specs_equal_torcharc(specs, torcharc):
     compare_with_torcharc(*specs, torcharc)

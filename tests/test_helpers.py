@@ -35,3 +35,43 @@ def test_every_helper_has_its_class_template_and_annotated_forward(name):
 def test_forward_parameters_are_annotated_unless_any_type_goes():
     assert HELPERS["Get"].forward_params() == ["input"]
     assert HELPERS["MergeConcat"].forward_params() == ["args: list[torch.Tensor]"]
+
+
+def test_get_takes_the_type_it_is_given_and_returns_its_item():
+    get = HELPERS["Get"]
+    assert get.forward_params("list[torch.Tensor]") == ["input: list[torch.Tensor]"]
+    assert get.return_type({"key": 1}, "list[torch.Tensor]") == "torch.Tensor"
+    pair = "tuple[torch.Tensor, list[torch.Tensor]]"
+    assert get.return_type({"key": 1}, pair) == "list[torch.Tensor]"
+    assert get.return_type({"key": 2}, pair) is None
+    assert get.return_type({"key": "a"}, "dict[str, torch.Tensor]") == "torch.Tensor"
+    assert get.return_type({"key": 0}, None) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "dim", "returns"),
+    [
+        ("max", 1, "tuple[torch.Tensor, torch.Tensor]"),
+        ("median", 0, "tuple[torch.Tensor, torch.Tensor]"),
+        ("aminmax", 1, "tuple[torch.Tensor, torch.Tensor]"),
+        ("amax", 1, "torch.Tensor"),
+        ("sum", [0, 1], "torch.Tensor"),
+        ("max", None, "torch.Tensor"),
+    ],
+)
+def test_reduce_returns_what_torch_returns_for_a_dim(name, dim, returns):
+    assert HELPERS["Reduce"].return_type({"name": name, "dim": dim}) == returns
+
+
+def test_an_integer_is_written_as_a_float_where_torch_says_float():
+    from typing import Optional
+
+    from torcharc_codegen.literals import argument_literal
+
+    assert argument_literal(1, float) == "1.0"
+    assert argument_literal(1, float | None) == "1.0"
+    assert argument_literal([2, 3], Optional[tuple[float, float]]) == "[2.0, 3.0]"  # noqa: UP045
+    assert argument_literal(1, int | float) == "1"
+    assert argument_literal(True, float) == "True"
+    assert argument_literal(2, None) == "2"
+    assert argument_literal(2**60, float) == str(2**60)  # it would change as a float

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from torcharc_codegen import SpecError, generate
+from torcharc_codegen.literals import identifier_from
 
 SPEC = {
     "modules": {"lin": {"Linear": {"in_features": 4, "out_features": 2}}},
@@ -73,6 +74,8 @@ def test_payload_in_a_name_is_rejected(payload, where):
     elif where == "input name":
         spec["graph"]["input"] = [payload]
     elif where == "node name":
+        if payload.isprintable():
+            pytest.skip("a printable reuse suffix only names the node (see the next test)")
         spec["graph"]["modules"]["lin~" + payload] = ["x"]
     elif where == "class name":
         spec["modules"]["lin"] = {payload: None}
@@ -83,6 +86,28 @@ def test_payload_in_a_name_is_rejected(payload, where):
     with pytest.raises(SpecError) as err:
         generate(spec)
     assert err.value.lines(), "a clear message"
+
+
+@pytest.mark.parametrize("payload", [p for p in PAYLOADS if p.isprintable()])
+def test_payload_in_a_reuse_suffix_only_names_the_node(payload):
+    """TorchArc takes any reuse suffix (it only names the node): its variable is an identifier
+    made from it, and the text itself reaches the file only as escaped comment text."""
+    spec = spec_with()
+    spec["graph"]["modules"]["lin~" + payload] = ["x"]
+    spec["graph"]["output"] = ["lin", "lin~" + payload]
+    tree = ast.parse(generate(spec))
+    imports = [
+        ast.unparse(n) for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))
+    ]
+    assert imports == ["import torch", "from torch import nn"]
+    forward = next(
+        n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == "forward"
+    )
+    assert [ast.unparse(n) for n in forward.body] == [
+        "lin = self.lin(x)",
+        f"{identifier_from('lin_' + payload)} = self.lin(x)",
+        f"return ({identifier_from('lin_' + payload).join(['lin, ', ''])})",
+    ]
 
 
 def test_import_path_needs_permission_and_must_be_a_module_class(tmp_path):

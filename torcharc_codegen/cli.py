@@ -436,7 +436,7 @@ def _generate(args: argparse.Namespace, out: _Out) -> int:
                 if args.check:
                     job_code, status = _check(job, imports, out)
                 else:
-                    job_code, status = _run(job, imports, args, out, many)
+                    job_code, status = _run(job, imports, args, out, many, config.require)
             except SpecError as e:
                 for line in e.lines():
                     out.error(line)
@@ -579,7 +579,12 @@ def _versions(mode) -> str:
 
 
 def _run(
-    job: _Job, imports: list[str], args: argparse.Namespace, out: _Out, many: bool
+    job: _Job,
+    imports: list[str],
+    args: argparse.Namespace,
+    out: _Out,
+    many: bool,
+    require: tuple[str, ...] = (),
 ) -> tuple[int, str]:
     if job.output != "-":
         check_output_path(job.output, job.spec)  # before reading it, and before the work
@@ -599,13 +604,21 @@ def _run(
             + example_inputs_hint(result.model.inputs)
         )
     if result.report is not None:
+        from .limits import NOT_POSSIBLE
+
+        refused = result.report.refused(require)
         for check in result.report.checks:
-            if many:
+            if check.status == NOT_POSSIBLE and check not in refused:
+                out.error(f"warning: {label}: {check.line()}")  # torch's limit, not the spec's
+            elif check.status == NOT_POSSIBLE:
+                out.error(f"{label}: {check.line()}: [tool.torcharc-gen] requires {check.name}")
+            elif many:
                 out.detail(f"  {label}: {check.line()}")
             else:
                 out.info(f"  {check.line()}")
-        if result.report.failed:
-            for check in result.report.failed if many and out.verbosity <= 0 else []:
+        if refused:
+            failed = result.report.failed
+            for check in failed if many and out.verbosity <= 0 else []:
                 out.error(f"{label}: {check.line()}")
             out.error(f"torcharc-gen: verification failed; {job.output} not written")
             return CHECK_FAILED, "failed"

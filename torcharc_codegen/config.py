@@ -6,6 +6,7 @@ specs = "specs"            # the spec directory (or file) used when none is give
 output = "generated"       # where the mirrored .py files go
 class-name-style = "pascal"  # my_model.py -> MyModel; "stem" keeps my_model
 imports = ["mypkg"]        # packages whose classes specs may name by import path
+require = ["script"]       # checks that must pass even where torch itself can't do them
 ```
 Paths are relative to the pyproject.toml's directory.
 """
@@ -23,7 +24,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-KEYS = {"specs", "output", "class-name-style", "imports"}
+KEYS = {"specs", "output", "class-name-style", "imports", "require"}
+CHECKS = ("script", "trace", "compile", "export")  # verify.CHECKS, without importing it
 STYLES = ("pascal", "stem")
 
 
@@ -37,6 +39,7 @@ class Config:
     output: Path | None = None
     style: str = "pascal"
     imports: tuple[str, ...] = field(default_factory=tuple)
+    require: tuple[str, ...] = field(default_factory=tuple)
 
     def class_name(self, stem: str) -> str:
         return stem if self.style == "stem" else pascal_case(stem)
@@ -70,6 +73,11 @@ def load_config(start: Path) -> Config:
     imports = table.get("imports", [])
     if not (isinstance(imports, list) and all(isinstance(i, str) for i in imports)):
         raise ConfigError(f"{path}: imports must be a list of package names")
+    require = table.get("require", [])
+    if not (isinstance(require, list) and all(r in CHECKS for r in require)):
+        raise ConfigError(
+            f"{path}: require must be a list of checks, each one of {', '.join(CHECKS)}"
+        )
 
     def resolve(key: str) -> Path | None:
         """Relative to the pyproject's directory, shown relative to where we run."""
@@ -86,4 +94,5 @@ def load_config(start: Path) -> Config:
         output=resolve("output"),
         style=style,
         imports=tuple(imports),
+        require=tuple(require),
     )

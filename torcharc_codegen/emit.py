@@ -19,7 +19,7 @@ import jinja2
 
 from .errors import SpecError
 from .helpers import HELPERS, TENSOR
-from .literals import literal, pascal_case
+from .literals import argument_literal, identifier_from, literal, pascal_case
 from .model import Layer, Model, Node
 from .namespace import Namespace
 from .provenance import CODE_HASH, COMMAND_INDENT, VERSION_PREFIX
@@ -177,13 +177,13 @@ def draft(
     """What the template needs (names, and statements as Python source), not yet formatted."""
     emitter = _Emitter(model, class_name, probe, line_length)
     written = [name for name, m in model.modules.items() if m.inline_helper is None]
-    modules = [{"name": name, "construct": emitter.construct(name)} for name in written]
     unpacked = emitter.unpacking()
-    statements = tuple(
+    statements = tuple(  # first: the types flow from the statements to the layers
         emitter.statement(n, unpacked.get(n.name))
         for n in model.nodes
         if unpacked.get(n.name) != ""
     )
+    modules = [{"name": name, "construct": emitter.construct(name)} for name in written]
     output, returns = emitter.output()
     parts = {
         "class_name": class_name,
@@ -318,6 +318,9 @@ class _Emitter:
         self.top.claim(class_name)
         self.vars = _variable_names(model)
         self.types: dict[str, str | None] = {n: TENSOR for n in model.inputs}
+        # module -> the type of what its first call passes it (a Sequential's layers' types
+        # follow from it: a Get after a fork takes a list)
+        self.input_types: dict[str, str | None] = {}
         self._classes: dict[str, str] = {}  # class name -> source
         self._stateless: dict[tuple, str] = {}  # (helper, kwargs literal) -> class name
         self._stateful: dict[str, str] = {}  # helper -> class name
@@ -326,7 +329,11 @@ class _Emitter:
     # --- __init__ -------------------------------------------------------------------------
     def construct(self, name: str) -> str:
         module = self.model.modules[name]
-        calls = [self._layer(name, i, layer) for i, layer in enumerate(module.layers)]
+        types = self._layer_types(module.layers, self.input_types.get(name, TENSOR))
+        calls = [
+            self._layer(name, i, layer, in_type)
+            for i, (layer, (in_type, _)) in enumerate(zip(module.layers, types, strict=True))
+        ]
         if not module.sequential:
             return calls[0]
         if not calls:
@@ -339,14 +346,16 @@ class _Emitter:
             lines.append(_with_comment(call + ",", comment, 12, self.line_length))
         return "nn.Sequential(\n" + "\n".join(lines) + "\n)"
 
-    def _layer(self, module: str, index: int, layer: Layer) -> str:
+    def _layer(self, module: str, index: int, layer: Layer, input_type: str | None) -> str:
         ref = layer.cls
         kwargs = dict(layer.kwargs)
         cls_name = ref.name
         if (module, index) in self.concrete:
             cls_name, inferred = self.concrete[(module, index)]
             kwargs = {**inferred, **kwargs}
-        args = ", ".join(f"{k}={literal(v)}" for k, v in kwargs.items())
+        numbers = any(isinstance(v, (int, list)) for v in kwargs.values())
+        hints = _annotations(cls_name) if ref.kind == "torch" and numbers else {}
+        args = ", ".join(f"{k}={argument_literal(v, hints.get(k))}" for k, v in kwargs.items())
         if ref.kind == "torch":
             return f"nn.{cls_name}({args})"
         if ref.kind == "custom":
@@ -354,7 +363,7 @@ class _Emitter:
         helper = HELPERS[ref.name]
         if helper.stateful:
             return f"{self._stateful_class(helper.name)}({args})"
-        return f"{self._stateless_class(helper.name, layer.kwargs)}()"
+        return f"{self._stateless_class(helper.name, layer.kwargs, input_type)}()"
 
     def _import(self, module: str, attr: str) -> str:
         """The local name of ``module.attr`` (a nested class keeps its dotted tail)."""
@@ -374,10 +383,11 @@ class _Emitter:
             self._stateful[helper] = name
         return self._stateful[helper]
 
-    def _stateless_class(self, helper: str, kwargs: dict) -> str:
-        """A stateless helper inside a Sequential: a small class with the explicit code."""
+    def _stateless_class(self, helper: str, kwargs: dict, input_type: str | None) -> str:
+        """A stateless helper inside a Sequential: a small class with the explicit code, its
+        input annotated with the type the previous layer gives it."""
         h = HELPERS[helper]
-        key = (helper, literal(kwargs))
+        key = (helper, literal(kwargs), input_type)
         if key in self._stateless:
             return self._stateless[key]
         base = helper + (pascal_case(str(kwargs.get("name", ""))) if "name" in kwargs else "")
@@ -389,8 +399,8 @@ class _Emitter:
             .render(
                 name=name,
                 doc=_docstring_text(f"{helper}({spec}) from the spec, as explicit code."),
-                params=h.forward_params(),
-                returns=h.returns,
+                params=h.forward_params(input_type),
+                returns=h.return_type(kwargs, input_type),
                 expr=h.code(kwargs, {p: p for p in h.inputs}),
             )
         )
@@ -471,16 +481,19 @@ class _Emitter:
         args = [self._arg(a) for a in node.args]
         kwargs = {k: self.vars[v] for k, v in node.kwargs}
         helper = module.inline_helper
+        first = node.args[0] if node.args else (node.kwargs[0][1] if node.kwargs else None)
+        input_type = self._arg_type(first) if first is not None else None
+        self.input_types.setdefault(node.module, input_type)
         if helper is not None:
             # positional arguments first; the rest may come by keyword
             bound = dict(zip(helper.inputs, args, strict=False))
             bound.update(kwargs)
             expr = helper.code(module.layers[0].kwargs, bound)
-            self.types[node.name] = helper.returns
+            self.types[node.name] = helper.return_type(module.layers[0].kwargs, input_type)
         else:
             call = args + [f"{k}={v}" for k, v in kwargs.items()]
             expr = f"self.{node.module}({', '.join(call)})"
-            self.types[node.name] = self._returns(module.layers, node)
+            self.types[node.name] = self._returns(module.layers, node, input_type)
         uses = tuple(dict.fromkeys(self.vars[u] for u in node.uses()))
         comment = self.comments.get(node.name, "")
         var = target or self.vars[node.name]
@@ -489,16 +502,34 @@ class _Emitter:
         )
         return Statement(node.name, var, expr, uses, comment, above)
 
-    def _returns(self, layers: tuple[Layer, ...], node: Node) -> str | None:
+    def _returns(self, layers: tuple[Layer, ...], node: Node, input_type: str | None) -> str | None:
         """The type a module's call returns: its last layer's (an empty Sequential returns
         its input)."""
         if not layers:
-            uses = node.uses()
-            return self.types.get(uses[0]) if len(uses) == 1 else None
-        last = layers[-1].cls
-        if last.kind == "helper":
-            return HELPERS[last.name].returns
-        return TENSOR if last.returns_tensor else None
+            return input_type if len(node.uses()) == 1 else None
+        return self._layer_types(layers, input_type)[-1][1]
+
+    @staticmethod
+    def _layer_types(
+        layers: tuple[Layer, ...], input_type: str | None
+    ) -> list[tuple[str | None, str | None]]:
+        """(input type, return type) of each layer, each taking the one before's result."""
+        out = []
+        for layer in layers:
+            cls = layer.cls
+            if cls.kind == "helper":
+                returns = HELPERS[cls.name].return_type(layer.kwargs, input_type)
+            else:
+                returns = TENSOR if cls.returns_tensor else None
+            out.append((input_type, returns))
+            input_type = returns
+        return out
+
+    def _arg_type(self, arg) -> str | None:
+        """The type of an argument: a node's or input's, or a list of tensors."""
+        if isinstance(arg, tuple):
+            return "list[torch.Tensor]" if all(self.types.get(a) == TENSOR for a in arg) else None
+        return self.types.get(arg)
 
     def _arg(self, arg) -> str:
         if isinstance(arg, tuple):
@@ -515,8 +546,26 @@ class _Emitter:
             text = "(" + ", ".join(names) + ("," if len(names) == 1 else "") + ")"
             return text, ("tuple[" + ", ".join(types) + "]") if types and all(types) else None
         text = "{" + ", ".join(f"{literal(k)}: {self.vars[node]}" for k, node in items) + "}"
-        (t,) = set(types) if len(set(types)) == 1 else (None,)
-        return text, f"dict[str, {t}]" if t else None
+        if not all(types):
+            return text, None
+        key = type(items[0][0]).__name__ if items else "str"
+        # values of different types (a tensor and a fork's list): a Union TorchScript reads
+        return text, f"dict[{key}, {' | '.join(dict.fromkeys(types))}]"
+
+
+@functools.cache
+def _annotations(cls_name: str) -> dict[str, object]:
+    """The annotation of each constructor argument of ``torch.nn.<cls_name>`` (where torch
+    gives one), so an integer goes where a float is meant as a float (see argument_literal)."""
+    import inspect
+
+    import torch
+
+    try:
+        params = inspect.signature(getattr(torch.nn, cls_name)).parameters
+    except (AttributeError, TypeError, ValueError):
+        return {}
+    return {k: p.annotation for k, p in params.items() if not isinstance(p.annotation, str)}
 
 
 def _docstring(model: Model, header: Header, probe: Probe | None) -> str:
@@ -562,7 +611,7 @@ def _variable_names(model: Model) -> dict[str, str]:
             names[node.name] = node.name if local.claim(node.name) is None else None
     for node in model.nodes:
         if names.get(node.name) is None:
-            names[node.name] = local.fresh(node.name.replace("~", "_"))
+            names[node.name] = local.fresh(identifier_from(node.name.replace("~", "_")))
     return names
 
 

@@ -5,7 +5,6 @@ against the module's ``forward``, cycles, and the output."""
 from __future__ import annotations
 
 import graphlib
-import re
 from dataclasses import dataclass, field
 
 from .classes import ClassRef
@@ -16,8 +15,6 @@ from .literals import is_identifier
 from .load import Source
 from .messages import close_matches, cut, quote, suggest
 from .spec_names import collision, name_problem, python_name, same_python_name
-
-_SUFFIX = re.compile(r"[A-Za-z0-9_]+")  # fullmatch: `$` would let "b\n" through
 
 
 @dataclass
@@ -130,8 +127,10 @@ def _node_name_problem(node: str, g: Graph, read_inputs: dict[str, str]) -> str 
         return (
             f"node {quote(node)} has more than one '~': use `module~suffix` to call `module` again"
         )
-    if "~" in node and not _SUFFIX.fullmatch(suffix):
-        return f"reuse suffix {quote(suffix)} must be letters, digits or underscores"
+    if "~" in node and not (suffix and suffix.isprintable()):
+        # any other suffix only names the node (its variable is ours to choose)
+        what = "is empty" if not suffix else "has a control character"
+        return f"reuse suffix {quote(suffix)} {what}: write letters, digits or underscores"
     if module not in g.modules:
         what = "reuse of" if "~" in node else "node"
         return f"{what} unknown module {quote(module)}" + suggest(g.close(module, g.modules))

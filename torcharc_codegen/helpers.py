@@ -10,6 +10,7 @@ validator the forward parameters, and the emitter everything else.
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -47,6 +48,8 @@ class Helper:
     input_types: tuple[str, ...] = ()
     # The Python type forward returns (None: no annotation, TorchScript infers it).
     returns: str | None = TENSOR
+    # When it depends on the arguments: (constructor kwargs, the input's type) -> the type.
+    returns_for: Callable[[dict, str | None], str | None] | None = None
 
     @property
     def signature(self) -> inspect.Signature:
@@ -73,12 +76,74 @@ class Helper:
         (forward parameter name -> Python expression text)."""
         return self.expr(self.bind(kwargs), args)
 
-    def forward_params(self) -> list[str]:
-        """Its forward's parameters, annotated for TorchScript where the type is known."""
+    def return_type(self, kwargs: dict, input_type: str | None = None) -> str | None:
+        """The type forward returns for constructor ``kwargs`` (as in the spec) on an input
+        of ``input_type`` (its first forward argument's; None: unknown)."""
+        if self.returns_for is None:
+            return self.returns
+        return self.returns_for(self.bind(kwargs), input_type)
+
+    def forward_params(self, input_type: str | None = None) -> list[str]:
+        """Its forward's parameters, annotated for TorchScript where the type is known; an
+        "Any" parameter (Get's) takes ``input_type``, the type it is given."""
+        types = [input_type if t == "Any" else t for t in self.input_types]
         return [
             p if t in (None, "Any") else f"{p}: {t}"
-            for p, t in zip(self.inputs, self.input_types, strict=True)
+            for p, t in zip(self.inputs, types, strict=True)
         ]
+
+
+def element_type(container: str | None, key: object) -> str | None:
+    """The type of ``container[key]`` for the types this module writes (``list[T]``,
+    ``tuple[A, B]``, ``dict[str, T]``); None when unknown."""
+    if not container or not container.endswith("]"):
+        return None
+    head, _, inner = container[:-1].partition("[")
+    parts = _split_top(inner)
+    if head == "list" and len(parts) == 1 and isinstance(key, int):
+        return parts[0]
+    if head == "tuple" and isinstance(key, int) and not isinstance(key, bool):
+        return parts[key] if -len(parts) <= key < len(parts) else None
+    if head == "dict" and len(parts) == 2:
+        return parts[1]
+    return None
+
+
+def _split_top(text: str) -> list[str]:
+    """``"a, b[c, d]"`` -> ``["a", "b[c, d]"]``: split at commas outside brackets."""
+    parts, depth, start = [], 0, 0
+    for i, c in enumerate(text):
+        depth += {"[": 1, "]": -1}.get(c, 0)
+        if c == "," and depth == 0:
+            parts.append(text[start:i].strip())
+            start = i + 1
+    return parts + [text[start:].strip()]
+
+
+@functools.cache
+def tensor_returns(fn: str) -> int:
+    """How many tensors ``torch.<fn>(input, dim=..., keepdim=...)`` returns (its
+    TorchScript schemas): 2 for ``max``/``min``/``median``/``mode``/``aminmax``/... with a
+    dim (values and indices), 1 for ``sum``/``amax``/... ; 0 when torch has no such form."""
+    import torch
+
+    counts = {
+        len(s.returns)
+        for s in torch._C._jit_get_schemas_for_operator(f"aten::{fn}")
+        if {"dim", "keepdim"} <= {a.name for a in s.arguments}
+        and all(str(r.type) == "Tensor" for r in s.returns)
+        and not any(a.is_out for a in s.arguments)
+    }
+    return min(counts, default=0)
+
+
+def _reduce_returns(kw: dict, input_type: str | None) -> str | None:
+    if kw["dim"] is None:
+        return TENSOR
+    count = tensor_returns(kw["name"])
+    if count <= 1:
+        return TENSOR if count == 1 else None
+    return "tuple[" + ", ".join([TENSOR] * count) + "]"
 
 
 def _merge_dim(fn: str, reduce: str | None = None) -> Expr:
@@ -127,6 +192,7 @@ HELPERS: dict[str, Helper] = {
             expr=lambda kw, a: f"{a['input']}[{literal(kw['key'])}]",
             input_types=("Any",),
             returns=None,
+            returns_for=lambda kw, input_type: element_type(input_type, kw["key"]),
         ),
         Helper(
             "Narrow",
@@ -242,6 +308,7 @@ HELPERS: dict[str, Helper] = {
             " (sum, mean, amax, ...).",
             expr=_reduce,
             input_types=(_T,),
+            returns_for=_reduce_returns,
         ),
         Helper(
             "TorchFn",

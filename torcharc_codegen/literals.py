@@ -9,6 +9,8 @@ from __future__ import annotations
 import ast
 import keyword
 import math
+import types
+import typing
 
 
 class UnsafeValue(ValueError):
@@ -21,6 +23,47 @@ def literal(value: object) -> str:
     if _evaluate(text) != value and not _has_nan(value):
         raise UnsafeValue(f"value {value!r} does not round-trip as a Python literal")
     return text
+
+
+def argument_literal(value: object, annotation: object = None) -> str:
+    """``literal(value)`` for a constructor argument that torch's signature annotates with
+    ``annotation``: an integer is written as a float (``p=1.0``, not ``p=1``) where it says
+    float. The module keeps the value as given and TorchScript types it by its Python type,
+    so ``nn.Dropout(p=1)`` won't script."""
+    return literal(_as_float(value, annotation))
+
+
+_EXACT_FLOAT = 2**53  # larger integers would change when written as a float
+
+
+def _as_float(value: object, annotation: object) -> object:
+    if annotation is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        choices = _alternatives(annotation)
+        floats = float in choices and int not in choices
+        return float(value) if floats and abs(value) <= _EXACT_FLOAT else value
+    if isinstance(value, list):
+        items = _item_annotation(annotation)
+        return [_as_float(v, items) for v in value] if items is not None else value
+    return value
+
+
+def _alternatives(annotation: object) -> tuple:
+    """The types a Union (``float | None``, ``Optional[float]``) allows, or the type alone."""
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return typing.get_args(annotation)
+    return (annotation,)
+
+
+def _item_annotation(annotation: object) -> object:
+    """The item type of a list or tuple the annotation allows (``tuple[float, ...]``)."""
+    for choice in _alternatives(annotation):
+        if typing.get_origin(choice) in (list, tuple):
+            items = {a for a in typing.get_args(choice) if a is not Ellipsis}
+            if len(items) == 1:
+                return items.pop()
+    return None
 
 
 def _render(value: object) -> str:
@@ -74,6 +117,13 @@ def _has_nan(value: object) -> bool:
 def is_identifier(name: object) -> bool:
     """A name usable as a Python variable or attribute: an identifier, not a keyword."""
     return isinstance(name, str) and name.isidentifier() and not keyword.iskeyword(name)
+
+
+def identifier_from(text: str) -> str:
+    """``text`` with each character an identifier can't hold replaced by ``_`` (``emb_A-b`` ->
+    ``emb_A_b``); ``text`` is a spec name, so it starts with an identifier's first letter."""
+    out = "".join(c if ("a" + c).isidentifier() else "_" for c in text)
+    return out if out.isidentifier() else "_" + out
 
 
 def pascal_case(text: str) -> str:

@@ -42,8 +42,15 @@ def name_problem(name: object, what: str) -> str | None:
     read = python_name(name)
     if read in GENERATED_NAMES or (what == "module" and read in MODULE_ATTRIBUTES):
         return f"{what} name {quote(name)} is reserved in the generated code: rename it"
-    if read.startswith("__"):
-        return f"{what} name {quote(name)} must not start with '__'"
+    if read.startswith("__") and not read.endswith("__"):
+        # private name mangling: in the class, `self.__x` is `self._Model__x`
+        return (
+            f"{what} name {quote(name)} can't be written in Python as it is: inside a class "
+            f"Python reads a name that starts with '__' (and doesn't end with it) as "
+            f"'_<Class>{read}'"
+            + (", so its state_dict keys would not be TorchArc's" if what == "module" else "")
+            + ": rename it"
+        )
     if what == "module" and read.startswith("_") and read in module_internals():
         return f"module name {quote(name)} is an attribute nn.Module uses itself: rename it"
     return None

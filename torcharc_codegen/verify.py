@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .emit import Code
+from .limits import NOT_POSSIBLE, fresh_script_state, torch_limit
 from .model import Model
 from .runtime import ForwardError, construct, example_tensors, imported, run_forward
 
@@ -19,7 +20,7 @@ CHECKS = ("script", "trace", "compile", "export")
 @dataclass
 class Check:
     name: str
-    status: str  # "ok" | "failed" | "skipped"
+    status: str  # "ok" | "failed" | "skipped" | "not possible" (torch's limit: a warning)
     detail: str = ""
 
     def line(self) -> str:
@@ -38,6 +39,14 @@ class Report:
     def dynamic_batch(self) -> bool:
         """The export check proved the batch size dynamic (shapes may show it as ``B``)."""
         return any(c.name == "export" and c.detail == DYNAMIC for c in self.checks)
+
+    def refused(self, required: tuple[str, ...] = ()) -> list[Check]:
+        """The failed checks, and those torch can't do that a project requires."""
+        return [
+            c
+            for c in self.checks
+            if c.status == "failed" or (c.status == NOT_POSSIBLE and c.name in required)
+        ]
 
 
 DYNAMIC = "dynamic batch size, same outputs as eager"  # the export check's detail
@@ -66,8 +75,19 @@ def verify(code: Code, model: Model) -> Report:
         # torch internals, not the spec: the check lines say what matters.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            report.checks += _checks(instance, inputs, expected, run_bigger)
+            with fresh_script_state():  # each spec's own TorchScript types (limits.py)
+                report.checks += _checks(instance, inputs, expected, run_bigger)
+            _mark_torch_limits(report, instance, model, inputs, expected)
         return report
+
+
+def _mark_torch_limits(report: Report, instance, model: Model, inputs, expected) -> None:
+    """A failed check that torch can't do for a class the spec builds (whoever calls it)
+    becomes "not possible", with that class named: a warning, not an error."""
+    for check in report.failed:
+        why = torch_limit(check.name, instance, model, inputs, expected)
+        if why is not None:
+            check.status, check.detail = NOT_POSSIBLE, why
 
 
 def _checks(instance, inputs, expected, run_bigger: Callable[[], object]) -> list[Check]:
