@@ -15,6 +15,8 @@ from torcharc_specs import torcharc_specs
 from torcharc_codegen.api import compile_spec
 from torcharc_codegen.runtime import example_tensors, import_in_memory
 
+pytestmark = pytest.mark.slow  # random specs verified and built by TorchArc
+
 
 @pytest.fixture(scope="module")
 def torcharc():

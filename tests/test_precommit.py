@@ -17,7 +17,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+pytestmark = [pytest.mark.slow]  # real pre-commit and git in a throwaway repository
+pytestmark.append(pytest.mark.skipif(shutil.which("git") is None, reason="needs git"))
 
 SPEC = textwrap.dedent("""\
     modules:

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # real CLI runs with signals at many points
+
 SPEC = textwrap.dedent("""\
     modules:
       lin: {Linear: {in_features: 4, out_features: 8}}

@@ -20,8 +20,9 @@ ROOT = Path(__file__).resolve().parents[1]
 WILD = Path(os.environ.get("TORCHARC_WILD_SPECS", ROOT.parent / "shared" / "wild-specs"))
 SPECS = sorted(WILD.glob("*.yaml"))
 
-pytestmark = pytest.mark.skipif(
-    not SPECS and not os.environ.get("CI"), reason=f"no wild specs at {WILD}"
+pytestmark = [pytest.mark.slow]  # every wild spec verified and built by TorchArc
+pytestmark.append(
+    pytest.mark.skipif(not SPECS and not os.environ.get("CI"), reason=f"no wild specs at {WILD}")
 )
 
 
