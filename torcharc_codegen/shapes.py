@@ -8,12 +8,24 @@ needs no warm-up forward before it is scripted, exported or checkpointed.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from dataclasses import dataclass, field
 
+from . import budget as budgets
 from .emit import Code
+from .errors import SpecError
 from .model import Model
-from .runtime import construct, describe, example_tensors, imported, run_forward
+from .runtime import (
+    ForwardError,
+    construct,
+    describe,
+    example_tensors,
+    imported,
+    meta_tensors,
+    run_forward,
+    state_bytes,
+)
 
 
 @dataclass
@@ -24,27 +36,64 @@ class Probe:
     concrete: dict[tuple, tuple[str, dict]] = field(default_factory=dict)  # (module, i) -> Lazy
     docstring: list[str] = field(default_factory=list)
     params: dict[str, int] = field(default_factory=dict)  # module name -> parameter count
+    device: str = "meta"  # where it ran: "meta" (no weights) or "cpu" (real weights)
 
 
-def probe(code: Code, model: Model) -> Probe:
+def probe(code: Code, model: Model, budget: int | None = None, *, real: bool = False) -> Probe:
     """Run ``model.examples`` through ``code`` (the draft); raises SpecError with the failing
-    node (or Sequential layer) when the model can't take them."""
+    node (or Sequential layer) when the model can't take them.
+
+    It runs on the meta device (shapes and dtypes, no storage), so its cost doesn't depend on
+    the parameter count. When that fails (an op with no meta kernel, a shape that depends on
+    the input's values, or a real mistake, whose message torch's meta kernels may word
+    differently) it runs again with real weights and example values, if the parameters fit
+    ``budget`` bytes (default budget.DEFAULT); else the meta failure is the error, saying so.
+    ``real``: skip the meta run (tests compare the two).
+    """
+    budget = budgets.parse(budgets.DEFAULT) if budget is None else budget
     with imported(code.text) as module:
+        instance = None
+        if not real:
+            try:
+                instance = construct(module, code, model, "meta")
+            except SpecError:
+                pass  # built for real below: its error, or it builds there
+        if instance is not None:
+            try:
+                return _probe(module, instance, code, model, meta_tensors(model.examples), "meta")
+            except ForwardError as e:
+                size = state_bytes(instance)
+                if size > budget:
+                    raise _over_budget(e, model, size, budget) from None
         instance = construct(module, code, model)
-        instance.eval()
-        inputs = example_tensors(model.examples)
-        scope = run_forward(module, instance, code, model, inputs)
-        out = Probe()
-        for node in model.nodes:
-            out.comments[node.name] = _short(describe(scope[code.variables[node.name]]))
-        out.concrete = _concrete_layers(instance, model)
-        out.params = {
-            name: sum(p.numel() for p in getattr(instance, name).parameters())
-            for name in model.modules
-            if hasattr(instance, name)
-        }
-        out.docstring = _docstring(model, inputs, scope["__return__"], instance)
-        return out
+        return _probe(module, instance, code, model, example_tensors(model.examples), "cpu")
+
+
+def _probe(module, instance, code: Code, model: Model, inputs: dict, device: str) -> Probe:
+    instance.eval()
+    scope = run_forward(module, instance, code, model, inputs, device)
+    out = Probe(device=device)
+    for node in model.nodes:
+        out.comments[node.name] = _short(describe(scope[code.variables[node.name]]))
+    out.concrete = _concrete_layers(instance, model)
+    out.params = {
+        name: sum(p.numel() for p in getattr(instance, name).parameters())
+        for name in model.modules
+        if hasattr(instance, name)
+    }
+    out.docstring = _docstring(model, inputs, scope["__return__"], instance)
+    return out
+
+
+def _over_budget(e: ForwardError, model: Model, size: int, budget: int) -> SpecError:
+    """The meta run's failure, saying why it wasn't run with real weights."""
+    note = (
+        f" (on the meta device: its {budgets.show_bytes(size)} of parameters are over the "
+        f"{budgets.show_bytes(budget)} numeric budget, so it was not run with real weights; "
+        "a bigger --numeric-budget runs it for real)"
+    )
+    problem = dataclasses.replace(e.problems[0], message=e.problems[0].message + note)
+    return ForwardError(problem, e.source_name, e.node, e.reason + note)
 
 
 def _concrete_layers(instance, model: Model) -> dict[tuple, tuple[str, dict]]:
