@@ -6,6 +6,7 @@ specs = "specs"            # the spec directory (or file) used when none is give
 output = "generated"       # where the mirrored .py files go
 class-name-style = "pascal"  # my_model.py -> MyModel; "stem" keeps my_model
 imports = ["mypkg"]        # packages whose classes specs may name by import path
+numeric-budget = "4GB"     # parameters up to this are checked with real weights (default 1GB)
 ```
 Paths are relative to the pyproject.toml's directory.
 """
@@ -16,6 +17,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import budget
 from .literals import pascal_case
 
 if sys.version_info >= (3, 11):
@@ -23,7 +25,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-KEYS = {"specs", "output", "class-name-style", "imports"}
+KEYS = {"specs", "output", "class-name-style", "imports", "numeric-budget"}
 STYLES = ("pascal", "stem")
 
 
@@ -37,6 +39,7 @@ class Config:
     output: Path | None = None
     style: str = "pascal"
     imports: tuple[str, ...] = field(default_factory=tuple)
+    numeric_budget: int | None = None  # bytes; None: budget.DEFAULT
 
     def class_name(self, stem: str) -> str:
         return stem if self.style == "stem" else pascal_case(stem)
@@ -70,6 +73,12 @@ def load_config(start: Path) -> Config:
     imports = table.get("imports", [])
     if not (isinstance(imports, list) and all(isinstance(i, str) for i in imports)):
         raise ConfigError(f"{path}: imports must be a list of package names")
+    numeric_budget = None
+    if "numeric-budget" in table:
+        try:
+            numeric_budget = budget.parse(table["numeric-budget"])
+        except ValueError as e:
+            raise ConfigError(f"{path}: numeric-budget: {e}") from None
 
     def resolve(key: str) -> Path | None:
         """Relative to the pyproject's directory, shown relative to where we run."""
@@ -86,4 +95,5 @@ def load_config(start: Path) -> Config:
         output=resolve("output"),
         style=style,
         imports=tuple(imports),
+        numeric_budget=numeric_budget,
     )

@@ -94,8 +94,8 @@ def _build(module, code: Code, model: Model, budget: int) -> tuple[object, str]:
         return construct(module, code, model), ""
     count = sum(p.numel() for p in instance.parameters())
     note = (
-        f"meta tensors: {budgets.show_count(count)} parameters is over the "
-        f"{budgets.show_bytes(budget)} numeric budget"
+        f"meta tensors: {budgets.show_count(count)} parameters ({budgets.show_bytes(size)}) "
+        f"is over the {budgets.show_bytes(budget)} numeric budget"
     )
     return instance, note
 
