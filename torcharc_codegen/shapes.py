@@ -1,6 +1,13 @@
 """Shape inference: run the example inputs once through a draft of the generated code, then
 read off every node's result shape and the sizes each Lazy module inferred.
 
+The run is on the meta device (the draft built under ``torch.device("meta")``, the inputs meta
+tensors): shapes and dtypes without storage, so a 7 B-parameter spec costs what a small one
+does. Meta rather than FakeTensorMode: a meta-built module is an ordinary module that
+jit.script, jit.trace, torch.compile and torch.export all take as it is (verify.py checks big
+models that way), where jit.trace refuses a module built under FakeTensorMode (torch 2.13), and
+the meta device needs no mode kept active around the run.
+
 The emitter then writes the concrete classes (``LazyLinear(out_features=64)`` becomes
 ``nn.Linear(in_features=128, out_features=64)``) and the shapes as comments, so the final file
 needs no warm-up forward before it is scripted, exported or checkpointed.
