@@ -50,6 +50,13 @@ def chain(n: int) -> dict:
     return run_chain(n)
 
 
+def wide(n: int) -> dict:
+    """n nodes: groups of four Linear(8, 8) branches summed by a MergeSum."""
+    from run import wide as run_wide
+
+    return run_wide(n)
+
+
 def measure(command: list[str], cap_bytes: int) -> tuple[float, int, str]:
     """(seconds, peak RSS in bytes, outcome) of one run; killed once its RSS passes the cap."""
     with tempfile.TemporaryFile() as err:
@@ -110,6 +117,9 @@ def main() -> None:
             path = Path(tmp) / f"chain_{n}.yaml"
             path.write_text(yaml.safe_dump(chain(n), sort_keys=False))
             jobs.append((f"chain of {n} nodes", path))
+        path = Path(tmp) / "wide_1000.yaml"
+        path.write_text(yaml.safe_dump(wide(1000), sort_keys=False))
+        jobs.append(("wide, 1000 nodes", path))
         for name, path in jobs:
             if args.only and not any(o in name for o in args.only):
                 continue

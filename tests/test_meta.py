@@ -14,7 +14,7 @@ import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_flatten
 
-from torcharc_codegen import SpecError, compile_spec
+from torcharc_codegen import SpecError, compile_spec, generate
 from torcharc_codegen.api import load_model
 from torcharc_codegen.budget import parse, show_bytes, show_count
 from torcharc_codegen.cli import main
@@ -248,3 +248,8 @@ def test_readme_documents_the_budget():
     readme = (ROOT / "README.md").read_text()
     assert "--numeric-budget" in readme
     assert 'numeric-budget = "4GB"' in readme
+
+
+def test_generate_takes_the_budget_and_gives_the_same_code():
+    spec = ROOT / "generated_examples" / "basic" / "mlp_lazy.yaml"
+    assert generate(spec, verify=True, numeric_budget=0) == generate(spec, verify=True)

@@ -152,10 +152,13 @@ def generate(
     *,
     imports: Iterable[str] = (),
     verify: bool = False,
+    numeric_budget: int | None = None,
 ) -> str:
     """The source of a standalone module for ``spec``. With ``verify=True`` a failed check
-    raises VerificationError."""
-    result = compile_spec(spec, class_name, imports=imports, verify=verify)
+    raises VerificationError. ``numeric_budget``: as for compile_spec."""
+    result = compile_spec(
+        spec, class_name, imports=imports, verify=verify, numeric_budget=numeric_budget
+    )
     if result.report is not None and result.report.failed:
         raise VerificationError(result.report)
     return result.source
