@@ -37,6 +37,23 @@ def imported(text: str) -> Iterator[object]:
             sys.modules.pop(name, None)
 
 
+@contextlib.contextmanager
+def numpy_known_missing() -> Iterator[None]:
+    """Where numpy isn't installed, mark it missing (None in sys.modules) while torch runs:
+    torch's symbolic-shape helpers (sym_max, ...) try ``import numpy`` on every call, and each
+    failed import searches sys.path again, which doubled the cost of an op on the meta
+    device. Where numpy is installed, or already imported, nothing changes."""
+    if "numpy" in sys.modules or importlib.util.find_spec("numpy") is not None:
+        yield
+        return
+    sys.modules["numpy"] = None
+    try:
+        yield
+    finally:
+        if "numpy" in sys.modules and sys.modules["numpy"] is None:
+            del sys.modules["numpy"]
+
+
 def import_in_memory(text: str) -> object:
     """Import generated source without a file: registered with linecache so TorchScript and
     inspect can read it, and in sys.modules so its classes pickle."""

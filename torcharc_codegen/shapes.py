@@ -30,6 +30,7 @@ from .runtime import (
     example_tensors,
     imported,
     meta_tensors,
+    numpy_known_missing,
     run_forward,
     state_bytes,
 )
@@ -58,7 +59,7 @@ def probe(code: Code, model: Model, budget: int | None = None, *, real: bool = F
     ``real``: skip the meta run (tests compare the two).
     """
     budget = budgets.parse(budgets.DEFAULT) if budget is None else budget
-    with imported(code.text) as module:
+    with imported(code.text) as module, numpy_known_missing():
         instance = None
         if not real:
             try:

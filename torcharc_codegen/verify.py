@@ -22,6 +22,7 @@ from .runtime import (
     example_tensors,
     imported,
     meta_tensors,
+    numpy_known_missing,
     run_forward,
     state_bytes,
 )
@@ -61,7 +62,7 @@ def verify(code: Code, model: Model, budget: int | None = None) -> Report:
     check lines say (``meta tensors: ...``).
     """
     budget = budgets.parse(budgets.DEFAULT) if budget is None else budget
-    with imported(code.text) as module:
+    with imported(code.text) as module, numpy_known_missing():
         instance, meta = _build(module, code, model, budget)
         instance.eval()
         device = "meta" if meta else None
