@@ -32,14 +32,15 @@ SPECS = {
     "6.7 B (LLaMA-sized)": HERE / "specs" / "big" / "llama_7b.yaml",
 }
 SECTION = "## Big models"
-# Before shapes and checks ran on the meta device (commit 4f309aa, every run with real
-# weights; the machine loaded by other work): time and peak RSS with verification.
+# Before shapes and checks ran on the meta device: commit 4f309aa, every run with real weights,
+# measured by this script (copied into that checkout) just before the run that wrote RESULTS.md.
 BEFORE = {
-    "small (mlp_lazy)": "11.9 s, 0.36 GB",
-    "1.07 B (4 x LazyLinear(16384))": "48.4 s, 4.57 GB",
+    "small (mlp_lazy)": "4.3 s, 0.36 GB",
+    "1.07 B (4 x LazyLinear(16384))": "18.3 s, 4.36 GB",
     "6.7 B (LLaMA-sized)": "can't: 27 GB of weights, 24 GB machine",
-    "chain of 1000 nodes": "52.8 s, 0.45 GB",
-    "chain of 5000 nodes": "231 s, 0.85 GB",
+    "chain of 1000 nodes": "13.4 s, 0.46 GB",
+    "chain of 5000 nodes": "63.6 s, 0.85 GB",
+    "wide, 1000 nodes": "17.1 s, 0.48 GB",
 }
 
 
@@ -141,8 +142,8 @@ def main() -> None:
             "",
             "Shapes come from one run on the meta device; a model over the numeric budget "
             "(default 1 GB of parameters) is verified on meta tensors. The before column: "
-            "commit 4f309aa, shapes and checks with real weights. Other work loaded the "
-            "machine both times: compare loosely.",
+            "commit 4f309aa, shapes and checks with real weights, measured just before. Other "
+            "work shares the machine: compare loosely.",
             "",
         ]
     )
