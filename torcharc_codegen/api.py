@@ -53,10 +53,14 @@ def compile_spec(
     name: str | None = None,
     header: Header | None = None,
     mode=None,
+    numeric_budget: int | None = None,
 ) -> Result:
     """Run the whole pipeline. Raises SpecError for an invalid spec (or one whose modules
     can't be built or whose example inputs can't run); never raises for a failed check: the
-    report says which failed. ``mode``: black's settings (a black.Mode; None: its defaults)."""
+    report says which failed. ``mode``: black's settings (a black.Mode; None: its defaults).
+    ``numeric_budget``: bytes of parameters up to which the model is built with real weights
+    (to compare outputs with eager); above it shapes and checks run on the meta device
+    (None: budget.DEFAULT)."""
     if not is_identifier(class_name):
         raise ValueError(f"class name {class_name!r} is not a Python identifier")
     source, model = load_model(spec, imports, name)
@@ -68,14 +72,14 @@ def compile_spec(
     if model.examples is not None:
         from .shapes import probe
 
-        shapes = probe(code, model)
+        shapes = probe(code, model, numeric_budget)
         with no_gc():
             code = emit(model, class_name, header, shapes, mode)
     report = None
     if verify:
         from .verify import verify as run_checks
 
-        report = run_checks(code, model)
+        report = run_checks(code, model, numeric_budget)
         if shapes is not None and shapes.batch_as_b and not report.dynamic_batch:
             # the probe showed the batch as B, the export check found it pinned: numbers
             shapes = shapes.static
@@ -92,6 +96,7 @@ def compile_file(
     imports: Iterable[str] = (),
     verify: bool = True,
     mode=None,
+    numeric_budget: int | None = None,
 ) -> Result:
     """Compile the spec file for ``output``; the class name defaults to the output's stem in
     PascalCase, and the header names the spec relative to the output's directory. Formatted
@@ -102,7 +107,14 @@ def compile_file(
     header = Header(spec_name=rel, command=command_for(spec, out, name, imports))
     mode = mode or for_output(out).mode
     return compile_spec(
-        spec, name, imports=imports, verify=verify, name=str(spec), header=header, mode=mode
+        spec,
+        name,
+        imports=imports,
+        verify=verify,
+        name=str(spec),
+        header=header,
+        mode=mode,
+        numeric_budget=numeric_budget,
     )
 
 
@@ -112,10 +124,13 @@ def generate(
     *,
     imports: Iterable[str] = (),
     verify: bool = False,
+    numeric_budget: int | None = None,
 ) -> str:
     """The source of a standalone module for ``spec``. With ``verify=True`` a failed check
-    raises VerificationError."""
-    result = compile_spec(spec, class_name, imports=imports, verify=verify)
+    raises VerificationError. ``numeric_budget``: as for compile_spec."""
+    result = compile_spec(
+        spec, class_name, imports=imports, verify=verify, numeric_budget=numeric_budget
+    )
     if result.report is not None and result.report.failed:
         raise VerificationError(result.report)
     return result.source

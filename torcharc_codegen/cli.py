@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import signals
+from . import budget, signals
 from .black_settings import Settings, SettingsError, for_output
 from .config import Config, ConfigError, load_config
 from .errors import SpecError
@@ -159,6 +159,13 @@ def _parser() -> _Parser:
     )
     g.add_argument(
         "--no-verify", action="store_true", help="skip the script/trace/compile/export checks"
+    )
+    g.add_argument(
+        "--numeric-budget",
+        metavar="SIZE",
+        help="compare outputs with eager using real weights when the parameters take at most "
+        "SIZE (e.g. 4GB; default 1GB, or numeric-budget under [tool.torcharc-gen]); bigger "
+        "models are checked on meta tensors: structure, shapes and dtypes",
     )
     g.add_argument(
         "--exit-non-zero-on-write",
@@ -416,6 +423,12 @@ def _generate(args: argparse.Namespace, out: _Out) -> int:
         )
         raise UsageError(f"--class-name {args.class_name!r} {problem}{hint}")
     imports = list(dict.fromkeys([*config.imports, *args.imports]))
+    args.budget = config.numeric_budget
+    if args.numeric_budget is not None:
+        try:
+            args.budget = budget.parse(args.numeric_budget)
+        except ValueError as e:
+            raise UsageError(f"--numeric-budget: {e}") from None
     many = spec != "-" and Path(spec).is_dir()
     jobs = (
         _jobs(spec, output, args.class_name, config)
@@ -434,7 +447,7 @@ def _generate(args: argparse.Namespace, out: _Out) -> int:
         else:
             try:
                 if args.check:
-                    job_code, status = _check(job, imports, out)
+                    job_code, status = _check(job, imports, out, args.budget)
                 else:
                     job_code, status = _run(job, imports, args, out, many, config.require)
             except SpecError as e:
@@ -534,17 +547,16 @@ def _settings(job: _Job, out: _Out) -> Settings:
     return settings
 
 
-def _compile(job: _Job, imports: list[str], verify: bool, mode):
+def _compile(job: _Job, imports: list[str], verify: bool, mode, numeric_budget=None):
     from .api import compile_file, compile_spec
 
+    options = {"imports": imports, "verify": verify, "mode": mode, "numeric_budget": numeric_budget}
     if job.spec == "-":
         if job.text is None:
             job.text = sys.stdin.buffer.read()  # bytes: YAML text, never a path
-        return compile_spec(
-            job.text, job.class_name, imports=imports, verify=verify, name="<stdin>", mode=mode
-        )
+        return compile_spec(job.text, job.class_name, name="<stdin>", **options)
     output = job.output if job.output != "-" else "model.py"
-    return compile_file(job.spec, output, job.class_name, imports=imports, verify=verify, mode=mode)
+    return compile_file(job.spec, output, job.class_name, **options)
 
 
 def _already_current(job: _Job, existing: str | None, imports: list[str], mode) -> bool:
@@ -594,7 +606,7 @@ def _run(
         out.info(f"unchanged {job.output} ({job.class_name})")
         out.detail(f"  {job.output}: current (its header matches the spec, code and versions)")
         return OK, "unchanged"
-    result = _compile(job, imports, not args.no_verify, settings.mode)
+    result = _compile(job, imports, not args.no_verify, settings.mode, args.budget)
     label = job.spec
     for w in result.warnings:
         out.error(f"warning: {w.format(label)}")
@@ -637,7 +649,7 @@ def _run(
     return OK, "written" if written else "unchanged"
 
 
-def _check(job: _Job, imports: list[str], out: _Out) -> tuple[int, str]:
+def _check(job: _Job, imports: list[str], out: _Out, numeric_budget=None) -> tuple[int, str]:
     """``--check``: compare without writing; the fast path generates nothing at all."""
     from .sync import compare
 
@@ -647,7 +659,7 @@ def _check(job: _Job, imports: list[str], out: _Out) -> tuple[int, str]:
     if _already_current(job, existing, imports, settings.mode):
         out.info(f"up to date {job.output}")
         return OK, "unchanged"
-    result = _compile(job, imports, False, settings.mode)
+    result = _compile(job, imports, False, settings.mode, numeric_budget)
     current, why, diff = compare(existing, result.source, job.output)
     if current:
         out.info(f"up to date {job.output}")

@@ -7,6 +7,7 @@ output = "generated"       # where the mirrored .py files go
 class-name-style = "pascal"  # my_model.py -> MyModel; "stem" keeps my_model
 imports = ["mypkg"]        # packages whose classes specs may name by import path
 require = ["script"]       # checks that must pass even where torch itself can't do them
+numeric-budget = "4GB"     # parameters up to this are checked with real weights (default 1GB)
 ```
 Paths are relative to the pyproject.toml's directory.
 """
@@ -17,6 +18,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import budget
 from .literals import pascal_case
 
 if sys.version_info >= (3, 11):
@@ -24,7 +26,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-KEYS = {"specs", "output", "class-name-style", "imports", "require"}
+KEYS = {"specs", "output", "class-name-style", "imports", "require", "numeric-budget"}
 CHECKS = ("script", "trace", "compile", "export")  # verify.CHECKS, without importing it
 STYLES = ("pascal", "stem")
 
@@ -40,6 +42,7 @@ class Config:
     style: str = "pascal"
     imports: tuple[str, ...] = field(default_factory=tuple)
     require: tuple[str, ...] = field(default_factory=tuple)
+    numeric_budget: int | None = None  # bytes; None: budget.DEFAULT
 
     def class_name(self, stem: str) -> str:
         return stem if self.style == "stem" else pascal_case(stem)
@@ -78,6 +81,12 @@ def load_config(start: Path) -> Config:
         raise ConfigError(
             f"{path}: require must be a list of checks, each one of {', '.join(CHECKS)}"
         )
+    numeric_budget = None
+    if "numeric-budget" in table:
+        try:
+            numeric_budget = budget.parse(table["numeric-budget"])
+        except ValueError as e:
+            raise ConfigError(f"{path}: numeric-budget: {e}") from None
 
     def resolve(key: str) -> Path | None:
         """Relative to the pyproject's directory, shown relative to where we run."""
@@ -95,4 +104,5 @@ def load_config(start: Path) -> Config:
         style=style,
         imports=tuple(imports),
         require=tuple(require),
+        numeric_budget=numeric_budget,
     )

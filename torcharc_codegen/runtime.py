@@ -37,6 +37,23 @@ def imported(text: str) -> Iterator[object]:
             sys.modules.pop(name, None)
 
 
+@contextlib.contextmanager
+def numpy_known_missing() -> Iterator[None]:
+    """Where numpy isn't installed, mark it missing (None in sys.modules) while torch runs:
+    torch's symbolic-shape helpers (sym_max, ...) try ``import numpy`` on every call, and each
+    failed import searches sys.path again, which doubled the cost of an op on the meta
+    device. Where numpy is installed, or already imported, nothing changes."""
+    if "numpy" in sys.modules or importlib.util.find_spec("numpy") is not None:
+        yield
+        return
+    sys.modules["numpy"] = None
+    try:
+        yield
+    finally:
+        if "numpy" in sys.modules and sys.modules["numpy"] is None:
+            del sys.modules["numpy"]
+
+
 def import_in_memory(text: str) -> object:
     """Import generated source without a file: registered with linecache so TorchScript and
     inspect can read it, and in sys.modules so its classes pickle."""
@@ -81,6 +98,31 @@ def example_tensors(examples: dict[str, Example], seed: int = 0) -> dict[str, ob
     return out
 
 
+def meta_tensors(examples: dict[str, Example]) -> dict[str, object]:
+    """The example inputs as meta tensors: their shapes and dtypes, no storage and no values."""
+    import torch
+
+    return {
+        name: torch.empty(ex.shape, dtype=getattr(torch, ex.dtype), device="meta")
+        for name, ex in examples.items()
+    }
+
+
+def on(device: str | None) -> contextlib.AbstractContextManager:
+    """Tensors created inside are made on ``device`` (None: torch's default, the CPU)."""
+    import torch
+
+    return torch.device(device) if device else contextlib.nullcontext()
+
+
+def state_bytes(instance) -> int:
+    """Bytes of the parameters and buffers (an uninitialized Lazy one counts 0)."""
+    from torch.nn.parameter import is_lazy
+
+    tensors = [*instance.parameters(), *instance.buffers()]
+    return sum(t.numel() * t.element_size() for t in tensors if not is_lazy(t))
+
+
 class ForwardError(SpecError):
     """The example inputs fail at a node (``node``, with torch's ``reason``)."""
 
@@ -90,11 +132,13 @@ class ForwardError(SpecError):
         self.reason = reason
 
 
-def construct(module: object, code: Code, model: Model):
-    """An instance of the generated class; a constructor that raises is a spec error at the
-    class (or Sequential entry) whose code raised."""
+def construct(module: object, code: Code, model: Model, device: str | None = None):
+    """An instance of the generated class, built on ``device`` (``"meta"``: no storage); a
+    constructor that raises is a spec error at the class (or Sequential entry) whose code
+    raised."""
     try:
-        return getattr(module, code.class_name)()
+        with on(device):
+            return getattr(module, code.class_name)()
     except Exception as e:  # noqa: BLE001 - torch's own message is what the user needs
         lines = _lines_in(e, module)
         where = next(filter(None, map(code.init_target, lines)), None)
@@ -111,7 +155,12 @@ def construct(module: object, code: Code, model: Model):
 
 
 def run_forward(
-    module: object, instance, code: Code, model: Model, inputs: dict[str, object]
+    module: object,
+    instance,
+    code: Code,
+    model: Model,
+    inputs: dict[str, object],
+    device: str | None = None,
 ) -> dict[str, object]:
     """Run forward one statement at a time; returns the value of every variable, and the
     result under ``"__return__"``.
@@ -125,7 +174,7 @@ def run_forward(
     scope.update({code.variables[name]: value for name, value in inputs.items()})
     scope["self"] = instance
     filename = module.__file__
-    with torch.no_grad():
+    with torch.no_grad(), on(device):  # tensors that forward makes: beside its inputs
         for stmt in code.statements:
             try:
                 exec(compile(stmt.source, filename, "exec"), scope)  # noqa: S102 - our own code

@@ -1,6 +1,13 @@
 """Shape inference: run the example inputs once through a draft of the generated code, then
 read off every node's result shape and the sizes each Lazy module inferred.
 
+The run is on the meta device (the draft built under ``torch.device("meta")``, the inputs meta
+tensors): shapes and dtypes without storage, so a 7 B-parameter spec costs what a small one
+does. Meta rather than FakeTensorMode: a meta-built module is an ordinary module that
+jit.script, jit.trace, torch.compile and torch.export all take as it is (verify.py checks big
+models that way), where jit.trace refuses a module built under FakeTensorMode (torch 2.13), and
+the meta device needs no mode kept active around the run.
+
 The emitter then writes the concrete classes (``LazyLinear(out_features=64)`` becomes
 ``nn.Linear(in_features=128, out_features=64)``) and the shapes as comments, so the final file
 needs no warm-up forward before it is scripted, exported or checkpointed.
@@ -9,10 +16,13 @@ needs no warm-up forward before it is scripted, exported or checkpointed.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import inspect
 from dataclasses import dataclass, field, replace
 
+from . import budget as budgets
 from .emit import Code
+from .errors import SpecError
 from .model import Model
 from .runtime import (
     ForwardError,
@@ -20,7 +30,10 @@ from .runtime import (
     describe,
     example_tensors,
     imported,
+    meta_tensors,
+    numpy_known_missing,
     run_forward,
+    state_bytes,
 )
 
 
@@ -37,6 +50,7 @@ class Probe:
     # The same texts with the batch written as a number, when these write it as ``B``: the
     # export check has the last word (api.compile_spec).
     static: Probe | None = None
+    device: str = "meta"  # where it ran: "meta" (no weights) or "cpu" (real weights)
 
     @property
     def batch_as_b(self) -> bool:
@@ -44,45 +58,83 @@ class Probe:
         return self.static is not None
 
 
-def probe(code: Code, model: Model) -> Probe:
+def probe(code: Code, model: Model, budget: int | None = None, *, real: bool = False) -> Probe:
     """Run ``model.examples`` through ``code`` (the draft); raises SpecError with the failing
     node (or Sequential layer) when the model can't take them.
 
+    It runs on the meta device (shapes and dtypes, no storage), so its cost doesn't depend on
+    the parameter count. When that fails (an op with no meta kernel, a shape that depends on
+    the input's values, or a real mistake, whose message torch's meta kernels may word
+    differently) it runs again with real weights and example values, if the parameters fit
+    ``budget`` bytes (default budget.DEFAULT); else the meta failure is the error, saying so.
+    ``real``: skip the meta run (tests compare the two).
+
     Shapes show the batch dimension as ``B`` when one more row in the first dimension of the
     inputs (all of one size, at least 2) runs too: then every dimension that grew with it is
-    the batch. That eager run is cheap and decides the comments before the checks run; the
-    export check (which exports with that dimension dynamic) confirms it, and when it finds
-    the batch pinned the file is written again with numbers.
+    the batch. That run is cheap and decides the comments before the checks run; the export
+    check (which exports with that dimension dynamic) confirms it, and when it finds the batch
+    pinned the file is written again with numbers.
     """
-    with imported(code.text) as module:
+    budget = budgets.parse(budgets.DEFAULT) if budget is None else budget
+    with imported(code.text) as module, numpy_known_missing():
+        instance = None
+        if not real:
+            try:
+                instance = construct(module, code, model, "meta")
+            except SpecError:
+                pass  # built for real below: its error, or it builds there
+        if instance is not None:
+            try:
+                return _probe(module, instance, code, model, meta_tensors(model.examples), "meta")
+            except ForwardError as e:
+                size = state_bytes(instance)
+                if size > budget:
+                    raise _over_budget(e, size, budget) from None
         instance = construct(module, code, model)
-        instance.eval()
-        inputs = example_tensors(model.examples)
-        with _layer_outputs(instance, model) as layers:
-            scope = run_forward(module, instance, code, model, inputs)
-        out = _texts(model, code, inputs, scope, layers, instance)
-        out.concrete = _concrete_layers(instance, model)
-        out.params = {
-            name: sum(p.numel() for p in getattr(instance, name).parameters())
-            for name in model.modules
-            if hasattr(instance, name)
-        }
-        out.values = {n.name: _structure(scope[code.variables[n.name]]) for n in model.nodes}
-        batch = _batch(inputs)
-        if batch is None:
-            return out
-        bigger = {n: _one_more_row(x) for n, x in inputs.items()}
-        try:
-            with _layer_outputs(instance, model) as bigger_layers:
-                bigger_scope = run_forward(module, instance, code, model, bigger)
-        except ForwardError:
-            return out
-        dynamic = _texts(model, code, inputs, scope, layers, instance, bigger, bigger_scope)
-        dynamic_layers = _layer_texts(layers, bigger_layers, batch)
-        static = replace(out)
-        out.comments, out.docstring = dynamic.comments, dynamic.docstring
-        out.layers, out.static = dynamic_layers, static
+        return _probe(module, instance, code, model, example_tensors(model.examples), "cpu")
+
+
+def _probe(module, instance, code: Code, model: Model, inputs: dict, device: str) -> Probe:
+    instance.eval()
+    with _layer_outputs(instance, model) as layers:
+        scope = run_forward(module, instance, code, model, inputs, device)
+    out = _texts(model, code, inputs, scope, layers, instance)
+    out.device = device
+    out.concrete = _concrete_layers(instance, model)
+    out.params = {
+        name: sum(p.numel() for p in getattr(instance, name).parameters())
+        for name in model.modules
+        if hasattr(instance, name)
+    }
+    out.values = {n.name: _structure(scope[code.variables[n.name]]) for n in model.nodes}
+    batch = _batch(inputs)
+    if batch is None:
         return out
+    bigger = {n: _one_more_row(x) for n, x in inputs.items()}
+    try:
+        with _layer_outputs(instance, model) as bigger_layers:
+            bigger_scope = run_forward(module, instance, code, model, bigger, device)
+    except ForwardError:
+        return out
+    dynamic = _texts(model, code, inputs, scope, layers, instance, bigger, bigger_scope)
+    static = replace(out)
+    out.comments, out.docstring = dynamic.comments, dynamic.docstring
+    out.layers, out.static = _layer_texts(layers, bigger_layers, batch), static
+    return out
+
+
+def _over_budget(e: ForwardError, size: int, budget: int) -> ForwardError:
+    """The meta run's failure; when torch says it is the meta device's (no meta kernel, a
+    value it can't know), it says why it wasn't run with real weights and what to do."""
+    if "meta" not in e.reason.lower() and not e.reason.startswith("NotImplementedError"):
+        return e  # a mistake in the spec: torch's meta kernels word some differently
+    note = (
+        f" (on the meta device: its {budgets.show_bytes(size)} of parameters are over the "
+        f"{budgets.show_bytes(budget)} numeric budget, so it was not run with real weights; "
+        "a bigger --numeric-budget runs it for real)"
+    )
+    problem = dataclasses.replace(e.problems[0], message=e.problems[0].message + note)
+    return ForwardError(problem, e.source_name, e.node, e.reason + note)
 
 
 def _batch(inputs: dict) -> int | None:

@@ -1,18 +1,32 @@
 """Verify generated source before it is written: import it fresh, build it, run the example
 inputs, then check it under torch.jit.script, torch.jit.trace, torch.compile(fullgraph=True)
-and torch.export. Each check ends ok, failed (with torch's reason) or skipped (with why)."""
+and torch.export. Each check ends ok, failed (with torch's reason) or skipped (with why).
+A model over the numeric budget (budget.py) is checked on the meta device: every check runs,
+comparing output structure, shapes and dtypes instead of values."""
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from . import budget as budgets
 from .emit import Code
+from .errors import SpecError
 from .limits import NOT_POSSIBLE, fresh_script_state, torch_limit
 from .model import Model
-from .runtime import ForwardError, construct, example_tensors, imported, run_forward
+from .runtime import (
+    ForwardError,
+    construct,
+    example_tensors,
+    imported,
+    meta_tensors,
+    numpy_known_missing,
+    run_forward,
+    state_bytes,
+)
 
 CHECKS = ("script", "trace", "compile", "export")
 
@@ -38,7 +52,10 @@ class Report:
     @property
     def dynamic_batch(self) -> bool:
         """The export check proved the batch size dynamic (shapes may show it as ``B``)."""
-        return any(c.name == "export" and c.detail == DYNAMIC for c in self.checks)
+        return any(
+            c.name == "export" and c.status == "ok" and c.detail.startswith(DYNAMIC_BATCH)
+            for c in self.checks
+        )
 
     def refused(self, required: tuple[str, ...] = ()) -> list[Check]:
         """The failed checks, and those torch can't do that a project requires."""
@@ -49,34 +66,43 @@ class Report:
         ]
 
 
-DYNAMIC = "dynamic batch size, same outputs as eager"  # the export check's detail
+DYNAMIC_BATCH = "dynamic batch size"
+DYNAMIC = f"{DYNAMIC_BATCH}, same outputs as eager"  # the export check's detail
 # The hint (hints.example_inputs_hint, with the spec's input names) is printed once by the CLI.
 NO_EXAMPLES = "no example inputs"
 
 
-def verify(code: Code, model: Model) -> Report:
-    """Check ``code``; a construction or example-input failure raises SpecError."""
-    with imported(code.text) as module:
-        instance = construct(module, code, model)
+def verify(code: Code, model: Model, budget: int | None = None) -> Report:
+    """Check ``code``; a construction or example-input failure raises SpecError.
+
+    A model whose parameters and buffers fit ``budget`` bytes (default budget.DEFAULT) is built
+    with real weights and every check compares its outputs with eager's; a bigger one is built
+    on the meta device and the checks compare output structure, shapes and dtypes, which the
+    check lines say (``meta tensors: ...``).
+    """
+    budget = budgets.parse(budgets.DEFAULT) if budget is None else budget
+    with imported(code.text) as module, numpy_known_missing():
+        instance, meta = _build(module, code, model, budget)
         instance.eval()
+        device = "meta" if meta else None
         report = Report()
         inputs = expected = None
         if model.examples is not None:
-            named = example_tensors(model.examples)
+            named = meta_tensors(model.examples) if meta else example_tensors(model.examples)
             inputs = tuple(named.values())
-            expected = run_forward(module, instance, code, model, named)["__return__"]
-            report.checks.append(Check("run", "ok", "example inputs"))
+            expected = run_forward(module, instance, code, model, named, device)["__return__"]
+            report.checks.append(Check("run", "ok", meta or "example inputs"))
 
         def run_bigger():
             bigger = dict(zip(named, _bigger_batch(inputs), strict=True))
-            return run_forward(module, instance, code, model, bigger)
+            return run_forward(module, instance, code, model, bigger, device)
 
         # torch's own warnings while scripting, tracing, compiling and exporting are about
         # torch internals, not the spec: the check lines say what matters.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             with fresh_script_state():  # each spec's own TorchScript types (limits.py)
-                report.checks += _checks(instance, inputs, expected, run_bigger)
+                report.checks += _checks(instance, inputs, expected, run_bigger, meta)
             _mark_torch_limits(report, instance, model, inputs, expected)
         return report
 
@@ -90,16 +116,35 @@ def _mark_torch_limits(report: Report, instance, model: Model, inputs, expected)
             check.status, check.detail = NOT_POSSIBLE, why
 
 
-def _checks(instance, inputs, expected, run_bigger: Callable[[], object]) -> list[Check]:
+def _build(module, code: Code, model: Model, budget: int) -> tuple[object, str]:
+    """The instance to check, and "" when it has real weights, else the note that says it
+    is on the meta device and why. Built on the meta device first (no storage) to weigh it."""
+    try:
+        instance = construct(module, code, model, "meta")
+    except SpecError:
+        return construct(module, code, model), ""  # its error, or it builds for real
+    size = state_bytes(instance)
+    if size <= budget:
+        return construct(module, code, model), ""
+    count = sum(p.numel() for p in instance.parameters())
+    note = (
+        f"meta tensors: {budgets.show_count(count)} parameters ({budgets.show_bytes(size)}) "
+        f"is over the {budgets.show_bytes(budget)} numeric budget"
+    )
+    return instance, note
+
+
+def _checks(instance, inputs, expected, run_bigger: Callable[[], object], meta: str) -> list[Check]:
     import torch
 
     with torch.no_grad():
-        checks = [_script(instance, inputs, expected, _uninitialized(instance))]
+        checks = [_script(instance, inputs, expected, _uninitialized(instance), meta)]
         if inputs is None:
             return checks + [Check(n, "skipped", NO_EXAMPLES) for n in CHECKS[1:]]
-        checks.append(_run_check("trace", lambda: _trace(instance, inputs), expected))
-        checks.append(_compile(instance, inputs, expected))
-        checks.append(_export(instance, inputs, expected, lambda e: _pinning_node(e, run_bigger)))
+        checks.append(_run_check("trace", lambda: _trace(instance, inputs), expected, meta))
+        checks.append(_compile(instance, inputs, expected, meta))
+        pinned = functools.partial(_pinning_node, run_bigger=run_bigger)
+        checks.append(_export(instance, inputs, expected, pinned, meta))
     return checks
 
 
@@ -111,7 +156,7 @@ def _uninitialized(instance) -> bool:
     )
 
 
-def _script(instance, inputs, expected, lazy: bool) -> Check:
+def _script(instance, inputs, expected, lazy: bool, meta: str) -> Check:
     import torch
 
     if lazy:
@@ -127,7 +172,7 @@ def _script(instance, inputs, expected, lazy: bool) -> Check:
         except Exception as e:  # noqa: BLE001
             return Check("script", "failed", _reason(e))
         return Check("script", "ok", "compiled; not run: no example inputs")
-    return _run_check("script", lambda: torch.jit.script(instance)(*inputs), expected)
+    return _run_check("script", lambda: torch.jit.script(instance)(*inputs), expected, meta)
 
 
 def _trace(instance, inputs):
@@ -139,7 +184,7 @@ def _trace(instance, inputs):
     return traced(*inputs)
 
 
-def _compile(instance, inputs, expected) -> Check:
+def _compile(instance, inputs, expected, meta: str) -> Check:
     import torch
 
     torch._dynamo.reset()
@@ -157,14 +202,15 @@ def _compile(instance, inputs, expected) -> Check:
             "compile",
             lambda: torch.compile(instance, backend="eager", fullgraph=True)(*inputs),
             expected,
+            meta,
         )
     torch._dynamo.reset()
     if note and check.status == "ok":
-        check.detail = note
+        check.detail = "; ".join(filter(None, [note, meta]))
     return check
 
 
-def _export(instance, inputs, expected, pinned_by: Callable[[str], str]) -> Check:
+def _export(instance, inputs, expected, pinned_by: Callable[[str], str], meta: str) -> Check:
     """Export with the first dimension of every input dynamic (one Dim per distinct size),
     run the program at another batch size; if the model pins the batch, export it static
     and say which node pins it."""
@@ -180,22 +226,23 @@ def _export(instance, inputs, expected, pinned_by: Callable[[str], str]) -> Chec
     note = "static: the example batch size is 1"
     if dims:
         try:
-            program = torch.export.export(instance, inputs, dynamic_shapes=dynamic)
-            got = program.module()(*inputs)
+            # .module() builds a module from the program each call: once is enough
+            program = torch.export.export(instance, inputs, dynamic_shapes=dynamic).module()
+            got = program(*inputs)
         except Exception as e:  # noqa: BLE001 - fall back to a static export below
             note = "static batch: " + pinned_by(str(e))
         else:
-            check = _compare("export", got, expected)
+            check = _compare("export", got, expected, meta)
             if check.status == "ok":
-                check = _other_batch(program, instance, inputs, dynamic)
+                check = _other_batch(program, instance, inputs, dynamic, meta)
             return check
     try:
         got = torch.export.export(instance, inputs).module()(*inputs)
     except Exception as e:  # noqa: BLE001
         return Check("export", "failed", _reason(e))
-    check = _compare("export", got, expected)
+    check = _compare("export", got, expected, meta)
     if check.status == "ok":
-        check.detail = note
+        check.detail = "; ".join(filter(None, [note, meta]))
     return check
 
 
@@ -207,40 +254,64 @@ def _bigger_batch(inputs: tuple, dynamic: tuple | None = None) -> tuple:
     return tuple(torch.cat([x, x[:1]]) if d else x for x, d in zip(inputs, dynamic, strict=True))
 
 
-def _other_batch(program, instance, inputs, dynamic) -> Check:
-    """The exported program at batch size + 1 gives what eager gives."""
+def _other_batch(program, instance, inputs, dynamic, meta: str) -> Check:
+    """The exported program (as a module) at batch size + 1 gives what eager gives."""
 
     bigger = _bigger_batch(inputs, dynamic)
     try:
-        got = program.module()(*bigger)
+        got = program(*bigger)
     except Exception as e:  # noqa: BLE001
         return Check("export", "failed", "dynamic batch: " + _reason(e))
-    check = _compare("export", got, instance(*bigger))
+    check = _compare("export", got, instance(*bigger), meta)
     if check.status == "ok":
-        check.detail = DYNAMIC
+        check.detail = f"{DYNAMIC_BATCH}; {meta}" if meta else DYNAMIC
     return check
 
 
-def _run_check(name: str, run: Callable[[], object], expected) -> Check:
+def _run_check(name: str, run: Callable[[], object], expected, meta: str = "") -> Check:
     try:
         got = run()
     except Exception as e:  # noqa: BLE001 - torch's reason is the check's result
         return Check(name, "failed", _reason(e))
     if expected is None:
         return Check(name, "ok")
-    return _compare(name, got, expected)
+    return _compare(name, got, expected, meta)
 
 
-def _compare(name: str, got, expected) -> Check:
+def _compare(name: str, got, expected, meta: str = "") -> Check:
+    """Outputs equal eager's (within float tolerance); on the meta device (``meta``: the
+    note that says so) there are no values: the same structure, shapes and dtypes."""
     import torch
 
     try:
-        torch.testing.assert_close(
-            _plain(got), _plain(expected), rtol=1e-4, atol=1e-5, equal_nan=True
-        )
+        if meta:
+            _same_structure(_plain(got), _plain(expected))
+        else:
+            torch.testing.assert_close(
+                _plain(got), _plain(expected), rtol=1e-4, atol=1e-5, equal_nan=True
+            )
     except Exception as e:  # noqa: BLE001
         return Check(name, "failed", "outputs differ from eager: " + _reason(e))
-    return Check(name, "ok", "same outputs as eager")
+    return Check(name, "ok", meta or "same outputs as eager")
+
+
+def _same_structure(got, expected) -> None:
+    """AssertionError unless ``got`` has ``expected``'s structure, shapes and dtypes."""
+    import torch
+    from torch.utils._pytree import tree_flatten
+
+    got_leaves, got_spec = tree_flatten(got)
+    expected_leaves, expected_spec = tree_flatten(expected)
+    if got_spec != expected_spec:
+        raise AssertionError(f"the structure differs: {got_spec} is not {expected_spec}")
+    for i, (a, b) in enumerate(zip(got_leaves, expected_leaves, strict=True)):
+        if isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor):
+            if a.shape != b.shape or a.dtype != b.dtype:
+                raise AssertionError(
+                    f"output {i} is {tuple(a.shape)} {a.dtype}, not {tuple(b.shape)} {b.dtype}"
+                )
+        elif type(a) is not type(b):
+            raise AssertionError(f"output {i} is {type(a).__name__}, not {type(b).__name__}")
 
 
 def _plain(value):
