@@ -71,7 +71,9 @@ def measure(command: list[str], cap_bytes: int) -> tuple[float, int, str]:
                 break
             try:
                 status_text = Path(f"/proc/{proc.pid}/status").read_text()
-                rss = next(x for x in status_text.splitlines() if x.startswith("VmRSS:"))
+                # the child's own high-water mark (its rusage maxrss would count the memory of
+                # this process, which it was forked from)
+                rss = next(x for x in status_text.splitlines() if x.startswith("VmHWM:"))
                 peak = max(peak, int(rss.split()[1]) * 1024)
             except (OSError, StopIteration):
                 pass
@@ -80,7 +82,6 @@ def measure(command: list[str], cap_bytes: int) -> tuple[float, int, str]:
                 killed = True
             time.sleep(0.05)
         seconds = time.perf_counter() - start
-        peak = max(peak, usage.ru_maxrss * 1024)
         err.seek(0)
         stderr = err.read().decode(errors="replace")
     code = os.waitstatus_to_exitcode(status)

@@ -168,26 +168,7 @@ def _free_port() -> int:
 def test_ddp_replicas_stay_equal(tmp_path):
     (tmp_path / "model.py").write_text(generate(SPEC, "Model"))
     (tmp_path / "worker.py").write_text(WORKER)
-    env = {
-        **os.environ,
-        "MODEL_DIR": str(tmp_path),
-        "MASTER_ADDR": "127.0.0.1",
-        "MASTER_PORT": str(_free_port()),
-        "WORLD_SIZE": "2",
-        "OMP_NUM_THREADS": "1",
-    }
-    procs = [
-        subprocess.Popen(
-            [sys.executable, str(tmp_path / "worker.py")],
-            env={**env, "RANK": str(rank)},
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for rank in range(2)
-    ]
-    for proc in procs:
-        _, err = proc.communicate(timeout=180)
-        assert proc.returncode == 0, err
+    _run_ranks(tmp_path, "worker.py", ["0", "1"])
     initial = torch.load(tmp_path / "initial.pt")
     rank0, rank1 = torch.load(tmp_path / "rank0.pt"), torch.load(tmp_path / "rank1.pt")
     assert list(rank0) == ["encoder.0.weight", "encoder.0.bias", "head.weight", "head.bias"]

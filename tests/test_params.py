@@ -9,36 +9,12 @@ import pytest
 import yaml
 from hypothesis import given
 from hypothesis import strategies as st
+from param_specs import MLP
 
 from torcharc_codegen import params as P
 from torcharc_codegen.errors import SpecError
 from torcharc_codegen.load import load_text
 from torcharc_codegen.schema import base_schema
-
-MLP = """\
-params:
-  hidden: 256
-  n_classes: 10
-  p_drop: 0.1
-modules:
-  body:
-    Sequential:
-      - LazyLinear:
-          out_features: ${hidden}
-      - ReLU:
-      - Dropout:
-          p: ${p_drop}
-      - LazyLinear:
-          out_features: ${hidden * 4}
-      - LazyLinear:
-          out_features: ${n_classes}
-graph:
-  input:
-    x: {shape: [4, 32]}
-  modules:
-    body: [x]
-  output: body
-"""
 
 
 @pytest.mark.parametrize(

@@ -10,37 +10,13 @@ import sys
 import pytest
 import torch
 import yaml
+from param_specs import MLP
 from torcharc_equivalence import TorchArc, assert_same_model, require_torcharc
 
 from torcharc_codegen.api import compile_spec
 from torcharc_codegen.runtime import example_tensors, import_in_memory
 
 pytestmark = pytest.mark.slow  # CLI runs and TorchArc builds
-
-MLP = """\
-params:
-  hidden: 256
-  n_classes: 10
-  p_drop: 0.1
-modules:
-  body:
-    Sequential:
-      - LazyLinear:
-          out_features: ${hidden}
-      - ReLU:
-      - Dropout:
-          p: ${p_drop}
-      - LazyLinear:
-          out_features: ${hidden * 4}
-      - LazyLinear:
-          out_features: ${n_classes}
-graph:
-  input:
-    x: {shape: [4, 32]}
-  modules:
-    body: [x]
-  output: body
-"""
 
 
 def resolve(tmp_path, *args: str, spec: str = MLP) -> subprocess.CompletedProcess:

@@ -13,35 +13,11 @@ import math
 import pytest
 import torch
 import yaml
+from param_specs import MLP
 from torcharc_equivalence import TorchArc, require_torcharc
 
 from torcharc_codegen import params as P
 from torcharc_codegen.symbolic import SymbolicError, probe
-
-MLP = """
-params:
-  hidden: 256
-  n_classes: 10
-  p_drop: 0.1
-modules:
-  body:
-    Sequential:
-      - LazyLinear:
-          out_features: ${hidden}
-      - ReLU:
-      - Dropout:
-          p: ${p_drop}
-      - LazyLinear:
-          out_features: ${hidden * 4}
-      - LazyLinear:
-          out_features: ${n_classes}
-graph:
-  input:
-    x: {shape: [4, 32]}
-  modules:
-    body: [x]
-  output: body
-"""
 
 # 3x32x32 -> conv 5x5 -> 28x28 -> max pool 2 -> 14x14 -> conv 3x3 -> 12x12: width * 144
 CONV = """
