@@ -19,6 +19,8 @@ from torcharc_codegen.cli import main
 from torcharc_codegen.emit import Header, draft, format_big, format_source
 from torcharc_codegen.provenance import VERSION_PREFIX
 
+pytestmark = pytest.mark.slow  # black and ruff run on generated files
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "generated_examples").rglob("*.yaml"))
 

@@ -11,6 +11,7 @@ from torch import nn
 from torcharc_codegen import register_nn
 
 
+@pytest.mark.slow
 def test_a_class_defined_in_the_running_script_is_refused(tmp_path):
     script = tmp_path / "train.py"
     script.write_text(

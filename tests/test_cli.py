@@ -12,6 +12,8 @@ import pytest
 
 from torcharc_codegen.cli import main
 
+pytestmark = pytest.mark.slow  # each test runs the real command in a process of its own
+
 MLP = textwrap.dedent("""\
     modules:
       mlp:

@@ -31,6 +31,7 @@ def test_big_model_formatting_is_blacks_on_the_examples(spec):
     same_as_black(spec)
 
 
+@pytest.mark.slow
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(graphs())
 def test_big_model_formatting_is_blacks_on_random_graphs(case):

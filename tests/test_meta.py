@@ -24,6 +24,8 @@ from torcharc_codegen.runtime import construct, imported, meta_tensors, run_forw
 from torcharc_codegen.shapes import probe
 from torcharc_codegen.verify import _compare
 
+pytestmark = pytest.mark.slow  # big specs and whole-example sweeps on the meta device
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = [
     spec

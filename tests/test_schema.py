@@ -67,6 +67,7 @@ AJV = Path(__file__).resolve().parents[1] / "node_modules" / ".bin" / "ajv"
 EXAMPLE_SPECS = sorted(str(p) for p in SPEC_DIR.rglob("*.yaml"))
 
 
+@pytest.mark.slow
 def test_ajv_strict_mode_compiles_the_schema_and_validates_every_example():
     ajv = _tool(AJV, "ajv-cli is not installed: run `npm ci` in the repository")
     strict = [ajv, "--spec=draft7", "--strict=true", "-s", str(SCHEMA_PATH)]
@@ -80,6 +81,7 @@ def test_ajv_strict_mode_compiles_the_schema_and_validates_every_example():
     assert valid.returncode == 0, valid.stdout + valid.stderr
 
 
+@pytest.mark.slow
 def test_ajv_strict_mode_compiles_a_schema_with_a_users_classes(tmp_path):
     ajv = _tool(AJV, "ajv-cli is not installed: run `npm ci` in the repository")
 
@@ -106,6 +108,7 @@ def test_ajv_strict_mode_compiles_a_schema_with_a_users_classes(tmp_path):
     assert run.returncode == 0, run.stdout + run.stderr
 
 
+@pytest.mark.slow
 def test_check_jsonschema_validates_every_example_and_flags_a_misspelt_argument(tmp_path):
     found = shutil.which("check-jsonschema", path=str(Path(sys.executable).parent))
     tool = _tool(
@@ -400,6 +403,7 @@ def _torch_takes(cls, kwargs: dict) -> bool:
     return True
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", PROBED)
 def test_schema_takes_exactly_what_the_torch_constructor_takes(name):
     """For every argument, every value torch documents for it (None, the strings, an int for a

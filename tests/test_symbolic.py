@@ -19,6 +19,8 @@ from torcharc_equivalence import TorchArc, require_torcharc
 from torcharc_codegen import params as P
 from torcharc_codegen.symbolic import SymbolicError, probe
 
+pytestmark = pytest.mark.slow  # symbolic probes compared with TorchArc's real builds
+
 # 3x32x32 -> conv 5x5 -> 28x28 -> max pool 2 -> 14x14 -> conv 3x3 -> 12x12: width * 144
 CONV = """
 params:

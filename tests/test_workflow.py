@@ -11,6 +11,8 @@ import pytest
 
 from torcharc_codegen.cli import main
 
+pytestmark = pytest.mark.slow  # real command runs over trees of specs
+
 SPEC = textwrap.dedent("""\
     modules:
       lin: {Linear: {in_features: 4, out_features: 2}}

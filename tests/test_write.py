@@ -166,6 +166,7 @@ def test_the_command_never_hangs_on_a_fifo_or_reads_dev_zero(tmp_path):
         assert run.stderr.startswith(f"{name}: can't write: it is ") and run.stderr.count("\n") == 1
 
 
+@pytest.mark.slow
 def test_graph_refuses_the_same_places(tmp_path):
     (tmp_path / "s.dot").write_text(SPEC)
     os.mkfifo(tmp_path / "pic.dot")
@@ -344,6 +345,7 @@ def _limited(limit: int):
     return preexec
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("verify", [False, True])
 def test_a_file_size_limit_is_one_line_and_exit_3(tmp_path, verify):
     """EFBIG (``ulimit -f``) while writing the output, or verification's temporary module."""

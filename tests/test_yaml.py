@@ -283,6 +283,7 @@ def test_warning_reaches_the_result_and_the_generated_code():
     assert "eps=1e-05" in result.source
 
 
+@pytest.mark.slow
 def test_the_cli_prints_the_warning_and_writes_the_model(tmp_path):
     spec = tmp_path / "spec.yaml"
     spec.write_text(
@@ -578,6 +579,7 @@ def test_hostile_corpus_is_there():
     assert len(LOAD_CASES) >= 8
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("spec", LOAD_CASES, ids=[s.stem for s in LOAD_CASES])
 def test_hostile_spec_is_one_located_line(spec, tmp_path):
     out = tmp_path / "model.py"
