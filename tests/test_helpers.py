@@ -66,12 +66,17 @@ def test_reduce_returns_what_torch_returns_for_a_dim(name, dim, returns):
 def test_an_integer_is_written_as_a_float_where_torch_says_float():
     from typing import Optional
 
-    from torcharc_codegen.literals import argument_literal
+    from torcharc_codegen.literals import argument_literal, float_kind
+    from torcharc_codegen.schema import float_arguments
 
-    assert argument_literal(1, float) == "1.0"
-    assert argument_literal(1, float | None) == "1.0"
-    assert argument_literal([2, 3], Optional[tuple[float, float]]) == "[2.0, 3.0]"  # noqa: UP045
-    assert argument_literal(1, int | float) == "1"
-    assert argument_literal(True, float) == "True"
+    assert float_kind(float) == float_kind(float | None) == "float"
+    assert float_kind(Optional[tuple[float, float]]) == "items"  # noqa: UP045
+    assert float_kind(int | float) is None and float_kind(int) is None
+    assert argument_literal(1, "float") == "1.0"
+    assert argument_literal([2, 3], "items") == "[2.0, 3.0]"
+    assert argument_literal(True, "float") == "True"
     assert argument_literal(2, None) == "2"
-    assert argument_literal(2**60, float) == str(2**60)  # it would change as a float
+    assert argument_literal(2**60, "float") == str(2**60)  # it would change as a float
+    # the class table (generated from torch's signatures) says which arguments those are
+    assert float_arguments("Dropout") == {"p": "float"}
+    assert float_arguments("Linear") == {}

@@ -24,6 +24,7 @@ from .model import Layer, Model, Node
 from .namespace import Namespace
 from .provenance import CODE_HASH, COMMAND_INDENT, VERSION_PREFIX
 from .resources import TEMPLATE_DIR
+from .schema import float_arguments
 
 if TYPE_CHECKING:
     from .shapes import Probe
@@ -353,8 +354,7 @@ class _Emitter:
         if (module, index) in self.concrete:
             cls_name, inferred = self.concrete[(module, index)]
             kwargs = {**inferred, **kwargs}
-        numbers = any(isinstance(v, (int, list)) for v in kwargs.values())
-        hints = _annotations(cls_name) if ref.kind == "torch" and numbers else {}
+        hints = float_arguments(cls_name) if ref.kind == "torch" else {}
         args = ", ".join(f"{k}={argument_literal(v, hints.get(k))}" for k, v in kwargs.items())
         if ref.kind == "torch":
             return f"nn.{cls_name}({args})"
@@ -551,21 +551,6 @@ class _Emitter:
         key = type(items[0][0]).__name__ if items else "str"
         # values of different types (a tensor and a fork's list): a Union TorchScript reads
         return text, f"dict[{key}, {' | '.join(dict.fromkeys(types))}]"
-
-
-@functools.cache
-def _annotations(cls_name: str) -> dict[str, object]:
-    """The annotation of each constructor argument of ``torch.nn.<cls_name>`` (where torch
-    gives one), so an integer goes where a float is meant as a float (see argument_literal)."""
-    import inspect
-
-    import torch
-
-    try:
-        params = inspect.signature(getattr(torch.nn, cls_name)).parameters
-    except (AttributeError, TypeError, ValueError):
-        return {}
-    return {k: p.annotation for k, p in params.items() if not isinstance(p.annotation, str)}
 
 
 def _docstring(model: Model, header: Header, probe: Probe | None) -> str:

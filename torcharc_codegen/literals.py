@@ -25,12 +25,22 @@ def literal(value: object) -> str:
     return text
 
 
-def argument_literal(value: object, annotation: object = None) -> str:
-    """``literal(value)`` for a constructor argument that torch's signature annotates with
-    ``annotation``: an integer is written as a float (``p=1.0``, not ``p=1``) where it says
-    float. The module keeps the value as given and TorchScript types it by its Python type,
-    so ``nn.Dropout(p=1)`` won't script."""
+def argument_literal(value: object, kind: str | None = None) -> str:
+    """``literal(value)`` for a constructor argument of float ``kind`` (see float_kind): an
+    integer is written as a float (``p=1.0``, not ``p=1``) where torch's signature says float.
+    The module keeps the value as given and TorchScript types it by its Python type, so
+    ``nn.Dropout(p=1)`` won't script."""
+    annotation = {"float": float, "items": list[float]}.get(kind or "")
     return literal(_as_float(value, annotation))
+
+
+def float_kind(annotation: object) -> str | None:
+    """ "float" where an annotation takes a float and not an int, "items" where it takes a list
+    of them, else None (the class table records this, so emitting imports no torch)."""
+    if isinstance(_as_float(1, annotation), float):
+        return "float"
+    items = _as_float([1], annotation)
+    return "items" if isinstance(items, list) and isinstance(items[0], float) else None
 
 
 _EXACT_FLOAT = 2**53  # larger integers would change when written as a float

@@ -25,6 +25,17 @@ def class_table() -> dict:
         return json.load(f)
 
 
+def float_arguments(cls_name: str) -> dict[str, str]:
+    """torch.nn.<cls_name>'s constructor arguments that take a float, not an int ("float", or
+    "items" for a list of them), from the class table: no torch import."""
+    return _float_table().get(cls_name, {})
+
+
+@functools.lru_cache(maxsize=1)
+def _float_table() -> dict:
+    return class_table().get("float_arguments", {})
+
+
 def arg_schema(schema: dict, name: str) -> dict:
     """The argument schema of class ``name`` (title, properties, required, ...)."""
     return schema["definitions"]["class"][name]["properties"][name]

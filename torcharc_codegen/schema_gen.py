@@ -161,8 +161,32 @@ def build_class_table() -> dict:
     read at generation time without importing torch."""
     import torch
 
-    returning = [n for n, cls in torch_classes().items() if forward_returns_tensor(cls)]
-    return {"torch": torch.__version__, "forward_returns_tensor": returning}
+    classes = torch_classes()
+    returning = [n for n, cls in classes.items() if forward_returns_tensor(cls)]
+    floats = {n: args for n, cls in classes.items() if (args := float_arguments(cls))}
+    return {
+        "torch": torch.__version__,
+        "forward_returns_tensor": returning,
+        "float_arguments": floats,
+    }
+
+
+def float_arguments(cls: type) -> dict[str, str]:
+    """Constructor arguments whose annotation takes a float, not an int: "float", or "items"
+    for a list of floats (literals.float_kind)."""
+    from .literals import float_kind
+
+    try:
+        params = inspect.signature(cls).parameters
+    except (TypeError, ValueError):
+        return {}
+    out = {}
+    for name, param in params.items():
+        if param.annotation is inspect.Parameter.empty or isinstance(param.annotation, str):
+            continue
+        if kind := float_kind(param.annotation):
+            out[name] = kind
+    return out
 
 
 def main() -> None:
