@@ -11,6 +11,7 @@ from pathlib import Path
 
 import black
 import pytest
+from shared_specs import WIDE
 
 from torcharc_codegen import black_settings
 from torcharc_codegen.api import load_model
@@ -23,24 +24,6 @@ pytestmark = pytest.mark.slow  # black and ruff run on generated files
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "generated_examples").rglob("*.yaml"))
-
-# At 88 columns black splits the `merge` line (90 wide with its shape comment); at 100 it
-# fits, and at 120 so does the forward signature.
-WIDE = textwrap.dedent("""\
-    modules:
-      merge:
-        MergeConcat: {dim: 1}
-      head:
-        Linear: {in_features: 16, out_features: 2}
-    graph:
-      input:
-        left_image_embedding: {shape: [4, 8]}
-        right_image_embedding: {shape: [4, 8]}
-      modules:
-        merge: [[left_image_embedding, right_image_embedding]]
-        head: [merge]
-      output: head
-    """)
 
 
 @pytest.fixture

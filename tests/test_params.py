@@ -9,7 +9,7 @@ import pytest
 import yaml
 from hypothesis import given
 from hypothesis import strategies as st
-from param_specs import MLP
+from shared_specs import MLP
 
 from torcharc_codegen import params as P
 from torcharc_codegen.errors import SpecError

@@ -14,6 +14,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from shared_specs import WIDE
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -29,23 +30,6 @@ SPEC = textwrap.dedent("""\
       modules:
         lin: [x]
       output: lin
-    """)
-
-# Wider than 88 columns once generated (see test_black_settings.py).
-WIDE = textwrap.dedent("""\
-    modules:
-      merge:
-        MergeConcat: {dim: 1}
-      head:
-        Linear: {in_features: 16, out_features: 2}
-    graph:
-      input:
-        left_image_embedding: {shape: [4, 8]}
-        right_image_embedding: {shape: [4, 8]}
-      modules:
-        merge: [[left_image_embedding, right_image_embedding]]
-        head: [merge]
-      output: head
     """)
 
 

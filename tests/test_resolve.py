@@ -10,7 +10,7 @@ import sys
 import pytest
 import torch
 import yaml
-from param_specs import MLP
+from shared_specs import MLP
 from torcharc_equivalence import TorchArc, assert_same_model, require_torcharc
 
 from torcharc_codegen.api import compile_spec

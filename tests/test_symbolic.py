@@ -13,7 +13,7 @@ import math
 import pytest
 import torch
 import yaml
-from param_specs import MLP
+from shared_specs import MLP
 from torcharc_equivalence import TorchArc, require_torcharc
 
 from torcharc_codegen import params as P
