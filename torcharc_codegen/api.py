@@ -4,13 +4,13 @@ emit) -> verify, and the TorchArc-style ``build``. The CLI is a thin layer over 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .black_settings import for_output
 from .emit import Code, Header, emit
-from .errors import Problem, VerificationError
+from .errors import Problem, SpecError, VerificationError
 from .literals import is_identifier, pascal_case
 from .load import Source, load, no_gc
 from .model import Model
@@ -35,13 +35,17 @@ class Result:
 
 
 def load_model(
-    spec: Spec, imports: Iterable[str] = (), name: str | None = None
+    spec: Spec,
+    imports: Iterable[str] = (),
+    name: str | None = None,
+    params: Mapping[str, object] | None = None,
 ) -> tuple[Source, Model]:
-    """Load, validate and normalize ``spec``; raises SpecError."""
+    """Load, validate and normalize ``spec``; raises SpecError. ``params``: new defaults for
+    a parametrized spec's parameters (params.ParamValueError when one doesn't fit)."""
     with no_gc():  # many small objects, no cycles: the collector only costs time here
         source = load(spec, name=name)
-        checked = validate(source, imports=imports)
-        return source, normalize(source, checked)
+        checked = validate(source, imports=imports, params=params)
+        return source, normalize(checked.source, checked)
 
 
 def compile_spec(
@@ -54,16 +58,17 @@ def compile_spec(
     header: Header | None = None,
     mode=None,
     numeric_budget: int | None = None,
+    params: Mapping[str, object] | None = None,
 ) -> Result:
     """Run the whole pipeline. Raises SpecError for an invalid spec (or one whose modules
     can't be built or whose example inputs can't run); never raises for a failed check: the
     report says which failed. ``mode``: black's settings (a black.Mode; None: its defaults).
     ``numeric_budget``: bytes of parameters up to which the model is built with real weights
     (to compare outputs with eager); above it shapes and checks run on the meta device
-    (None: budget.DEFAULT)."""
+    (None: budget.DEFAULT). ``params``: new defaults for a parametrized spec's parameters."""
     if not is_identifier(class_name):
         raise ValueError(f"class name {class_name!r} is not a Python identifier")
-    source, model = load_model(spec, imports, name)
+    source, model = load_model(spec, imports, name, params)
     header = header or Header(spec_name=source.name if source.text is not None else None)
     header = Header(header.spec_name, header.command, source.sha256, versions(mode))
     with no_gc():
@@ -72,7 +77,7 @@ def compile_spec(
     if model.examples is not None:
         from .shapes import probe
 
-        shapes = probe(code, model, numeric_budget)
+        shapes = probe(code, model, numeric_budget, names=_in_parameters(model))
         with no_gc():
             code = emit(model, class_name, header, shapes, mode)
     report = None
@@ -80,12 +85,28 @@ def compile_spec(
         from .verify import verify as run_checks
 
         report = run_checks(code, model, numeric_budget)
+        if model.family is not None:
+            from .verify import verify_other_values
+
+            report.checks += verify_other_values(code, model, numeric_budget)
         if shapes is not None and shapes.batch_as_b and not report.dynamic_batch:
             # the probe showed the batch as B, the export check found it pinned: numbers
             shapes = shapes.static
             with no_gc():
                 code = emit(model, class_name, header, shapes, mode)
     return Result(code.text, model, report, list(model.warnings), source.name, shapes, code)
+
+
+def _in_parameters(model: Model):
+    """A parametrized spec's sizes and shapes in its parameters (symbolic.probe), or None."""
+    if model.family is None:
+        return None
+    from .symbolic import SymbolicError, probe
+
+    try:
+        return probe(model.family.data, model.family.values, model.custom)
+    except SymbolicError as e:
+        raise SpecError([e.problem(model.source)], model.source_name) from None
 
 
 def compile_file(

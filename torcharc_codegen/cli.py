@@ -778,6 +778,8 @@ def _resolve(args: argparse.Namespace, out: _Out) -> int:
         values = P.parse_assignments(args.param, analysis.params)
         text = P.dump_yaml(P.resolve(source.data, values))
     except P.ParamValueError as e:
+        if e.path is not None:
+            raise SpecError([source.problem(e.path, str(e))], args.spec) from None
         raise UsageError(str(e)) from None
     if args.output:
         written = write_atomic(Path(args.output), text, args.spec)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 
-from .literals import literal
+from .literals import literal, plain
 from .model import Layer, Model
 
 NOT_POSSIBLE = "not possible"
@@ -125,19 +125,20 @@ def _causes(layer: Layer, module) -> dict:
     does, or the class is Lazy (rebuilding it would need its inferred sizes)."""
     import torch
 
+    given = plain(layer.kwargs)
     if layer.cls.lazy:
-        return dict(layer.kwargs)
+        return given
     causes = {}
-    for key in layer.kwargs:
-        rest = {k: v for k, v in layer.kwargs.items() if k != key}
+    for key in given:
+        rest = {k: v for k, v in given.items() if k != key}
         try:
             other = type(module)(**rest)
         except Exception:  # noqa: BLE001 - a required argument: not the cause alone
             continue
         with fresh_script_state():
             if not _attempt(lambda m=other: torch.jit.script(m)):
-                causes[key] = layer.kwargs[key]
-    return causes or dict(layer.kwargs)
+                causes[key] = given[key]
+    return causes or given
 
 
 def torch_limit(check: str, instance, model: Model, inputs: tuple | None, expected) -> str | None:
@@ -161,6 +162,6 @@ def torch_limit(check: str, instance, model: Model, inputs: tuple | None, expect
     )
     for layer, module in layers:
         if _check_alone(check, module, calls.get(id(module))):
-            kwargs = _causes(layer, module) if check == "script" else dict(layer.kwargs)
+            kwargs = _causes(layer, module) if check == "script" else plain(layer.kwargs)
             return f"torch {version} cannot {verb} {_shown(layer, kwargs)}"
     return None

@@ -11,15 +11,40 @@ import keyword
 import math
 import types
 import typing
+from dataclasses import dataclass
 
 
 class UnsafeValue(ValueError):
     """A spec value that can't be written as a Python literal."""
 
 
+@dataclass(frozen=True)
+class Expression:
+    """A value a spec gives as ``${...}`` (or a size that follows one): written as ``source``,
+    Python in the generated ``__init__``'s parameter names (``hidden * 4``); ``value`` is what
+    it is for the defaults."""
+
+    value: object
+    source: str
+
+    def __post_init__(self):
+        from .params import ExprError, parse
+
+        body = self.source
+        if body.startswith("float(") and body.endswith(")"):
+            body = body[len("float(") : -1]
+        try:  # only the ${...} language (names, numbers, + - * // / %), perhaps in float()
+            parse(body)
+        except ExprError as e:
+            raise UnsafeValue(f"{self.source!r} is not a parameter expression: {e}") from None
+
+
 def literal(value: object) -> str:
-    """The Python source for ``value`` (None, bool, int, float, str, list, dict of those)."""
+    """The Python source for ``value`` (None, bool, int, float, str, list, dict of those;
+    Expressions as their source)."""
     text = _render(value)
+    if _has_expression(value):
+        return text
     if _evaluate(text) != value and not _has_nan(value):
         raise UnsafeValue(f"value {value!r} does not round-trip as a Python literal")
     return text
@@ -47,6 +72,11 @@ _EXACT_FLOAT = 2**53  # larger integers would change when written as a float
 
 
 def _as_float(value: object, annotation: object) -> object:
+    if isinstance(value, Expression):
+        converted = _as_float(value.value, annotation)
+        if type(converted) is type(value.value):
+            return value
+        return Expression(converted, f"float({value.source})")
     if annotation is None or isinstance(value, bool):
         return value
     if isinstance(value, int):
@@ -77,6 +107,8 @@ def _item_annotation(annotation: object) -> object:
 
 
 def _render(value: object) -> str:
+    if isinstance(value, Expression):
+        return value.source
     if value is None or isinstance(value, (bool, int, str)):
         return repr(value)
     if isinstance(value, float):
@@ -112,6 +144,27 @@ def _evaluate(text: str) -> object:
             if not ok:
                 raise UnsafeValue(f"unexpected call in literal {text!r}")
     return eval(compile(tree, "<literal>", "eval"), {"__builtins__": {"float": float}})
+
+
+def _has_expression(value: object) -> bool:
+    if isinstance(value, Expression):
+        return True
+    if isinstance(value, (list, tuple)):
+        return any(_has_expression(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_expression(v) for v in value.values())
+    return False
+
+
+def plain(value: object) -> object:
+    """``value`` with each Expression replaced by its value (for the defaults)."""
+    if isinstance(value, Expression):
+        return value.value
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    return value
 
 
 def _has_nan(value: object) -> bool:

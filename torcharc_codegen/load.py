@@ -11,6 +11,7 @@ goes on ``Source.warnings``.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import hashlib
 import os
@@ -23,6 +24,7 @@ import yaml
 
 from .compose import TOO_DEEP, Refused, compose
 from .errors import KeyPath, Problem, SpecError
+from .params import flow_style_hint
 from .yaml12 import FLOAT, INT, MERGE, STR, Loader12, reading_conflict, resolve12
 
 
@@ -169,7 +171,7 @@ def _load_text(text: str, name: str) -> Source:
             )
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as e:
-        raise SpecError([_yaml_problem(e)], name) from None
+        raise SpecError([_yaml_problem(e, text)], name) from None
     except Refused as e:
         problem = Problem(e.path, e.message, e.mark.line + 1, e.mark.column + 1)
         raise SpecError([problem], name) from None
@@ -184,7 +186,15 @@ def _load_text(text: str, name: str) -> Source:
     return source
 
 
-def _yaml_problem(e: yaml.MarkedYAMLError) -> Problem:
+def _yaml_problem(e: yaml.MarkedYAMLError, text: str) -> Problem:
+    """The YAML error as one located line; where an unquoted ``${...}`` in flow style caused
+    it, the line says to quote it."""
+    problem = _yaml_error(e)
+    hint = flow_style_hint(text, problem.line)
+    return dataclasses.replace(problem, message=f"{problem.message}; {hint}") if hint else problem
+
+
+def _yaml_error(e: yaml.MarkedYAMLError) -> Problem:
     mark = e.problem_mark or e.context_mark
     if e.problem == "exceeded maximum nesting depth":  # libyaml's own limit, met first in flow
         return Problem((), TOO_DEEP, mark.line + 1, mark.column + 1)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from .classes import ClassRef
 from .errors import KeyPath, Problem
 from .helpers import HELPERS, Helper
 from .load import Source
+
+if TYPE_CHECKING:
+    from .family import Family
+    from .params import Param
 
 Arg = str | tuple  # a node name, or a tuple of node names passed as one list
 
@@ -92,6 +96,15 @@ class Model:
     custom: dict[str, type] = field(default_factory=dict)
     warnings: list = field(default_factory=list)  # Problems that don't stop generation
     source: Source | None = None  # for locating problems found later (verification)
+    family: Family | None = None  # a parametrized spec's parameters and ${...} places
+    # The keyword arguments the checks build the generated class with (verify.py): {} for the
+    # defaults, or the other values a parametrized file is checked at.
+    init_args: dict = field(default_factory=dict)
+
+    @property
+    def params(self) -> dict[str, Param]:
+        """A parametrized spec's parameters, in spec order (default: what the class takes)."""
+        return self.family.params if self.family is not None else {}
 
     @property
     def source_name(self) -> str | None:

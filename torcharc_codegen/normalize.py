@@ -10,6 +10,8 @@ from .validate import Checked
 
 
 def normalize(source: Source, checked: Checked) -> Model:
+    """``source``: the spec validate checked (``checked.source``: a parametrized spec's
+    values put in); values that came from ``${...}`` become literals.Expression."""
     data = source.data
     graph = data["graph"]
     raw_nodes = [_node(name, args) for name, args in graph["modules"].items()]
@@ -19,7 +21,7 @@ def normalize(source: Source, checked: Checked) -> Model:
         for name, spec in data["modules"].items()
         if name in called
     }
-    inputs, examples = _inputs(graph["input"])
+    inputs, examples = read_inputs(graph["input"])
     output = graph["output"]
     if isinstance(output, list):
         output = tuple(output)
@@ -32,6 +34,7 @@ def normalize(source: Source, checked: Checked) -> Model:
         custom=dict(checked.custom),
         warnings=list(source.warnings) + list(checked.warnings),
         source=source,
+        family=checked.family,
     )
 
 
@@ -48,7 +51,13 @@ def _module(name: str, spec: dict, checked: Checked) -> Module:
 
 def _layer(spec: dict, path: tuple, checked: Checked) -> Layer:
     (cls,) = spec
-    return Layer(checked.classes[cls], dict(spec[cls] or {}), path + (cls,))
+    path += (cls,)
+    kwargs = {k: _bind(v, path + (k,), checked) for k, v in (spec[cls] or {}).items()}
+    return Layer(checked.classes[cls], kwargs, path)
+
+
+def _bind(value: object, path: tuple, checked: Checked) -> object:
+    return checked.family.bind(value, path) if checked.family else value
 
 
 def _expand_compact(compact: dict, path: tuple, checked: Checked) -> list[Layer]:
@@ -65,9 +74,11 @@ def _expand_compact(compact: dict, path: tuple, checked: Checked) -> list[Layer]
     cls = checked.classes[layer["type"]]
     out: list[Layer] = []
     for i, row in enumerate(layer["args"]):
+        at = path + ("layer", "args", i)
+        row = _bind(row, at, checked)
         row = row if isinstance(row, list) else [row]
         kwargs = dict(zip(layer["keys"], row, strict=True))  # validated: one value per key
-        out += pre + [Layer(cls, kwargs, path + ("layer", "args", i))] + post
+        out += pre + [Layer(cls, kwargs, at)] + post
     return out
 
 
@@ -79,7 +90,8 @@ def _node(name: str, args: object) -> Node:
     return Node(name, module, tuple(tuple(a) if isinstance(a, list) else a for a in args), (), path)
 
 
-def _inputs(inp: object) -> tuple[tuple[str, ...], dict | None]:
+def read_inputs(inp: object) -> tuple[tuple[str, ...], dict | None]:
+    """``graph.input``: the input names, and the example inputs when it gives them."""
     if isinstance(inp, str):
         return (inp,), None
     if isinstance(inp, list):

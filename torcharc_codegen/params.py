@@ -146,7 +146,12 @@ def parse(text: str, names: Mapping[str, object] | None = None) -> Expr:
 def _unknown(name: str, names: Mapping[str, object]) -> str:
     close = difflib.get_close_matches(name, list(names), n=1, cutoff=0.7)
     hint = f": did you mean `{close[0]}`?" if close else ""
-    declared = ", ".join(f"`{n}`" for n in names) or "none"
+    if not names:
+        return (
+            f"unknown parameter `{name}`: declare it under `params:` with its default"
+            f" (`params: {{{name}: ...}}`)"
+        )
+    declared = ", ".join(f"`{n}`" for n in names)
     return f"unknown parameter `{name}`{hint} (declared under `params:`: {declared})"
 
 
@@ -374,7 +379,12 @@ def collect_params(data: Mapping) -> tuple[dict[str, Param], list[ParamProblem]]
 def analyze(data: Mapping, schema: Mapping | None = None) -> Analysis:
     """Every ``${...}`` in the spec, parsed and checked: unknown names (with "did you mean"),
     disallowed syntax, ``${`` where no parameter may stand, type clashes with the schema's
-    argument types (a float where torch wants an int), and unused parameters (warnings)."""
+    argument types (a float where torch wants an int), and unused parameters (warnings).
+
+    A spec without ``params:`` is TorchArc's: its strings are data, and only a value that is
+    a whole ``${...}`` where a parameter may stand is taken for a parameter (an error: none is
+    declared)."""
+    declared = "params" in data
     params, problems = collect_params(data)
     types = {p.name: p.type for p in params.values()}
     refs: list[Ref] = []
@@ -383,6 +393,8 @@ def analyze(data: Mapping, schema: Mapping | None = None) -> Analysis:
     for path, value, kind, cls, arg, nested in _value_slots(data):
         allowed.add(path)
         if not isinstance(value, str) or "${" not in value:
+            continue
+        if not declared and _WHOLE.match(value) is None:
             continue
         ref, problem = _parse_ref(value, path, kind, cls, arg, nested, params)
         if problem is not None:
@@ -401,7 +413,7 @@ def analyze(data: Mapping, schema: Mapping | None = None) -> Analysis:
             problems.append(ParamProblem(path, clash, ref.offset))
             continue
         refs.append(ref)
-    for path, value in _strings(data, ()):
+    for path, value in _strings(data, ()) if declared else ():
         if path not in allowed and "${" in value and path[:1] != ("params",):
             problems.append(
                 ParamProblem(
@@ -601,7 +613,17 @@ def _types_of(prop: Mapping) -> set[str]:
 
 
 class ParamValueError(ValueError):
-    pass
+    def __init__(self, message: str, path: tuple | None = None):
+        super().__init__(message)
+        self.path = path  # where in the spec, when the value there is the cause
+
+
+def other_float(value: float) -> float:
+    """Another value of a float parameter, valid where ``value`` is (a probability stays in
+    [0, 1]): for the symbolic probe's float check and the second verification."""
+    if 0 <= value <= 1:
+        return 0.25 if value >= 0.5 else 0.75
+    return value * 2 + 1 if value > 0 else value - 1.5
 
 
 def values_for(params: Mapping[str, Param], overrides: Mapping[str, object] | None) -> dict:
@@ -677,10 +699,7 @@ def substitute(data: Mapping, params: Mapping[str, Param], values: Mapping[str, 
                     holder[key] = parse(whole.group(1), params).evaluate(values)
                 except ZeroDivisionError:
                     shown = ", ".join(f"{n}={values[n]!r}" for n in params)
-                    raise ParamValueError(
-                        f"{value} divides by zero for {shown}"
-                        f" (at {'.'.join(str(k) for k in path)})"
-                    ) from None
+                    raise ParamValueError(f"{value} divides by zero for {shown}", path) from None
     return out
 
 

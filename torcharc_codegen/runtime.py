@@ -138,7 +138,7 @@ def construct(module: object, code: Code, model: Model, device: str | None = Non
     raised."""
     try:
         with on(device):
-            return getattr(module, code.class_name)()
+            return getattr(module, code.class_name)(**model.init_args)
     except Exception as e:  # noqa: BLE001 - torch's own message is what the user needs
         lines = _lines_in(e, module)
         where = next(filter(None, map(code.init_target, lines)), None)
@@ -234,32 +234,41 @@ def _size_mismatch(layer, value) -> str | None:
     return None
 
 
-def describe(value: object, bigger: object = None, batch: int | None = None) -> str:
+def describe(
+    value: object, bigger: object = None, batch: int | None = None, names: object = None
+) -> str:
     """A short, code-safe description of a runtime value: shapes of tensors, by their parts.
     Given ``bigger``, the same value from a run at batch size ``batch + 1``, a dimension that
-    went from ``batch`` to ``batch + 1`` is written ``B``."""
+    went from ``batch`` to ``batch + 1`` is written ``B``. ``names``: the same value's shapes
+    in a parametrized spec's parameters (symbolic.Result), written instead of the numbers."""
     import torch
 
-    def part(i, key=None):
-        if isinstance(bigger, (tuple, list)) and i < len(bigger):
-            return bigger[i]
-        return bigger.get(key) if isinstance(bigger, dict) else None
+    def part(whole, i, key=None):
+        if isinstance(whole, (tuple, list)) and i < len(whole):
+            return whole[i]
+        return whole.get(key) if isinstance(whole, dict) else None
 
     if isinstance(value, torch.Tensor):
         shape: tuple = tuple(value.shape)
+        if isinstance(names, tuple) and len(names) == len(shape):
+            shape = tuple(int(n) if n.isdigit() else n for n in names)
         if batch is not None and isinstance(bigger, torch.Tensor) and bigger.dim() == len(shape):
-            pairs = zip(shape, bigger.shape, strict=True)
-            shape = tuple("B" if (a, b) == (batch, batch + 1) else a for a, b in pairs)
+            pairs = zip(value.shape, bigger.shape, shape, strict=True)
+            shape = tuple("B" if (a, b) == (batch, batch + 1) else s for a, b, s in pairs)
         return shape_text(shape, str(value.dtype).removeprefix("torch."))
+
+    def inner(i, v, key=None):
+        return describe(v, part(bigger, i, key), batch, part(names, i, key))
+
     if isinstance(value, tuple) and hasattr(value, "_fields"):
         fields = enumerate(zip(value._fields, value, strict=True))
-        return ", ".join(f"{f}: {describe(v, part(i), batch)}" for i, (f, v) in fields)
+        return ", ".join(f"{f}: {inner(i, v)}" for i, (f, v) in fields)
     if isinstance(value, (tuple, list)):
-        inner = ", ".join(describe(v, part(i), batch) for i, v in enumerate(value))
-        return f"[{inner}]" if isinstance(value, list) else f"({inner})"
+        text = ", ".join(inner(i, v) for i, v in enumerate(value))
+        return f"[{text}]" if isinstance(value, list) else f"({text})"
     if isinstance(value, dict):
         items = value.items()
-        return "{" + ", ".join(f"{k}: {describe(v, part(0, k), batch)}" for k, v in items) + "}"
+        return "{" + ", ".join(f"{k}: {inner(0, v, k)}" for k, v in items) + "}"
     if value is None:
         return "None"
     return type(value).__name__

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from . import budget as budgets
 from .emit import Code
 from .errors import SpecError
+from .literals import Expression
 from .model import Model
 from .runtime import (
     ForwardError,
@@ -35,6 +36,7 @@ from .runtime import (
     run_forward,
     state_bytes,
 )
+from .symbolic import Result as SymbolicResult
 
 
 @dataclass
@@ -58,7 +60,14 @@ class Probe:
         return self.static is not None
 
 
-def probe(code: Code, model: Model, budget: int | None = None, *, real: bool = False) -> Probe:
+def probe(
+    code: Code,
+    model: Model,
+    budget: int | None = None,
+    *,
+    real: bool = False,
+    names: SymbolicResult | None = None,
+) -> Probe:
     """Run ``model.examples`` through ``code`` (the draft); raises SpecError with the failing
     node (or Sequential layer) when the model can't take them.
 
@@ -67,7 +76,9 @@ def probe(code: Code, model: Model, budget: int | None = None, *, real: bool = F
     the input's values, or a real mistake, whose message torch's meta kernels may word
     differently) it runs again with real weights and example values, if the parameters fit
     ``budget`` bytes (default budget.DEFAULT); else the meta failure is the error, saying so.
-    ``real``: skip the meta run (tests compare the two).
+    ``real``: skip the meta run (tests compare the two). ``names``: a parametrized spec's
+    sizes and shapes in its parameters (symbolic.probe): the inferred sizes become
+    literals.Expression and the shapes are written in the parameter names.
 
     Shapes show the batch dimension as ``B`` when one more row in the first dimension of the
     inputs (all of one size, at least 2) runs too: then every dimension that grew with it is
@@ -85,22 +96,27 @@ def probe(code: Code, model: Model, budget: int | None = None, *, real: bool = F
                 pass  # built for real below: its error, or it builds there
         if instance is not None:
             try:
-                return _probe(module, instance, code, model, meta_tensors(model.examples), "meta")
+                return _probe(
+                    module, instance, code, model, meta_tensors(model.examples), "meta", names
+                )
             except ForwardError as e:
                 size = state_bytes(instance)
                 if size > budget:
                     raise _over_budget(e, size, budget) from None
         instance = construct(module, code, model)
-        return _probe(module, instance, code, model, example_tensors(model.examples), "cpu")
+        return _probe(module, instance, code, model, example_tensors(model.examples), "cpu", names)
 
 
-def _probe(module, instance, code: Code, model: Model, inputs: dict, device: str) -> Probe:
+def _probe(
+    module, instance, code: Code, model: Model, inputs: dict, device: str, names=None
+) -> Probe:
+    names = names or SymbolicResult()
     instance.eval()
     with _layer_outputs(instance, model) as layers:
         scope = run_forward(module, instance, code, model, inputs, device)
-    out = _texts(model, code, inputs, scope, layers, instance)
+    out = _texts(model, code, inputs, scope, layers, instance, names)
     out.device = device
-    out.concrete = _concrete_layers(instance, model)
+    out.concrete = _concrete_layers(instance, model, names)
     out.params = {
         name: sum(p.numel() for p in getattr(instance, name).parameters())
         for name in model.modules
@@ -116,10 +132,10 @@ def _probe(module, instance, code: Code, model: Model, inputs: dict, device: str
             bigger_scope = run_forward(module, instance, code, model, bigger, device)
     except ForwardError:
         return out
-    dynamic = _texts(model, code, inputs, scope, layers, instance, bigger, bigger_scope)
+    dynamic = _texts(model, code, inputs, scope, layers, instance, names, bigger, bigger_scope)
     static = replace(out)
     out.comments, out.docstring = dynamic.comments, dynamic.docstring
-    out.layers, out.static = _layer_texts(layers, bigger_layers, batch), static
+    out.layers, out.static = _layer_texts(layers, names, bigger_layers, batch), static
     return out
 
 
@@ -166,18 +182,25 @@ def _layer_outputs(instance, model: Model):
             hook.remove()
 
 
-def _layer_texts(layers: dict, bigger: dict | None = None, batch: int | None = None) -> dict:
+def _layer_texts(
+    layers: dict, names: SymbolicResult, bigger: dict | None = None, batch: int | None = None
+) -> dict:
     """(module, i) -> the layer's output shape, where every call gave the same."""
     out = {}
     for key, values in layers.items():
         more = (bigger or {}).get(key) or [None] * len(values)
-        texts = {_short(describe(v, b, batch)) for v, b in zip(values, more, strict=False)}
+        named = names.layer_shapes.get(key) or [None] * len(values)
+        texts = {
+            _short(describe(v, b, batch, n)) for v, b, n in zip(values, more, named, strict=False)
+        }
         if len(texts) == 1:
             out[key] = texts.pop()
     return out
 
 
-def _texts(model, code, inputs, scope, layers, instance, bigger=None, bigger_scope=None) -> Probe:
+def _texts(
+    model, code, inputs, scope, layers, instance, names, bigger=None, bigger_scope=None
+) -> Probe:
     """The node comments and docstring of one run, with ``B`` where ``bigger_scope`` shows the
     batch (the run of ``bigger``, the inputs with one more row)."""
     batch = _batch(inputs) if bigger is not None else None
@@ -185,10 +208,11 @@ def _texts(model, code, inputs, scope, layers, instance, bigger=None, bigger_sco
     out = Probe()
     for node in model.nodes:
         var = code.variables[node.name]
-        out.comments[node.name] = _short(describe(scope[var], got.get(var), batch))
-    out.layers = _layer_texts(layers)
+        shown = describe(scope[var], got.get(var), batch, names.shapes.get(node.name))
+        out.comments[node.name] = _short(shown)
+    out.layers = _layer_texts(layers, names)
     out.docstring = _docstring(
-        model, inputs, scope["__return__"], instance, bigger, got.get("__return__"), batch
+        model, inputs, scope["__return__"], instance, names, bigger, got.get("__return__"), batch
     )
     return out
 
@@ -201,8 +225,11 @@ def _structure(value) -> object:
     return type(value).__name__
 
 
-def _concrete_layers(instance, model: Model) -> dict[tuple, tuple[str, dict]]:
-    """(module, layer index) -> (concrete class name, inferred kwargs) for each Lazy layer."""
+def _concrete_layers(
+    instance, model: Model, names: SymbolicResult
+) -> dict[tuple, tuple[str, dict]]:
+    """(module, layer index) -> (concrete class name, inferred kwargs) for each Lazy layer; a
+    size that follows a parameter is a literals.Expression."""
     import torch
 
     out = {}
@@ -234,30 +261,66 @@ def _concrete_layers(instance, model: Model) -> dict[tuple, tuple[str, dict]]:
                     and isinstance(param.default, (bool, int, float, str))
                 ):
                     inferred[p] = param.default
+            sizes = names.layers[(name, i)].sizes if (name, i) in names.layers else {}
+            for p, source in sizes.items():
+                if p in inferred and source != str(inferred[p]):
+                    inferred[p] = _expression(inferred[p], source, model, layer.path, p)
             out[(name, i)] = (concrete.__name__, inferred)
     return out
 
 
 def _docstring(
-    model: Model, inputs: dict, output, instance, bigger=None, bigger_output=None, batch=None
+    model: Model,
+    inputs: dict,
+    output,
+    instance,
+    names: SymbolicResult,
+    bigger=None,
+    bigger_output=None,
+    batch=None,
 ) -> list[str]:
     params = sum(p.numel() for p in instance.parameters())
     lines = ["Inputs:"]
     more = bigger or {}
-    lines += [f"    {n}: {describe(v, more.get(n), batch)}" for n, v in inputs.items()]
+    lines += [
+        f"    {n}: {describe(v, more.get(n), batch, names.inputs.get(n))}"
+        for n, v in inputs.items()
+    ]
     kind, items = model.outputs()
     if kind == "single":
-        lines.append(f"Output: {items[0][1]} {describe(output, bigger_output, batch)}")
+        shown = describe(output, bigger_output, batch, names.output)
+        lines.append(f"Output: {items[0][1]} {shown}")
     else:
         lines.append(f"Outputs (a {kind}):")
         for key, node in items:
             shown = node if kind == "tuple" else repr(key)
             got = bigger_output[key] if bigger_output is not None else None
-            lines.append(f"    {shown}: {describe(output[key], got, batch)}")
-    lines.append(f"Parameters: {params:,}")
+            named = names.output[key] if names.output is not None else None
+            lines.append(f"    {shown}: {describe(output[key], got, batch, named)}")
+    at = " (with the default arguments)" if model.params else ""
+    lines.append(f"Parameters: {params:,}{at}")
     batch_size = f"; B: the batch size, {batch} in them" if batch is not None else ""
     lines.append(f"(shapes from the example inputs in the spec{batch_size})")
     return lines
+
+
+def _expression(value: int, source: str, model: Model, path: tuple, arg: str) -> object:
+    """The inferred ``value`` written as ``source``; the two must agree at the defaults."""
+    from . import params as P
+
+    got = P.parse(source).evaluate({n: p.default for n, p in model.params.items()})
+    if got != value:
+        raise SpecError(
+            [
+                model.problem(
+                    path,
+                    f"the inferred `{arg}` is {value} but its expression `{source}` gives {got}"
+                    " for the defaults: this is a torcharc-gen bug, please report it",
+                )
+            ],
+            model.source_name,
+        )
+    return Expression(value, source)
 
 
 def _short(text: str, limit: int = 70) -> str:

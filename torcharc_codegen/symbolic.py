@@ -85,6 +85,9 @@ class Inferred:
 class Result:
     layers: dict[tuple[str, int], Inferred] = field(default_factory=dict)  # (module, index)
     shapes: dict[str, object] = field(default_factory=dict)  # node -> ("4", "hidden"), ...
+    inputs: dict[str, object] = field(default_factory=dict)  # input -> its shape
+    # (module, index) -> what that layer gave, one shape per call
+    layer_shapes: dict[tuple[str, int], list] = field(default_factory=dict)
     output: object = None  # the output's shapes, in the output's structure
     # The conditions torch checked on the way, as Python (stride and contiguity checks
     # included): informational, they don't restrict the sizes' expressions.
@@ -136,7 +139,7 @@ def probe(
     # Float params are plain values; one spec per float param with only that one changed
     # tells which layers it reaches (see _Run._float_check).
     others = {
-        name: P.substitute(data, params, {**concrete, name: _other_float(actual[name])})
+        name: P.substitute(data, params, {**concrete, name: P.other_float(actual[name])})
         for name, param in params.items()
         if param.type is float
     }
@@ -231,7 +234,8 @@ class _Run:
             dtype = getattr(self.torch, ex.get("dtype", "float32"))
             with self.watch(("graph", "input", name), f"example input `{name}`"):
                 scope[name] = self.torch.empty(tuple(ex["shape"]), dtype=dtype)
-        result = Result()
+        result = Result(inputs={name: self._shape(scope[name]) for name in inputs})
+        self.layer_shapes = result.layer_shapes
         for node in _order(graph["modules"], set(inputs)):
             args = graph["modules"][node]
             module = node.partition("~")[0]
@@ -310,6 +314,7 @@ class _Run:
             with self.watch(step.path, f"node `{node}` calling `{step.cls}`"):
                 value = step.fn(*args, **kwargs)
             self._float_check(step, args, kwargs, value)
+            self.layer_shapes.setdefault((module, i), []).append(self._shape(value))
         return value
 
     def _float_check(self, step: _Step, args: list, kwargs: dict, value: object) -> None:
@@ -477,14 +482,6 @@ def _shape_key(value: object, torch) -> object:
     if isinstance(value, Mapping):
         return tuple((k, _shape_key(v, torch)) for k, v in value.items())
     return type(value).__name__
-
-
-def _other_float(value: float) -> float:
-    """Another value of a float parameter, valid where the first one is (a probability stays
-    in [0, 1])."""
-    if 0 <= value <= 1:
-        return 0.25 if value >= 0.5 else 0.75
-    return value * 2 + 1 if value > 0 else value - 1.5
 
 
 def _order(nodes: Mapping[str, object], inputs: set[str]) -> list[str]:

@@ -8,13 +8,15 @@ check and its messages live in :mod:`schema_check`; the rules for modules in
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from . import family as families
 from . import graph_rules
 from .classes import ClassRef, ImportNotAllowed, builtin_classes, resolve_custom
 from .errors import Problem, SpecError
 from .example_rules import example_problems
+from .family import Family
 from .load import Source
 from .module_rules import (
     class_names_used,
@@ -34,14 +36,25 @@ class Checked:
     classes: dict[str, ClassRef]  # class name -> reference, for every class the spec names
     custom: dict[str, type] = field(default_factory=dict)  # user classes, by spec name
     warnings: list[Problem] = field(default_factory=list)
+    family: Family | None = None  # a parametrized spec's parameters and ${...} places
+    source: Source | None = None  # what later stages read: the spec, its ${...} put in
 
 
-def validate(source: Source, imports: Iterable[str] = ()) -> Checked:
-    """Check ``source`` against the schema and the graph rules; raise SpecError if invalid."""
-    if isinstance(source.data, dict) and "params" in source.data:
-        raise SpecError([_parametrized(source)], source.name)
+def validate(
+    source: Source, imports: Iterable[str] = (), params: Mapping[str, object] | None = None
+) -> Checked:
+    """Check ``source`` against the schema and the graph rules; raise SpecError if invalid.
+    A parametrized spec is checked as the plain spec of its defaults (``params`` override
+    them; a wrong one raises params.ParamValueError), after its ``${...}`` are."""
     checked, problems = _resolve_classes(source, imports)
     validator = validator_for(tuple(sorted(checked.custom.items(), key=lambda kv: kv[0])))
+    family, errors, warnings = families.read(source, validator.schema, params)
+    if errors:
+        raise SpecError(problems + errors, source.name)
+    checked.warnings += warnings
+    if family is not None:
+        checked.family, source = family, family.plain(source)
+    checked.source = source
     seen = {p.path for p in problems}
     for p in schema_problems(source, validator):
         if p.path not in seen:
@@ -52,19 +65,6 @@ def validate(source: Source, imports: Iterable[str] = ()) -> Checked:
         problems.sort(key=lambda p: (p.line or 0, p.column or 0))
         raise SpecError(_unique(problems), source.name)
     return checked
-
-
-def _parametrized(source: Source) -> Problem:
-    """A spec with ``params:``: one clear line (its ${...} values would each be a type error)
-    saying how to compile a member of the family today."""
-    name = source.name if source.name and not source.name.startswith("<") else "SPEC"
-    return source.problem(
-        ("params",),
-        "a parametrized spec can't be compiled into one class yet: resolve it for the values "
-        f"you want, then compile the result: `torcharc-gen resolve {name} [--param NAME=VALUE] "
-        "| torcharc-gen - -o MODEL.py`",
-        at_key=True,
-    )
 
 
 def _resolve_classes(source: Source, imports: Iterable[str]) -> tuple[Checked, list[Problem]]:

@@ -7,6 +7,7 @@ comparing output structure, shapes and dtypes instead of values."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import warnings
 from collections.abc import Callable
@@ -105,6 +106,34 @@ def verify(code: Code, model: Model, budget: int | None = None) -> Report:
                 report.checks += _checks(instance, inputs, expected, run_bigger, meta)
             _mark_torch_limits(report, instance, model, inputs, expected)
         return report
+
+
+def verify_other_values(code: Code, model: Model, budget: int | None = None) -> list[Check]:
+    """A parametrized file's checks at other values than the defaults (Family.other_values:
+    the first set the class builds with), each check line saying at which. A forward that
+    fails there is a failed check: the sizes written as expressions would be wrong."""
+    from .normalize import read_inputs
+
+    tried = []
+    for values in model.family.other_values():
+        changed = [n for n, v in values.items() if v != model.params[n].default]
+        shown = "at " + ", ".join(f"{n}={values[n]!r}" for n in changed)
+        try:
+            plain = model.family.plain(model.source, values)
+            _, examples = read_inputs(plain.data["graph"]["input"])
+            other = dataclasses.replace(model, examples=examples, init_args=values, source=plain)
+            report = verify(code, other, budget)
+        except ForwardError as e:
+            return [Check("run", "failed", f"{shown}: {e.reason}")]
+        except SpecError as e:  # the class can't be built with these values
+            tried.append(f"{shown}: {e.problems[0].message}")
+            continue
+        return [
+            Check(c.name, c.status, shown + (f"; {c.detail}" if c.detail else ""))
+            for c in report.checks
+        ]
+    why = "; ".join(tried) or "no parameter can take another value"
+    return [Check("other values", "skipped", why)]
 
 
 def _mark_torch_limits(report: Report, instance, model: Model, inputs, expected) -> None:

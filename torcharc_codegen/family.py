@@ -1,0 +1,115 @@
+"""A parametrized spec as the family of models it describes (issue 12).
+
+``params.py`` is the language (``params:`` and ``${...}``); this module is what the pipeline
+keeps of it: the parameters with the defaults the generated class takes (the spec's, or the
+``--param`` overrides), where each ``${...}`` stands, and the spec with the values put in (the
+plain spec that validation checks and normalize reads). normalize then writes every value that
+came from a ``${...}`` as a :class:`literals.Expression`, which emit writes as Python in the
+parameter names.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from . import params as P
+from .errors import SpecError
+from .helpers import HELPERS
+from .literals import Expression
+
+
+@dataclass(frozen=True)
+class Family:
+    params: dict[str, P.Param]  # in spec order; each default the one the class takes
+    refs: dict[tuple, P.Expr]  # key path of a value written as ${...} -> its expression
+    data: Mapping  # the spec as written
+
+    @property
+    def values(self) -> dict[str, object]:
+        """The defaults: the values the generated class is built with when given none."""
+        return {name: p.default for name, p in self.params.items()}
+
+    def plain(self, source, values: Mapping[str, object] | None = None):
+        """``source`` (a load.Source) with each ``${...}`` replaced by its value for ``values``
+        (default: the defaults), ``params`` dropped; the key paths (and so every location)
+        stay those of the spec as written."""
+        values = self.values if values is None else values
+        try:
+            data = P.substitute(self.data, self.params, values)
+        except P.ParamValueError as e:
+            raise SpecError([source.problem(e.path or (), str(e))], source.name) from None
+        return dataclasses.replace(source, data=data)
+
+    def bind(self, value: object, path: tuple) -> object:
+        """``value`` (at ``path`` in the plain spec) with each part that came from a ``${...}``
+        written as an Expression: its value, and its source in the parameter names."""
+        expr = self.refs.get(path)
+        if expr is not None:
+            return Expression(value, expr.source())
+        if isinstance(value, list):
+            return [self.bind(v, path + (i,)) for i, v in enumerate(value)]
+        if isinstance(value, dict):
+            return {k: self.bind(v, path + (k,)) for k, v in value.items()}
+        return value
+
+    def other_values(self) -> list[dict[str, object]]:
+        """Other values to check the generated file at, best first: every int doubled (a
+        divisor and what it divides stay so), every float moved within its range, every bool
+        flipped; then the ints alone doubled. Empty when nothing can change."""
+        changed = {}
+        for name, p in self.params.items():
+            if p.type is int:
+                changed[name] = p.default * 2 if p.default else 1
+            elif p.type is float:
+                changed[name] = P.other_float(p.default)
+            elif p.type is bool:
+                changed[name] = not p.default
+        ints = {n: v for n, v in changed.items() if self.params[n].type is int}
+        out = []
+        for subset in (changed, ints):
+            values = {**self.values, **subset}
+            if subset and values not in out:
+                out.append(values)
+        return out
+
+
+def read(source, schema: Mapping | None, overrides: Mapping[str, object] | None = None):
+    """(family or None, errors, warnings) of a loaded spec: None when it declares no
+    parameters and uses no ``${...}``. ``overrides`` change defaults (raise
+    params.ParamValueError when one names no parameter or has the wrong type)."""
+    data = source.data
+    if not isinstance(data, Mapping):
+        return None, [], []
+    analysis, errors, warnings = P.check(source, schema)
+    if "params" not in data and not analysis.refs and not errors:
+        if overrides:
+            raise P.ParamValueError("the spec declares no `params:` to override")
+        return None, [], warnings
+    errors += [p.located(source) for p in _forward_helper_refs(analysis)]
+    if errors:
+        return None, errors, warnings
+    values = P.values_for(analysis.params, overrides)
+    params = {n: dataclasses.replace(p, default=values[n]) for n, p in analysis.params.items()}
+    return Family(params, {r.path: r.expr for r in analysis.refs}, data), [], warnings
+
+
+def _forward_helper_refs(analysis: P.Analysis) -> list[P.ParamProblem]:
+    """A ${...} for an argument of a TorchArc helper that is written as code in forward
+    (``Narrow``, ``ForkChunk``, ``MergeConcat``, ...): forward's steps can't depend on a
+    parameter (a chunk count is how many values a node gives)."""
+    out = []
+    for ref in analysis.refs:
+        helper = HELPERS.get(ref.cls or "")
+        if ref.kind != "shape" and helper is not None and not helper.stateful:
+            out.append(
+                P.ParamProblem(
+                    ref.path,
+                    f"`{ref.cls}` is written as code in forward, so its `{ref.arg}` can't be"
+                    " a parameter (forward's steps are the same for every member of the"
+                    " family): write a number",
+                    ref.offset,
+                )
+            )
+    return out
