@@ -11,6 +11,7 @@ from pathlib import Path
 from .black_settings import for_output
 from .emit import Code, Header, emit
 from .errors import Problem, SpecError, VerificationError
+from .family import Overrides
 from .literals import is_identifier, pascal_case
 from .load import Source, load, no_gc
 from .model import Model
@@ -38,10 +39,11 @@ def load_model(
     spec: Spec,
     imports: Iterable[str] = (),
     name: str | None = None,
-    params: Mapping[str, object] | None = None,
+    params: Overrides = None,
 ) -> tuple[Source, Model]:
     """Load, validate and normalize ``spec``; raises SpecError. ``params``: new defaults for
-    a parametrized spec's parameters (params.ParamValueError when one doesn't fit)."""
+    a parametrized spec's parameters, by name (or as the CLI's ``["hidden=512"]``); a
+    params.ParamValueError when one names no parameter or doesn't fit its type."""
     with no_gc():  # many small objects, no cycles: the collector only costs time here
         source = load(spec, name=name)
         checked = validate(source, imports=imports, params=params)
@@ -58,7 +60,7 @@ def compile_spec(
     header: Header | None = None,
     mode=None,
     numeric_budget: int | None = None,
-    params: Mapping[str, object] | None = None,
+    params: Overrides = None,
 ) -> Result:
     """Run the whole pipeline. Raises SpecError for an invalid spec (or one whose modules
     can't be built or whose example inputs can't run); never raises for a failed check: the
@@ -118,6 +120,7 @@ def compile_file(
     verify: bool = True,
     mode=None,
     numeric_budget: int | None = None,
+    params: Overrides = None,
 ) -> Result:
     """Compile the spec file for ``output``; the class name defaults to the output's stem in
     PascalCase, and the header names the spec relative to the output's directory. Formatted
@@ -125,7 +128,7 @@ def compile_file(
     out, spec = Path(output), Path(spec)
     name = class_name or pascal_case(out.stem)
     rel = Path(os.path.relpath(spec.resolve(), out.resolve().parent)).as_posix()
-    header = Header(spec_name=rel, command=command_for(spec, out, name, imports))
+    header = Header(spec_name=rel, command=command_for(spec, out, name, imports, params))
     mode = mode or for_output(out).mode
     return compile_spec(
         spec,
@@ -136,6 +139,7 @@ def compile_file(
         header=header,
         mode=mode,
         numeric_budget=numeric_budget,
+        params=params,
     )
 
 
@@ -146,22 +150,32 @@ def generate(
     imports: Iterable[str] = (),
     verify: bool = False,
     numeric_budget: int | None = None,
+    params: Mapping[str, object] | None = None,
 ) -> str:
     """The source of a standalone module for ``spec``. With ``verify=True`` a failed check
-    raises VerificationError. ``numeric_budget``: as for compile_spec."""
+    raises VerificationError. ``numeric_budget``: as for compile_spec. ``params``: a
+    parametrized spec's defaults in the generated class, instead of the spec's."""
     result = compile_spec(
-        spec, class_name, imports=imports, verify=verify, numeric_budget=numeric_budget
+        spec,
+        class_name,
+        imports=imports,
+        verify=verify,
+        numeric_budget=numeric_budget,
+        params=params,
     )
     if result.report is not None and result.report.failed:
         raise VerificationError(result.report)
     return result.source
 
 
-def build(spec: Spec, *, class_name: str = "Model", imports: Iterable[str] = ()):
+def build(spec: Spec, *, class_name: str = "Model", imports: Iterable[str] = (), **params):
     """A drop-in for ``torcharc.build``: generate the code, import it in memory, and return an
-    instance of the generated class."""
+    instance of the generated class; ``params``: a parametrized spec's values (the defaults
+    for those not given)."""
+    from .params import values_for
     from .runtime import import_in_memory
 
-    text = generate(spec, class_name, imports=imports)
-    module = import_in_memory(text)
-    return getattr(module, class_name)()
+    result = compile_spec(spec, class_name, imports=imports, verify=False)
+    values_for(result.model.params, params)  # each names a parameter and has its type
+    module = import_in_memory(result.source)
+    return getattr(module, class_name)(**params)

@@ -30,6 +30,7 @@ from .config import Config, ConfigError, load_config
 from .errors import SpecError
 from .hints import example_inputs_hint
 from .literals import pascal_case
+from .params import ParamValueError
 from .write import OutputRefused, WriteError, check_output_path
 
 OK, CHECK_FAILED, SPEC_ERROR = 0, 1, 2
@@ -173,6 +174,11 @@ def _parser() -> _Parser:
         help="exit 1 when a file was written (for pre-commit: a new or changed model must be "
         "staged before the commit goes through)",
     )
+    _param_option(
+        g,
+        "a parametrized spec's parameter default in the generated class instead of the spec's "
+        "(repeatable; the header's regenerate command keeps it)",
+    )
     _imports_option(g)
 
     s = sub.add_parser(
@@ -215,15 +221,13 @@ def _parser() -> _Parser:
         "TorchArc spec that torcharc.build builds.",
     )
     r.add_argument("spec", metavar="SPEC", help="the spec: a YAML file")
-    r.add_argument(
-        "--param",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="a parameter's value instead of its default (repeatable)",
-    )
+    _param_option(r, "a parameter's value instead of its default (repeatable)")
     r.add_argument("-o", "--output", metavar="FILE", help="the file to write (default: stdout)")
     return p
+
+
+def _param_option(parser: argparse.ArgumentParser, help: str) -> None:
+    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help=help)
 
 
 def _with_command(argv: list[str]) -> tuple[list[str], int]:
@@ -431,7 +435,7 @@ def _generate(args: argparse.Namespace, out: _Out) -> int:
             raise UsageError(f"--numeric-budget: {e}") from None
     many = spec != "-" and Path(spec).is_dir()
     jobs = (
-        _jobs(spec, output, args.class_name, config)
+        _jobs(spec, output, args.class_name, config, args.param)
         if many
         else [_job(spec, output, args.class_name, config)]
     )
@@ -447,9 +451,11 @@ def _generate(args: argparse.Namespace, out: _Out) -> int:
         else:
             try:
                 if args.check:
-                    job_code, status = _check(job, imports, out, args.budget)
+                    job_code, status = _check(job, imports, out, args.budget, args.param)
                 else:
                     job_code, status = _run(job, imports, args, out, many, config.require)
+            except ParamValueError as e:
+                raise UsageError(f"--param: {e}") from None
             except SpecError as e:
                 for line in e.lines():
                     out.error(line)
@@ -497,7 +503,9 @@ def _job(spec: str, output: str, class_name: str | None, config: Config) -> _Job
     return _Job(spec, output, config.class_name(out.stem))
 
 
-def _jobs(spec: str, output: str, class_name: str | None, config: Config) -> list[_Job]:
+def _jobs(
+    spec: str, output: str, class_name: str | None, config: Config, params: list[str]
+) -> list[_Job]:
     """A directory's ``*.yaml`` and ``*.yml`` specs (hidden files and folders left out) to the
     mirrored tree under the output directory; a spec whose output can't be imported or named
     is a job with its problem, so the others still generate."""
@@ -505,6 +513,8 @@ def _jobs(spec: str, output: str, class_name: str | None, config: Config) -> lis
         raise UsageError(f"{spec} is a directory: -o must be a directory too")
     if class_name:
         raise UsageError("--class-name names one class: use it with one spec")
+    if params:
+        raise UsageError("--param sets one spec's parameters: use it with one spec")
     root = Path(spec)
     specs = sorted(
         p
@@ -547,10 +557,16 @@ def _settings(job: _Job, out: _Out) -> Settings:
     return settings
 
 
-def _compile(job: _Job, imports: list[str], verify: bool, mode, numeric_budget=None):
+def _compile(job: _Job, imports: list[str], verify: bool, mode, numeric_budget=None, params=()):
     from .api import compile_file, compile_spec
 
-    options = {"imports": imports, "verify": verify, "mode": mode, "numeric_budget": numeric_budget}
+    options = {
+        "imports": imports,
+        "verify": verify,
+        "mode": mode,
+        "numeric_budget": numeric_budget,
+        "params": list(params),
+    }
     if job.spec == "-":
         if job.text is None:
             job.text = sys.stdin.buffer.read()  # bytes: YAML text, never a path
@@ -559,7 +575,9 @@ def _compile(job: _Job, imports: list[str], verify: bool, mode, numeric_budget=N
     return compile_file(job.spec, output, job.class_name, **options)
 
 
-def _already_current(job: _Job, existing: str | None, imports: list[str], mode) -> bool:
+def _already_current(
+    job: _Job, existing: str | None, imports: list[str], mode, params: list[str]
+) -> bool:
     """The fast path: the header shows ``existing`` came from this spec, command, tool
     versions and black settings and was not edited since; nothing is generated (no torch)."""
     if existing is None or job.spec == "-" or job.output == "-":
@@ -572,7 +590,7 @@ def _already_current(job: _Job, existing: str | None, imports: list[str], mode) 
     except (OSError, UnicodeDecodeError):
         return False  # the full run says what is wrong
     spec_sha = hashlib.sha256(spec_text.encode("utf-8")).hexdigest()
-    command = command_for(job.spec, job.output, job.class_name, imports)
+    command = command_for(job.spec, job.output, job.class_name, imports, params)
     return current_without_generating(existing, spec_sha, _versions(mode), command)
 
 
@@ -602,11 +620,11 @@ def _run(
         check_output_path(job.output, job.spec)  # before reading it, and before the work
     settings = _settings(job, out)
     existing = _read(job.output) if job.output != "-" else None
-    if _already_current(job, existing, imports, settings.mode):
+    if _already_current(job, existing, imports, settings.mode, args.param):
         out.info(f"unchanged {job.output} ({job.class_name})")
         out.detail(f"  {job.output}: current (its header matches the spec, code and versions)")
         return OK, "unchanged"
-    result = _compile(job, imports, not args.no_verify, settings.mode, args.budget)
+    result = _compile(job, imports, not args.no_verify, settings.mode, args.budget, args.param)
     label = job.spec
     for w in result.warnings:
         out.error(f"warning: {w.format(label)}")
@@ -649,17 +667,19 @@ def _run(
     return OK, "written" if written else "unchanged"
 
 
-def _check(job: _Job, imports: list[str], out: _Out, numeric_budget=None) -> tuple[int, str]:
+def _check(
+    job: _Job, imports: list[str], out: _Out, numeric_budget=None, params: list[str] = ()
+) -> tuple[int, str]:
     """``--check``: compare without writing; the fast path generates nothing at all."""
     from .sync import compare
 
     check_output_path(job.output, job.spec)  # a FIFO or a device is never read
     settings = _settings(job, out)
     existing = _read(job.output)
-    if _already_current(job, existing, imports, settings.mode):
+    if _already_current(job, existing, imports, settings.mode, list(params)):
         out.info(f"up to date {job.output}")
         return OK, "unchanged"
-    result = _compile(job, imports, False, settings.mode, numeric_budget)
+    result = _compile(job, imports, False, settings.mode, numeric_budget, params)
     current, why, diff = compare(existing, result.source, job.output)
     if current:
         out.info(f"up to date {job.output}")
@@ -669,7 +689,7 @@ def _check(job: _Job, imports: list[str], out: _Out, numeric_budget=None) -> tup
     else:
         from .provenance import command_for
 
-        command = command_for(job.spec, job.output, job.class_name, imports)
+        command = command_for(job.spec, job.output, job.class_name, imports, list(params))
     out.error(f"{job.output}: {why} (regenerate: {command})")
     sys.stderr.write(diff)
     return CHECK_FAILED, "written"

@@ -19,6 +19,8 @@ from .errors import SpecError
 from .helpers import HELPERS
 from .literals import Expression
 
+Overrides = Mapping[str, object] | list[str] | None
+
 
 @dataclass(frozen=True)
 class Family:
@@ -75,10 +77,11 @@ class Family:
         return out
 
 
-def read(source, schema: Mapping | None, overrides: Mapping[str, object] | None = None):
+def read(source, schema: Mapping | None, overrides: Overrides = None):
     """(family or None, errors, warnings) of a loaded spec: None when it declares no
-    parameters and uses no ``${...}``. ``overrides`` change defaults (raise
-    params.ParamValueError when one names no parameter or has the wrong type)."""
+    parameters and uses no ``${...}``. ``overrides`` change defaults: values by name, or the
+    CLI's ``["hidden=512", ...]`` (raise params.ParamValueError when one names no parameter
+    or has the wrong type)."""
     data = source.data
     if not isinstance(data, Mapping):
         return None, [], []
@@ -90,6 +93,8 @@ def read(source, schema: Mapping | None, overrides: Mapping[str, object] | None 
     errors += [p.located(source) for p in _forward_helper_refs(analysis)]
     if errors:
         return None, errors, warnings
+    if isinstance(overrides, (list, tuple)):
+        overrides = P.parse_assignments(list(overrides), analysis.params)
     values = P.values_for(analysis.params, overrides)
     params = {n: dataclasses.replace(p, default=values[n]) for n, p in analysis.params.items()}
     return Family(params, {r.path: r.expr for r in analysis.refs}, data), [], warnings

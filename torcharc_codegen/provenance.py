@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import shlex
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from . import __version__
@@ -39,12 +39,17 @@ def command_for(
     output: str | os.PathLike,
     class_name: str | None,
     imports: Iterable[str] = (),
+    params: Mapping[str, object] | list[str] | None = None,
 ) -> str:
     """The command that regenerates ``output``, run in its directory (so the text doesn't
-    depend on the working directory). ``--class-name`` appears when it isn't the default."""
+    depend on the working directory). ``--class-name`` appears when it isn't the default;
+    ``--param`` for each parameter default given instead of the spec's."""
     out = Path(output)
     rel = Path(os.path.relpath(Path(spec).resolve(), out.resolve().parent)).as_posix()
     command = f"torcharc-gen {shlex.quote(rel)} -o {shlex.quote(out.name)}"
     if class_name and class_name != pascal_case(out.stem):
         command += f" --class-name {class_name}"
-    return command + "".join(f" --import {shlex.quote(p)}" for p in imports)
+    command += "".join(f" --import {shlex.quote(p)}" for p in imports)
+    if isinstance(params, Mapping):
+        params = [f"{k}={v}" for k, v in params.items()]
+    return command + "".join(f" --param {shlex.quote(p)}" for p in params or ())

@@ -75,6 +75,12 @@ def _without_version(text: str) -> list[str]:
     return [line for line in text.splitlines(keepends=True) if not line.startswith(VERSION_PREFIX)]
 
 
+def _command(header: list[str]) -> str | None:
+    """The regenerate command a header records."""
+    prefix = f"# {COMMAND_INDENT}"
+    return next((line[len(prefix) :] for line in header if line.startswith(prefix)), None)
+
+
 def compare(existing: str | None, generated: str, path: str) -> tuple[bool, str, str]:
     """(current?, why not, unified diff) of the file at ``path`` against ``generated``."""
     if existing is None:
@@ -87,6 +93,8 @@ def compare(existing: str | None, generated: str, path: str) -> tuple[bool, str,
         why = "edited by hand since it was generated"
     elif rec["spec_sha"] != now["spec_sha"]:
         why = "stale: its spec changed since it was generated"
+    elif _command(rec["header"]) != _command(now["header"]):
+        why = "stale: it was generated with another command (its options, e.g. --param)"
     else:
         why = "stale: the generator's output for the same spec changed"
     diff = "".join(difflib.unified_diff(old, new, f"{path} (committed)", f"{path} (generated)"))

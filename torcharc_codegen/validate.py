@@ -8,7 +8,7 @@ check and its messages live in :mod:`schema_check`; the rules for modules in
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from . import family as families
@@ -16,7 +16,7 @@ from . import graph_rules
 from .classes import ClassRef, ImportNotAllowed, builtin_classes, resolve_custom
 from .errors import Problem, SpecError
 from .example_rules import example_problems
-from .family import Family
+from .family import Family, Overrides
 from .load import Source
 from .module_rules import (
     class_names_used,
@@ -40,9 +40,7 @@ class Checked:
     source: Source | None = None  # what later stages read: the spec, its ${...} put in
 
 
-def validate(
-    source: Source, imports: Iterable[str] = (), params: Mapping[str, object] | None = None
-) -> Checked:
+def validate(source: Source, imports: Iterable[str] = (), params: Overrides = None) -> Checked:
     """Check ``source`` against the schema and the graph rules; raise SpecError if invalid.
     A parametrized spec is checked as the plain spec of its defaults (``params`` override
     them; a wrong one raises params.ParamValueError), after its ``${...}`` are."""
