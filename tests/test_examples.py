@@ -4,7 +4,6 @@ TorchArc's model: same state_dict names, same outputs for the same weights."""
 
 from __future__ import annotations
 
-import copy
 import subprocess
 import sys
 import warnings
@@ -16,6 +15,7 @@ from torcharc_equivalence import TorchArc, assert_same_model, require_torcharc, 
 
 from torcharc_codegen.api import compile_file, load_model
 from torcharc_codegen.literals import pascal_case
+from torcharc_codegen.params import resolve
 from torcharc_codegen.runtime import example_tensors, import_in_memory
 
 pytestmark = pytest.mark.slow  # end to end: `pytest -m "not slow"` skips it
@@ -107,13 +107,10 @@ def test_example_scripts_traces_compiles_and_exports(spec):
 
 
 def _torcharc_spec(spec: Path) -> dict:
-    """The spec in TorchArc's own form: example inputs become the plain list of names."""
+    """The spec in TorchArc's own form (`torcharc-gen resolve`): example inputs become the
+    plain list of names, a parametrized spec's ${...} its defaults."""
     source, _ = load_model(spec)
-    data = copy.deepcopy(source.data)
-    inputs = data["graph"]["input"]
-    if isinstance(inputs, dict):
-        data["graph"]["input"] = list(inputs)
-    return data
+    return resolve(source.data)
 
 
 @pytest.fixture(scope="module")

@@ -144,8 +144,25 @@ def probe(
         if param.type is float
     }
     run = _Run(env, symbols, torch, actual, dict(classes or {}))
+    run.spelled = _spelled(data, params, concrete, env, torch)
     with _probe_patches(env, list((classes or {}).values())), FakeTensorMode(shape_env=env):
         return run.model(spec, others)
+
+
+def _spelled(data: Mapping, params: dict, concrete: dict, env, torch) -> dict:
+    """sympy expression -> the source of a spec ``${...}`` that computes it, so a size equal
+    to one the spec writes is written the spec's way (``in_dim * expansion``, not sympy's
+    ``expansion * in_dim``)."""
+    out = {}
+    with env.suppress_guards():
+        for ref in P.analyze(data).refs:
+            try:
+                value = ref.expr.evaluate(concrete)
+            except Exception:  # noqa: BLE001 - e.g. a division by zero: not a size
+                continue
+            if isinstance(value, torch.SymInt):
+                out.setdefault(env.replace(value.node.expr), ref.expr.source())
+    return out
 
 
 class _Run:
@@ -156,6 +173,7 @@ class _Run:
         self.symbols = symbols
         self.torch = torch
         self.lazy: dict[tuple[str, int], _Lazy] = {}
+        self.spelled: dict = {}  # sympy expression -> how the spec writes it
 
     # -- pins ------------------------------------------------------------------------------
 
@@ -360,6 +378,8 @@ class _Run:
         if isinstance(value, int):
             return str(value)
         expr = self.env.replace(value.node.expr)
+        if expr in self.spelled:
+            return self.spelled[expr]
         try:
             return _to_source(expr, self.symbols)
         except _NotExpressible as e:
