@@ -35,7 +35,7 @@ _REF = re.compile(r"\$\{([^}]*)\}")
 _WHOLE = re.compile(r"\A\$\{([^}]*)\}\Z")
 
 # Names a parameter can't take: they are used by the generated file itself.
-RESERVED = frozenset({"self", "torch", "nn", "super"})
+RESERVED = frozenset({"self", "torch", "nn", "super", "float"})
 
 _OPS: dict[type, str] = {
     ast.Add: "+",
@@ -349,15 +349,28 @@ def collect_params(data: Mapping) -> tuple[dict[str, Param], list[ParamProblem]]
         path = ("params", name)
         if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
             problems.append(
-                ParamProblem(path, f"parameter name {name!r} is not a Python identifier")
+                ParamProblem(
+                    path, f"parameter name {name!r} is not a Python identifier", at_key=True
+                )
             )
             continue
-        if name in RESERVED or name.startswith("_"):
+        if name in RESERVED:
             problems.append(
                 ParamProblem(
                     path,
                     f"parameter name `{name}` is reserved (the generated file uses it):"
                     " choose another",
+                    at_key=True,
+                )
+            )
+            continue
+        if name.startswith("_"):
+            problems.append(
+                ParamProblem(
+                    path,
+                    f"parameter name `{name}` starts with `_`: __init__ arguments are public;"
+                    f" choose another, e.g. `{name.lstrip('_') or 'value'}`",
+                    at_key=True,
                 )
             )
             continue
