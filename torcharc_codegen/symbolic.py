@@ -105,21 +105,46 @@ def probe(
 ) -> Result:
     """Run the symbolic probe over ``data`` (spec data with ``params`` and ``${...}``) with
     every int parameter a symbol whose hint is its value (``values`` override the defaults).
-    ``classes``: the spec's custom module classes by name (torch.nn and helpers are known)."""
+    ``classes``: the spec's custom module classes by name (torch.nn and helpers are known).
+
+    An int parameter whose value a constructor or forward checks (Dropout's ``p`` given as
+    ``${rate}``: ``0 <= p <= 1``) can't be a symbol: the probe runs again with it a plain
+    number, like a float parameter (refuted, not proved, not to change sizes)."""
+    params, problems = P.collect_params(data)
+    if problems:
+        raise SymbolicError(problems[0].path, problems[0].message)
+    actual = P.values_for(params, values)
+    refs = P.analyze(data).refs
+    plain: set[str] = set()
+    while True:
+        try:
+            return _attempt(data, params, actual, classes or {}, plain)
+        except SymbolicError as e:
+            if e.param is not None:
+                raise
+            used = {
+                name
+                for ref in refs
+                if ref.path[: len(e.path)] == e.path
+                for name in ref.expr.names
+                if params[name].type is int and name not in plain
+            }
+            if not e.path or not used:
+                raise
+            plain |= used
+
+
+def _attempt(data, params, actual, classes, plain: set[str]) -> Result:
     import torch
     from torch._dynamo.source import ConstantSource
     from torch._subclasses.fake_tensor import FakeTensorMode
     from torch.fx.experimental.symbolic_shapes import DimDynamic, ShapeEnv
 
-    params, problems = P.collect_params(data)
-    if problems:
-        raise SymbolicError(problems[0].path, problems[0].message)
-    actual = P.values_for(params, values)
     env = ShapeEnv()
     symbols: dict[object, str] = {}  # sympy symbol -> param name
     concrete = dict(actual)
     for name, param in params.items():
-        if param.type is not int:
+        if param.type is not int or name in plain:
             continue
         value = actual[name]
         # A hint of 0 or 1 would be pinned by torch's size-0/1 special cases (broadcasting,
@@ -136,17 +161,22 @@ def probe(
         symbols[sym] = name
         concrete[name] = env.create_symintnode(sym, hint=hint)
     spec = P.substitute(data, params, concrete)
-    # Float params are plain values; one spec per float param with only that one changed
-    # tells which layers it reaches (see _Run._float_check).
+    # Float (and plain int) params are plain values; one spec per such param with only that
+    # one changed tells which layers it reaches (see _Run._float_check).
     others = {
-        name: P.substitute(data, params, {**concrete, name: P.other_float(actual[name])})
+        name: P.substitute(data, params, {**concrete, name: _other(actual[name])})
         for name, param in params.items()
-        if param.type is float
+        if param.type is float or name in plain
     }
-    run = _Run(env, symbols, torch, actual, dict(classes or {}))
+    run = _Run(env, symbols, torch, actual, dict(classes))
     run.spelled = _spelled(data, params, concrete, env, torch)
-    with _probe_patches(env, list((classes or {}).values())), FakeTensorMode(shape_env=env):
+    with _probe_patches(env, list(classes.values())), FakeTensorMode(shape_env=env):
         return run.model(spec, others)
+
+
+def _other(value: int | float) -> int | float:
+    """Another value of a plain parameter: an int + 1, a float as params.other_float."""
+    return value + 1 if type(value) is int else P.other_float(value)
 
 
 def _spelled(data: Mapping, params: dict, concrete: dict, env, torch) -> dict:
@@ -170,6 +200,7 @@ class _Run:
         self.classes = classes
         self.env = env
         self.actual = {sym: actual[name] for sym, name in symbols.items()}
+        self.plain_values = dict(actual)
         self.symbols = symbols
         self.torch = torch
         self.lazy: dict[tuple[str, int], _Lazy] = {}
@@ -348,10 +379,15 @@ class _Run:
                 except Exception:  # noqa: BLE001 - the other value may be invalid here
                     continue
             if _shape_key(other, self.torch) != _shape_key(value, self.torch):
+                kind = (
+                    "float parameter"
+                    if type(self.plain_values[param]) is float
+                    else "parameter (whose value torch checks, so it can't be a symbol)"
+                )
                 raise SymbolicError(
                     step.path,
-                    f"the sizes `{step.cls}` gives depend on float parameter `{param}`: a size"
-                    " must be an int expression of int parameters; make it a plain number here",
+                    f"the sizes `{step.cls}` gives depend on {kind} `{param}`: a size must be"
+                    " an int expression of int parameters; make it a plain number here",
                     param,
                 )
 

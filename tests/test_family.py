@@ -1,0 +1,228 @@
+"""A parametrized spec compiles into one class for the whole family (issue 12): its params are
+keyword-only __init__ arguments, argument values and inferred sizes are expressions in them,
+the file is checked at the defaults and at other values, and --param / the API change the
+defaults. (Equivalence with TorchArc for random values: test_family_equivalence.py.)"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from pathlib import Path
+
+import pytest
+import torch
+
+from torcharc_codegen.api import build, compile_spec, generate
+from torcharc_codegen.cli import main
+from torcharc_codegen.errors import SpecError
+from torcharc_codegen.params import ParamValueError
+from torcharc_codegen.runtime import import_in_memory
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "generated_examples" / "params"
+MLP = EXAMPLES / "mlp.yaml"
+
+
+def _class(text: str, name: str = "Model"):
+    return getattr(import_in_memory(text), name)
+
+
+def test_init_takes_the_params_keyword_only_annotated_with_the_spec_defaults():
+    cls = _class(generate(MLP))
+    params = inspect.signature(cls.__init__).parameters
+    assert [(p.name, p.kind, p.annotation, p.default) for p in list(params.values())[1:]] == [
+        ("hidden", inspect.Parameter.KEYWORD_ONLY, int, 256),
+        ("n_classes", inspect.Parameter.KEYWORD_ONLY, int, 10),
+        ("p_drop", inspect.Parameter.KEYWORD_ONLY, float, 0.1),
+    ]
+    doc = inspect.getdoc(cls)
+    assert "hidden: int = 256\n    n_classes: int = 10\n    p_drop: float = 0.1" in doc
+
+
+def test_inferred_sizes_follow_the_params_for_values_other_than_the_defaults():
+    text = generate(MLP)
+    assert "nn.Linear(in_features=hidden, out_features=hidden * 4)" in text
+    assert "nn.Linear(in_features=hidden * 4, out_features=n_classes)" in text
+    model = _class(text)(hidden=7, n_classes=3, p_drop=0.5).eval()
+    assert model(torch.randn(5, 32)).shape == (5, 3)
+    assert model.body[4].in_features == 28
+
+
+def test_a_flatten_after_a_parametrized_conv_gives_an_expression():
+    text = (EXAMPLES / "conv_classifier.py").read_text()
+    assert "nn.Linear(in_features=width * 144, out_features=n_classes)" in text
+    cls = _class(text, "ConvClassifier")
+    for width in (1, 5, 16):
+        model = cls(width=width).eval()
+        assert model(torch.randn(2, 3, 26, 26)).shape == (2, 10)
+
+
+def test_an_example_shape_parameter_sizes_the_first_layer():
+    text = (EXAMPLES / "input_width.py").read_text()
+    assert "self.up = nn.Linear(in_features=in_dim, out_features=in_dim * expansion)" in text
+    model = _class(text, "InputWidth")(in_dim=10, expansion=3).eval()
+    assert model(torch.randn(2, 10)).shape == (2, 5)
+
+
+def test_shape_comments_use_the_parameter_names():
+    text = (EXAMPLES / "mlp.py").read_text()
+    assert "body = self.body(x)  # (B, n_classes)" in text
+    assert "nn.Linear(in_features=hidden, out_features=hidden * 4),  # -> (B, hidden * 4)" in text
+    assert "Output: body (B, n_classes)" in text
+
+
+def test_values_are_written_as_the_spec_writes_them():
+    text = (EXAMPLES / "transformer_block.py").read_text()
+    assert "dim_feedforward=d_model * 4," in text
+    assert "dropout=p_drop," in text
+
+
+def test_an_int_param_where_torch_wants_a_float_is_converted():
+    spec = {
+        "params": {"rate": 0},
+        "modules": {"drop": {"Dropout": {"p": "${rate}"}}},
+        "graph": {"input": {"x": {"shape": [2, 3]}}, "modules": {"drop": ["x"]}, "output": "drop"},
+    }
+    text = generate(spec, verify=True)
+    assert "nn.Dropout(p=float(rate))" in text
+    torch.jit.script(_class(text)(rate=1))  # TorchScript types p by its Python type
+
+
+def test_checks_run_at_the_defaults_and_at_other_values_named_in_the_lines():
+    result = compile_spec(MLP)
+    lines = [c.line() for c in result.report.checks]
+    assert "script: ok (same outputs as eager)" in lines
+    assert "script: ok (at hidden=512, n_classes=20, p_drop=0.75; same outputs as eager)" in lines
+    assert not result.report.failed
+
+
+def test_other_values_skip_a_set_the_class_cannot_take():
+    # nhead must divide d_model: doubling both keeps that, so the first set is taken
+    result = compile_spec(EXAMPLES / "transformer_block.yaml")
+    assert any(c.detail.startswith("at d_model=128, nhead=8") for c in result.report.checks)
+
+
+def test_a_size_expression_right_only_at_the_defaults_fails_the_check(monkeypatch):
+    """The second set of values catches a size expression that is right only at the defaults:
+    given `hidden + 12` for `hidden * 4` (both 16 at hidden=4), the run at hidden=8 fails."""
+    import torcharc_codegen.shapes as shapes
+
+    original = shapes._expression
+
+    def wrong(value, source, model, path, arg):
+        return original(
+            value, "hidden + 12" if source == "hidden * 4" else source, model, path, arg
+        )
+
+    monkeypatch.setattr(shapes, "_expression", wrong)
+    spec = MLP.read_text().replace("hidden: 256", "hidden: 4").encode()
+    result = compile_spec(spec)
+    assert "nn.Linear(in_features=hidden + 12, out_features=n_classes)" in result.source
+    (failed,) = result.report.failed
+    assert failed.name == "run" and failed.detail.startswith("at hidden=8, n_classes=20")
+
+
+def test_a_size_expression_wrong_at_the_defaults_is_refused(monkeypatch):
+    import torcharc_codegen.shapes as shapes
+
+    original = shapes._expression
+    monkeypatch.setattr(
+        shapes, "_expression", lambda v, s, m, p, a: original(v, s.replace("* 4", "* 3"), m, p, a)
+    )
+    with pytest.raises(
+        SpecError, match="its expression `hidden \\* 3` gives 768 .*torcharc-gen bug"
+    ):
+        compile_spec(MLP, verify=False)
+
+
+def test_generate_params_change_the_defaults():
+    text = generate(MLP, params={"hidden": 16})
+    assert "hidden: int = 16" in text
+    model = _class(text)()
+    assert model.body[0].out_features == 16
+
+
+def test_build_takes_the_values():
+    model = build(MLP, hidden=8, n_classes=2)
+    assert model.body[3].out_features == 32 and model.body[4].out_features == 2
+    with pytest.raises(ParamValueError, match=r"unknown parameter `hiden`: did you mean `hidden`"):
+        build(MLP, hiden=8)
+    with pytest.raises(ParamValueError, match=r"parameter `hidden` is an int: got 'x'"):
+        build(MLP, hidden="x")
+
+
+def test_param_on_the_command_line_changes_a_default_and_the_regenerate_command(tmp_path, capsys):
+    out = tmp_path / "mlp.py"
+    assert main([str(MLP), "-o", str(out), "--param", "hidden=512", "--no-verify"]) == 0
+    text = out.read_text()
+    assert "hidden: int = 512" in text
+    assert re.search(r"^#   torcharc-gen \S+mlp.yaml -o mlp.py --param hidden=512$", text, re.M)
+    # the same command: current; another: stale, and --check says why
+    assert main([str(MLP), "-o", str(out), "--param", "hidden=512", "--check"]) == 0
+    capsys.readouterr()
+    assert main([str(MLP), "-o", str(out), "--check"]) == 1
+    assert "stale: it was generated with another command" in capsys.readouterr().err
+
+
+def test_a_changed_default_in_the_spec_makes_the_file_stale(tmp_path, capsys):
+    spec = tmp_path / "mlp.yaml"
+    spec.write_text(MLP.read_text())
+    out = tmp_path / "mlp.py"
+    assert main([str(spec), "-o", str(out), "--no-verify"]) == 0
+    spec.write_text(MLP.read_text().replace("hidden: 256", "hidden: 128"))
+    capsys.readouterr()
+    assert main([str(spec), "-o", str(out), "--check"]) == 1
+    err = capsys.readouterr().err
+    assert "stale: its spec changed since it was generated" in err
+    assert "-        hidden: int = 256" in err and "+        hidden: int = 128" in err
+
+
+@pytest.mark.parametrize(
+    ("param", "message"),
+    [
+        (
+            "hiden=3",
+            "torcharc-gen: error: --param: unknown parameter `hiden`: did you mean `hidden`? "
+            "(declared under `params:`: `hidden`, `n_classes`, `p_drop`)",
+        ),
+        (
+            "hidden=5.5",
+            "torcharc-gen: error: --param: parameter `hidden` is an int: can't read '5.5' as one",
+        ),
+        (
+            "hidden",
+            "torcharc-gen: error: --param: --param 'hidden': write name=value, e.g. hidden=512",
+        ),
+    ],
+)
+def test_a_wrong_param_is_one_line_exit_2_nothing_written(param, message, tmp_path, capsys):
+    out = tmp_path / "mlp.py"
+    assert main([str(MLP), "-o", str(out), "--param", param]) == 2
+    assert capsys.readouterr().err.strip() == message
+    assert not out.exists()
+
+
+def test_param_needs_one_spec(tmp_path, capsys):
+    assert main([str(EXAMPLES), "-o", str(tmp_path), "--param", "hidden=3"]) == 2
+    assert "--param sets one spec's parameters: use it with one spec" in capsys.readouterr().err
+
+
+def test_a_spec_without_params_keeps_its_strings_as_data():
+    """TorchArc's own specs: a string with ${ in it that is not a whole ${...} is data."""
+    spec = {
+        "modules": {"f": {"TorchFn": {"name": "div", "rounding_mode": "a${b"}}},
+        "graph": {"input": ["x"], "modules": {"f": ["x"]}, "output": "f"},
+    }
+    assert "rounding_mode='a${b'" in generate(spec).replace('"', "'")
+
+
+def test_a_whole_ref_without_params_says_to_declare_it():
+    spec = {
+        "modules": {"lin": {"LazyLinear": {"out_features": "${hidden}"}}},
+        "graph": {"input": ["x"], "modules": {"lin": ["x"]}, "output": "lin"},
+    }
+    with pytest.raises(SpecError) as info:
+        generate(spec)
+    assert [p.message for p in info.value.problems] == [
+        "unknown parameter `hidden`: declare it under `params:` with its default"
+        " (`params: {hidden: ...}`)"
+    ]
