@@ -95,10 +95,37 @@ def test_checks_run_at_the_defaults_and_at_other_values_named_in_the_lines():
     assert not result.report.failed
 
 
-def test_other_values_skip_a_set_the_class_cannot_take():
-    # nhead must divide d_model: doubling both keeps that, so the first set is taken
-    result = compile_spec(EXAMPLES / "transformer_block.yaml")
-    assert any(c.detail.startswith("at d_model=128, nhead=8") for c in result.report.checks)
+def _hardtanh(lo: float, width: int = 8) -> dict:
+    return {
+        "params": {"lo": lo, "width": width},
+        "modules": {
+            "lin": {"LazyLinear": {"out_features": "${width}"}},
+            "act": {"Hardtanh": {"min_val": "${lo}", "max_val": 0.5}},
+        },
+        "graph": {
+            "input": {"x": {"shape": [2, 3]}},
+            "modules": {"lin": ["x"], "act": ["lin"]},
+            "output": "act",
+        },
+    }
+
+
+def test_other_values_the_class_cannot_take_are_passed_over():
+    # lo=0.75 breaks Hardtanh (max_val > min_val): the next set changes the ints alone
+    result = compile_spec(_hardtanh(0.4))
+    lines = [c.line() for c in result.report.checks]
+    assert "script: ok (at width=16; same outputs as eager)" in lines
+
+
+def test_no_other_values_says_why():
+    spec = _hardtanh(0.4)
+    spec["params"].pop("width")
+    spec["modules"]["lin"]["LazyLinear"]["out_features"] = 8
+    result = compile_spec(spec)
+    assert result.report.checks[-1].line() == (
+        "other values: skipped (at lo=0.75: torch can't build this module: AssertionError:"
+        " max_val (0.5) must be greater than min_val (0.75))"
+    )
 
 
 def test_a_size_expression_right_only_at_the_defaults_fails_the_check(monkeypatch):
