@@ -253,3 +253,11 @@ def test_a_whole_ref_without_params_says_to_declare_it():
         "unknown parameter `hidden`: declare it under `params:` with its default"
         " (`params: {hidden: ...}`)"
     ]
+
+
+def test_summary_shows_shapes_in_the_params_and_which_member_it_counts(capsys):
+    assert main(["summary", str(MLP)]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^body +Sequential\(5\) +\(B, n_classes\) +281,866 ", out, re.M)
+    assert re.search(r"^  3 +Linear +\(B, hidden \* 4\) ", out, re.M)
+    assert out.endswith("Counts at the defaults: hidden=256, n_classes=10, p_drop=0.1\n")

@@ -73,6 +73,9 @@ def summarize(result: Result) -> str:
         f"Total FLOPs: {sum(run.flops.values()):,} (torch.utils.flop_counter.FlopCounterMode:"
         " a multiply-add counts 2)",
     ]
+    if model.params:  # the counts are one member's: say which
+        values = ", ".join(f"{p.name}={p.default!r}" for p in model.params.values())
+        lines.append(f"Counts at the defaults: {values}")
     return "\n".join(lines) + "\n"
 
 
