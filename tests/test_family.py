@@ -261,3 +261,12 @@ def test_summary_shows_shapes_in_the_params_and_which_member_it_counts(capsys):
     assert re.search(r"^body +Sequential\(5\) +\(B, n_classes\) +281,866 ", out, re.M)
     assert re.search(r"^  3 +Linear +\(B, hidden \* 4\) ", out, re.M)
     assert out.endswith("Counts at the defaults: hidden=256, n_classes=10, p_drop=0.1\n")
+
+
+def test_readme_shows_the_current_spec_and_generated_init():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    spec = MLP.read_text()
+    assert spec[spec.index("params:") :] in readme
+    generated = MLP.with_suffix(".py").read_text()
+    init = generated[generated.index("    def __init__") : generated.index("    def init_weights")]
+    assert init.rstrip() + "\n```" in readme
