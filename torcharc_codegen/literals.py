@@ -34,7 +34,7 @@ class Expression:
         if body.startswith("float(") and body.endswith(")"):
             body = body[len("float(") : -1]
         try:  # only the ${...} language (names, numbers, + - * // / %), perhaps in float()
-            parse(body)
+            parse(body, limit=None)
         except ExprError as e:
             raise UnsafeValue(f"{self.source!r} is not a parameter expression: {e}") from None
 

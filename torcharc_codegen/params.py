@@ -29,13 +29,18 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from .errors import Problem
+from .namespace import FILE_BUILTINS, GENERATED_NAMES, normal
 
 # `${` then anything up to the first `}`; an unterminated one is caught separately.
 _REF = re.compile(r"\$\{([^}]*)\}")
 _WHOLE = re.compile(r"\A\$\{([^}]*)\}\Z")
 
-# Names a parameter can't take: they are used by the generated file itself.
-RESERVED = frozenset({"self", "torch", "nn", "super", "float"})
+# Names a parameter can't take: the generated file uses them (``super().__init__()``,
+# ``float(rate)``), as Python reads them (NFKC-normalized).
+RESERVED = frozenset(normal(n) for n in GENERATED_NAMES | FILE_BUILTINS)
+
+# Longer ${...} bodies are refused: real ones are short, and ast and these functions recurse.
+MAX_EXPRESSION = 500
 
 _OPS: dict[type, str] = {
     ast.Add: "+",
@@ -123,15 +128,26 @@ class Expr:
         return _static_type(self.tree, types)
 
 
-def parse(text: str, names: Mapping[str, object] | None = None) -> Expr:
+def parse(
+    text: str, names: Mapping[str, object] | None = None, limit: int | None = MAX_EXPRESSION
+) -> Expr:
     """Parse the body of one ``${...}``. With ``names`` (the declared params), an unknown name
-    is an error with a "did you mean"."""
+    is an error with a "did you mean". ``limit``: the longest body taken (None: any; for
+    expressions this package wrote)."""
     stripped = text.strip()
     if not stripped:
         raise ExprError("empty ${}: write a parameter name or an expression, e.g. ${hidden}", 0)
     lead = len(text) - len(text.lstrip())
+    if limit is not None and len(stripped) > limit:
+        raise ExprError(
+            f"a ${{...}} is at most {limit} characters (this one has {len(stripped)}):"
+            " write a shorter expression",
+            lead,
+        )
     try:
         tree = ast.parse(stripped, mode="eval").body
+    except (RecursionError, MemoryError):
+        raise ExprError("the expression in ${...} is nested too deeply", lead) from None
     except SyntaxError as e:
         offset = lead + max((e.offset or 1) - 1, 0)
         raise ExprError(f"invalid expression in ${{...}}: {e.msg}; {_ALLOWED}", offset) from None
@@ -345,6 +361,7 @@ def collect_params(data: Mapping) -> tuple[dict[str, Param], list[ParamProblem]]
     if not isinstance(raw, Mapping):
         return {}, [ParamProblem(("params",), "`params` must be a mapping of name -> default")]
     params, problems = {}, []
+    spelled: dict[str, str] = {}  # NFKC form -> the spelling declared
     for name, default in raw.items():
         path = ("params", name)
         if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
@@ -354,7 +371,19 @@ def collect_params(data: Mapping) -> tuple[dict[str, Param], list[ParamProblem]]
                 )
             )
             continue
-        if name in RESERVED:
+        if normal(name) in spelled:
+            problems.append(
+                ParamProblem(
+                    path,
+                    f"parameter name `{name}` is the same Python name as"
+                    f" `{spelled[normal(name)]}` (Python reads identifiers NFKC-normalized):"
+                    " rename one",
+                    at_key=True,
+                )
+            )
+            continue
+        spelled[normal(name)] = name
+        if normal(name) in RESERVED:
             problems.append(
                 ParamProblem(
                     path,
@@ -399,6 +428,9 @@ def analyze(data: Mapping, schema: Mapping | None = None) -> Analysis:
     declared)."""
     declared = "params" in data
     params, problems = collect_params(data)
+    raw = data.get("params")
+    # names whose declaration was refused: an error already, not "unknown" where used
+    refused = {n: None for n in raw if n not in params} if isinstance(raw, Mapping) else {}
     types = {p.name: p.type for p in params.values()}
     refs: list[Ref] = []
     used: set[str] = set()
@@ -409,7 +441,9 @@ def analyze(data: Mapping, schema: Mapping | None = None) -> Analysis:
             continue
         if not declared and _WHOLE.match(value) is None:
             continue
-        ref, problem = _parse_ref(value, path, kind, cls, arg, nested, params)
+        ref, problem = _parse_ref(value, path, kind, cls, arg, nested, {**params, **refused})
+        if ref is not None and any(n in refused for n in ref.expr.names):
+            continue
         if problem is not None:
             problems.append(problem)
             # names in a reference that has an error count as used: no second message
