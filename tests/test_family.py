@@ -270,3 +270,30 @@ def test_readme_shows_the_current_spec_and_generated_init():
     generated = MLP.with_suffix(".py").read_text()
     init = generated[generated.index("    def __init__") : generated.index("    def init_weights")]
     assert init.rstrip() + "\n```" in readme
+
+
+def test_a_str_param_and_a_size_that_shrinks_with_a_param():
+    spec = {
+        "params": {"mode": "reflect", "k": 3},
+        "modules": {
+            "conv": {
+                "LazyConv1d": {
+                    "out_channels": 4,
+                    "kernel_size": "${k}",
+                    "padding": 1,
+                    "padding_mode": "${mode}",
+                }
+            }
+        },
+        "graph": {
+            "input": {"x": {"shape": [2, 3, 16]}},
+            "modules": {"conv": ["x"]},
+            "output": "conv",
+        },
+    }
+    text = generate(spec)
+    assert 'def __init__(self, *, mode: str = "reflect", k: int = 3) -> None:' in text
+    assert "padding_mode=mode" in text
+    assert "conv = self.conv(x)  # (B, 4, 19 - k)" in text
+    model = _class(text)(mode="zeros", k=5)
+    assert model(torch.randn(2, 3, 16)).shape == (2, 4, 14)

@@ -702,8 +702,10 @@ def _sum(expr, symbols: dict) -> ast.expr:
     constant, rest = expr.as_coeff_Add()
     terms = list(sympy.Add.make_args(rest))
     terms.sort(key=lambda t: (sympy.default_sort_key(t.as_coeff_Mul()[1]),))
-    if constant != 0:
-        terms.append(constant)
+    # added terms first, then subtracted ones: `19 - k`, not `-k + 19`
+    added = [t for t in terms if t.as_coeff_Mul()[0] > 0] + ([constant] if constant > 0 else [])
+    subtracted = [t for t in terms if t.as_coeff_Mul()[0] < 0]
+    terms = added + subtracted + ([constant] if constant < 0 else [])
     node = None
     for term in terms:
         coeff, _ = term.as_coeff_Mul()
