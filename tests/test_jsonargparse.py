@@ -12,13 +12,12 @@ import re
 import sys
 from pathlib import Path
 
+import jsonargparse  # the test extra installs it: no skip when it's missing
 import pytest
 import torch
 
 from torcharc_codegen.load import load
 from torcharc_codegen.params import collect_params
-
-jsonargparse = pytest.importorskip("jsonargparse")
 
 pytestmark = pytest.mark.slow  # imports the generated file and a third-party CLI library
 
