@@ -297,3 +297,29 @@ def test_a_str_param_and_a_size_that_shrinks_with_a_param():
     assert "conv = self.conv(x)  # (B, 4, 19 - k)" in text
     model = _class(text)(mode="zeros", k=5)
     assert model(torch.randn(2, 3, 16)).shape == (2, 4, 14)
+
+
+def test_an_lstm_and_an_embedding_follow_their_params():
+    """torch's fused RNN kernels can't run on symbolic sizes: the probe uses the shapes torch
+    documents for RNN, LSTM and GRU; the checks at other values confirm them."""
+    spec = {
+        "params": {"h": 16, "vocab": 100, "d": 8, "s": 2},
+        "modules": {
+            "emb": {"Embedding": {"num_embeddings": "${vocab}", "embedding_dim": "${d}"}},
+            "rnn": {"LSTM": {"input_size": "${d}", "hidden_size": "${h}", "batch_first": True}},
+            "get": {"Get": {"key": 0}},
+            "conv": {"LazyConv1d": {"out_channels": 3, "kernel_size": 3, "stride": "${s}"}},
+        },
+        "graph": {
+            "input": {"tokens": {"shape": [4, 10], "dtype": "int64", "high": 100}},
+            "modules": {"emb": ["tokens"], "rnn": ["emb"], "get": ["rnn"], "conv": ["get"]},
+            "output": "conv",
+        },
+    }
+    result = compile_spec(spec)
+    assert not result.report.failed
+    assert any(c.detail.startswith("at h=32, vocab=200, d=16, s=4") for c in result.report.checks)
+    text = result.source
+    assert "self.rnn = nn.LSTM(input_size=d, hidden_size=h, batch_first=True)" in text
+    assert "get, _ = self.rnn(emb)  # ((B, 10, h), ((1, B, h), (1, B, h)))" in text
+    assert "conv = self.conv(get)  # (B, 3, (h - 3) // s + 1)" in text

@@ -22,7 +22,7 @@ that :func:`params.analyze` reports; one that reaches a size inside a module (``
 and comparing the result's sizes: a refutation, so a float whose change doesn't cross a
 rounding step there goes unnoticed.
 
-Three things are patched for the duration of a probe only (``_probe_patches``), each because
+Four things are patched for the duration of a probe only (``_probe_patches``), each because
 torch would otherwise turn a symbol into a number for a reason unrelated to sizes:
 
 - ``reset_parameters`` / ``_reset_parameters`` of torch.nn (and custom) classes run with the
@@ -37,7 +37,9 @@ torch would otherwise turn a symbol into a number for a reason unrelated to size
   ``initialize_parameters`` infer its attributes from the fake input (torch's rule, not ours),
   then builds the concrete class (``cls_to_become``) with them.
 - ``torch.nn.modules.normalization.numbers``: LayerNorm and RMSNorm test
-  ``isinstance(normalized_shape, numbers.Integral)``, which a SymInt isn't.
+  ``isinstance(normalized_shape, numbers.Integral)``, which a SymInt isn't; for the same
+  reason ``int`` in ``torch.nn.modules.rnn`` (RNN, LSTM and GRU test ``isinstance(size,
+  int)``) also takes a SymInt.
 
 The patches are process-wide while a probe runs (generation is single-threaded).
 """
@@ -115,11 +117,19 @@ def probe(
         raise SymbolicError(problems[0].path, problems[0].message)
     actual = P.values_for(params, values)
     refs = P.analyze(data).refs
-    plain: set[str] = set()
+    plain: dict[str, SymbolicError] = {}  # param -> why it is probed as a plain number
     while True:
         try:
-            return _attempt(data, params, actual, classes or {}, plain)
+            return _attempt(data, params, actual, classes or {}, set(plain))
         except SymbolicError as e:
+            if e.param in plain:
+                why = plain[e.param]
+                raise SymbolicError(
+                    e.path,
+                    f"{e.message} (it is a plain number in the probe because"
+                    f" {'.'.join(map(str, why.path))}: {why.message})",
+                    e.param,
+                ) from None
             if e.param is not None:
                 raise
             used = {
@@ -131,7 +141,7 @@ def probe(
             }
             if not e.path or not used:
                 raise
-            plain |= used
+            plain.update(dict.fromkeys(used, e))
 
 
 def _attempt(data, params, actual, classes, plain: set[str]) -> Result:
@@ -361,7 +371,10 @@ class _Run:
             if i > 0:
                 args, kwargs = [value], {}
             with self.watch(step.path, f"node `{node}` calling `{step.cls}`"):
-                value = step.fn(*args, **kwargs)
+                if isinstance(step.fn, self.torch.nn.RNNBase) and len(args) == 1 and not kwargs:
+                    value = _rnn_outputs(self.torch, step.fn, args[0])
+                else:
+                    value = step.fn(*args, **kwargs)
             self._float_check(step, args, kwargs, value)
             self.layer_shapes.setdefault((module, i), []).append(self._shape(value))
         return value
@@ -382,7 +395,7 @@ class _Run:
                 kind = (
                     "float parameter"
                     if type(self.plain_values[param]) is float
-                    else "parameter (whose value torch checks, so it can't be a symbol)"
+                    else "parameter"
                 )
                 raise SymbolicError(
                     step.path,
@@ -563,6 +576,39 @@ def _arguments(args: object, scope: dict) -> tuple[list, dict]:
     return [[scope[n] for n in a] if isinstance(a, list) else scope[a] for a in args], {}
 
 
+def _rnn_outputs(torch, rnn, x):
+    """What RNN, LSTM and GRU return for input ``x`` (no initial state), as empty tensors of
+    the shapes torch documents: torch's fused RNN kernels can't run on symbolic sizes (they
+    call ``numel``). The constructor still ran, with the symbolic sizes, as torch's own."""
+    if x.dim() not in (2, 3) or x.shape[-1] != rnn.input_size:
+        raise ValueError(
+            f"{type(rnn).__name__} expects input of shape (..., {rnn.input_size}), got"
+            f" {tuple(x.shape)}"
+        )
+    directions = 2 if rnn.bidirectional else 1
+    out_size = rnn.proj_size if getattr(rnn, "proj_size", 0) > 0 else rnn.hidden_size
+    if x.dim() == 2:  # unbatched: (L, H_in)
+        length, batch = x.shape[0], None
+    elif rnn.batch_first:
+        batch, length = x.shape[0], x.shape[1]
+    else:
+        length, batch = x.shape[0], x.shape[1]
+    if batch is None:
+        output = (length, directions * out_size)
+    else:
+        output = (
+            (batch, length, directions * out_size)
+            if rnn.batch_first
+            else (length, batch, directions * out_size)
+        )
+    state = (directions * rnn.num_layers,) + ((batch,) if batch is not None else ())
+    h_n = torch.empty(state + (out_size,), dtype=x.dtype)
+    out = torch.empty(output, dtype=x.dtype)
+    if isinstance(rnn, torch.nn.LSTM):
+        return out, (h_n, torch.empty(state + (rnn.hidden_size,), dtype=x.dtype))
+    return out, h_n
+
+
 # -- TorchArc's helpers, as torch calls (SPEC.md's table) -----------------------------------
 
 
@@ -612,7 +658,7 @@ def _probe_patches(env, custom: list[type]):
     from unittest import mock
 
     import torch
-    from torch.nn.modules import normalization
+    from torch.nn.modules import normalization, rnn
     from torch.nn.parameter import UninitializedTensorMixin
 
     def quiet(method):
@@ -632,7 +678,23 @@ def _probe_patches(env, custom: list[type]):
         )
         numbers = types.SimpleNamespace(Integral=(int, torch.SymInt))
         stack.enter_context(mock.patch.object(normalization, "numbers", numbers))
+        stack.enter_context(mock.patch.object(rnn, "int", _int_or_symint(torch), create=True))
         yield
+
+
+def _int_or_symint(torch) -> type:
+    """``int`` for torch.nn.modules.rnn, whose constructors test ``isinstance(size, int)``:
+    a SymInt passes that test too; calling it is ``int``."""
+
+    class IntOrSymInt(type):
+        def __instancecheck__(cls, obj):
+            return isinstance(obj, (int, torch.SymInt))
+
+    class Int(metaclass=IntOrSymInt):
+        def __new__(cls, *args):
+            return int(*args)
+
+    return Int
 
 
 def _init_classes(torch, custom: list[type]) -> list[type]:
