@@ -35,6 +35,7 @@ from torcharc_codegen.schema_gen import (
 SCHEMA = json.loads(SCHEMA_PATH.read_text())
 CLASSES = SCHEMA["definitions"]["class"]
 REGENERATE = "run `python -m torcharc_codegen.schema_gen`"
+PARAM_REF = {"$ref": "#/definitions/paramRef"}
 
 
 def test_committed_schema_and_class_table_are_current():
@@ -160,7 +161,7 @@ def test_class_argument_schemas():
     assert linear["additionalProperties"] is False
     assert linear["type"] == "object"
     assert linear["properties"]["in_features"] == {
-        "type": "integer",
+        "anyOf": [{"type": "integer"}, PARAM_REF],
         "description": "size of each input sample",
     }
     assert linear["properties"]["bias"]["default"] is True
@@ -169,11 +170,12 @@ def test_class_argument_schemas():
     conv = args("Conv2d")["properties"]
     assert conv["kernel_size"]["anyOf"] == [
         {"type": "integer"},
-        {"type": "array", "items": {"type": "integer"}},
+        {"type": "array", "items": {"anyOf": [{"type": "integer"}, PARAM_REF]}},
+        PARAM_REF,
     ]
-    assert conv["padding_mode"]["enum"] == ["zeros", "reflect", "replicate", "circular"]
+    assert conv["padding_mode"]["anyOf"][0]["enum"] == ["zeros", "reflect", "replicate", "circular"]
     assert conv["padding"]["anyOf"][0] == {"type": "string", "enum": ["valid", "same"]}
-    assert "null" in args("Embedding")["properties"]["padding_idx"]["type"]
+    assert "null" in args("Embedding")["properties"]["padding_idx"]["anyOf"][0]["type"]
     assert args("LSTM")["required"] == ["input_size", "hidden_size"]
     assert args("TorchFn").get("additionalProperties", True) is True, "TorchFn takes **kwargs"
 
@@ -279,7 +281,7 @@ def test_schema_command_adds_custom_classes(tmp_path, monkeypatch, capsys):
     schema = json.loads(capsys.readouterr().out)
     scale = schema["definitions"]["class"]["mylayers.Scale"]["properties"]["mylayers.Scale"]
     assert scale["title"] == "mylayers.Scale(factor, bias=False)"
-    assert scale["properties"]["factor"]["type"] == "number"
+    assert scale["properties"]["factor"]["anyOf"] == [{"type": "number"}, PARAM_REF]
     assert not [key for key in scale if key.startswith("x-")]
 
 
