@@ -21,6 +21,7 @@ from torcharc_codegen import SpecError
 from torcharc_codegen.api import load_model
 from torcharc_codegen.classes import builtin_classes
 from torcharc_codegen.helpers import HELPERS
+from torcharc_codegen.load import load_text
 from torcharc_codegen.resources import SPEC_DIR
 from torcharc_codegen.schema import CLASS_TABLE_PATH, SCHEMA_PATH
 from torcharc_codegen.schema_gen import (
@@ -264,6 +265,76 @@ def test_mistakes_are_rejected(module):
         "graph": {"input": "x", "modules": {"a": ["x"]}, "output": "a"},
     }
     assert list(jsonschema.Draft7Validator(SCHEMA).iter_errors(spec))
+
+
+# Issue 12: a ${...} wherever a parameter may stand (an argument, a list item of one, a
+# compact-form value, an example-input shape entry).
+PARAMETRIZED = """\
+params:
+  hidden: 256
+  in_dim: 32
+  k: 3
+  p_drop: 0.1
+  bias: true
+modules:
+  body:
+    Sequential:
+      - LazyLinear:
+          out_features: ${hidden}
+      - ReLU:
+      - Dropout:
+          p: ${p_drop}
+      - LazyLinear:
+          out_features: ${hidden * 4}
+  conv:
+    Conv2d: {in_channels: 1, out_channels: "${hidden}", kernel_size: [3, "${k}"], bias: "${bias}"}
+  stack:
+    compact:
+      layer: {type: LazyLinear, keys: [out_features], args: ["${hidden}", ["${hidden // 2}"]]}
+graph:
+  input:
+    x: {shape: [4, "${in_dim}"]}
+  modules:
+    body: [x]
+  output: body
+"""
+
+
+def _deepest(text: str) -> list[list]:
+    """Where the schema's errors are, the deepest places of each (inside the module unions)."""
+    data = load_text(text, "spec.yaml").data
+    out = []
+    for error in jsonschema.Draft7Validator(SCHEMA).iter_errors(data):
+        leaves = list(error.context or [error])
+        while any(e.context for e in leaves):
+            leaves = [c for e in leaves for c in (e.context or [e])]
+        depth = max(len(e.absolute_path) for e in leaves)
+        out += [list(e.absolute_path) for e in leaves if len(e.absolute_path) == depth]
+    return [p for i, p in enumerate(out) if p not in out[:i]]
+
+
+def test_a_parametrized_spec_is_valid():
+    data = load_text(PARAMETRIZED, "spec.yaml").data
+    assert list(jsonschema.Draft7Validator(SCHEMA).iter_errors(data)) == []
+
+
+@pytest.mark.parametrize(
+    "old, new, path",
+    [
+        (
+            "${hidden}\n",
+            '"${hidden"\n',
+            ["modules", "body", "Sequential", 0, "LazyLinear", "out_features"],
+        ),
+        ('"${k}"', '"k}"', ["modules", "conv", "Conv2d", "kernel_size", 1]),
+        ('"${in_dim}"', '"$in_dim"', ["graph", "input", "x", "shape", 1]),
+        ("  k: 3\n", "  _k: 3\n", ["params"]),
+        ("  k: 3\n", "  k: [3, 3]\n", ["params", "k"]),
+    ],
+)
+def test_a_parametrized_spec_with_a_mistake_is_not(old, new, path):
+    assert PARAMETRIZED.count(old) == 1
+    assert _deepest(PARAMETRIZED.replace(old, new)) == [path]
 
 
 def test_schema_command_adds_custom_classes(tmp_path, monkeypatch, capsys):
