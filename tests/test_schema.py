@@ -70,13 +70,15 @@ EXAMPLE_SPECS = sorted(str(p) for p in SPEC_DIR.rglob("*.yaml"))
 
 
 @pytest.mark.slow
-def test_ajv_strict_mode_compiles_the_schema_and_validates_every_example():
+def test_ajv_strict_mode_compiles_the_schema_and_validates_every_example(tmp_path):
     ajv = _tool(AJV, "ajv-cli is not installed: run `npm ci` in the repository")
     strict = [ajv, "--spec=draft7", "--strict=true", "-s", str(SCHEMA_PATH)]
     compiled = subprocess.run([strict[0], "compile", *strict[1:]], capture_output=True, text=True)
     assert compiled.returncode == 0, compiled.stdout + compiled.stderr
     assert len(EXAMPLE_SPECS) >= 40
-    data = [arg for spec in EXAMPLE_SPECS for arg in ("-d", spec)]
+    parametrized = tmp_path / "parametrized.yaml"
+    parametrized.write_text(PARAMETRIZED)
+    data = [arg for spec in [*EXAMPLE_SPECS, parametrized] for arg in ("-d", str(spec))]
     valid = subprocess.run(
         [strict[0], "validate", *strict[1:], *data], capture_output=True, text=True
     )
