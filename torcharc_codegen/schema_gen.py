@@ -204,10 +204,16 @@ def main() -> None:
 # --- parameters (issue 12) -----------------------------------------------------------------------
 
 PARAM_NAME_PATTERN = "^[A-Za-z][A-Za-z0-9_]*$"
+# Hover in yaml-language-server (measured): it shows the first title and the first description
+# among the schemas a value matches. So a `$comment`, not a `description`: on `out_features:
+# ${hidden}` the argument's description shows (`params` explains the references). The title
+# heads that hover, and keeps a plain value's hover headed by the class alone: with no title
+# here it would take the argument's anyOf as all matched and show the class title twice.
 PARAM_REF = {
+    "title": "parameter reference",
     "type": "string",
     "pattern": r"^\$\{[^}]*\}$",
-    "description": "A parameter reference, as the whole value: `${name}` or an expression of "
+    "$comment": "A parameter reference, as the whole value: `${name}` or an expression of "
     "parameters, int and float numbers, + - * // / % and parentheses, e.g. `${hidden * 4}`. "
     "The names are declared under `params:`.",
 }
