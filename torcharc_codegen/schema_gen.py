@@ -10,6 +10,10 @@ It also compiles under ajv's strict mode (``ajv compile --strict=true``), which 
 requires: no keywords of our own, no ``type`` list but ``[T, "null"]``, a ``type`` beside
 every keyword that applies to one type. What the generator needs beyond argument schemas is in
 the class table beside it (:func:`build_class_table`).
+
+Parametrized specs (issue 12): ``params`` is a top-level property, and every argument, item of a
+list argument and example-input shape entry also takes a ``${...}`` string, an ``anyOf`` whose
+last branch is ``definitions.paramRef`` (:func:`or_param_ref`).
 """
 
 from __future__ import annotations
