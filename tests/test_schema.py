@@ -563,6 +563,28 @@ def test_a_value_outside_a_union_of_types_says_what_the_argument_takes():
     ]
 
 
+def test_a_reference_in_a_spec_without_params_says_what_the_argument_takes():
+    """The published schema takes ${...} strings (for parametrized specs); the check of a plain
+    spec doesn't, and says what the argument takes, as it did before there were params."""
+    layers = [
+        {"Linear": {"in_features": "${n}", "out_features": 2}},
+        {"LazyConv2d": {"out_channels": 2, "kernel_size": [3, "${k}"]}},
+    ]
+    spec = {
+        "modules": {"s": {"Sequential": layers}},
+        "graph": {"input": {"x": {"shape": [2, "${d}"]}}, "modules": {"s": ["x"]}, "output": "s"},
+    }
+    with pytest.raises(SpecError) as e:
+        load_model(spec)
+    assert e.value.lines() == [
+        "modules.s.Sequential[0].Linear.in_features: argument 'in_features' of Linear must be an"
+        " integer, got the string '${n}'",
+        "modules.s.Sequential[1].LazyConv2d.kernel_size[1]: must be an integer, got the string"
+        " '${k}'",
+        "graph.input.x.shape[1]: must be an integer, got the string '${d}'",
+    ]
+
+
 def test_a_transposed_convolution_takes_only_zeros_padding(capsys):
     spec = {
         "modules": {
