@@ -207,3 +207,87 @@ def test_the_editor_reads_yaml_as_the_cli_does(server):
     assert warned == {
         line[k] for k in ("eps: 1e-5", "in_features: 0o17", "in_features: 1:20", "out_features: 08")
     }
+
+
+# --- parametrized specs (issue 12) ---------------------------------------------------------
+
+PARAMETRIZED = """params:
+  hidden: 256
+  in_dim: 32
+  k: 3
+modules:
+  body:
+    Sequential:
+      - LazyLinear:
+          out_features: ${hidden}
+      - ReLU:
+      - LazyLinear:
+          out_features: ${hidden * 4}
+  conv:
+    Conv2d:
+      in_channels: ${in_dim}
+      out_channels: 2
+      kernel_size: [3, "${k}"]
+  wrong:
+    Linear:
+      in_features: 4
+      out_features: [1, 2]
+graph:
+  input:
+    x: {shape: [4, "${in_dim}"]}
+  modules:
+    body: [x]
+  output: body
+"""
+
+
+def parametrized(server, name: str, body: str = PARAMETRIZED) -> tuple[str, dict[str, int]]:
+    """The document's uri, and its lines' numbers by their text."""
+    uri, lines = document(server, name, body)
+    return uri, {text.strip(): i for i, text in enumerate(lines)}
+
+
+def test_parameter_references_are_not_flagged_but_a_wrong_type_still_is(server):
+    uri, line = parametrized(server, "params_diag.yaml")
+    flagged = {d["range"]["start"]["line"]: d["message"] for d in server[0].diagnostics(uri)}
+    # The one mistake is flagged (so the document was checked), and no ${...} is. The value
+    # may also be a ${...} string: "string" joins the types the message lists.
+    assert flagged == {
+        line["out_features: [1, 2]"]: 'Incorrect type. Expected "integer | string".'
+    }, flagged
+
+
+def test_a_broken_reference_is_flagged_as_the_arguments_type(server):
+    body = PARAMETRIZED.replace("out_features: ${hidden}\n", 'out_features: "${hidden"\n')
+    uri, line = parametrized(server, "params_typo.yaml", body)
+    flagged = {d["range"]["start"]["line"]: d["message"] for d in server[0].diagnostics(uri)}
+    assert flagged.get(line['out_features: "${hidden"']) == 'Incorrect type. Expected "integer".'
+
+
+def test_arguments_complete_beside_parameter_references(server):
+    given = 'kernel_size: [3, "${k}"]\n'
+    body = PARAMETRIZED.replace(given, given + "      \n")
+    uri, line = parametrized(server, "params_complete.yaml", body)
+    got = labels(server[0].completion(uri, line['kernel_size: [3, "${k}"]'] + 1, 6))
+    want = {"stride", "padding", "bias", "padding_mode"}
+    assert want <= got, f"blank line inside Conv2d: missing {sorted(want - got)}; got {sorted(got)}"
+    assert "in_channels" not in got, "an argument already given is offered again"
+
+
+def test_hover_on_params_and_on_an_argument_given_a_reference(server):
+    uri, line = parametrized(server, "params_hover.yaml")
+    text = server[0].hover(uri, line["params:"], 2)
+    assert "The default's type (int, float, bool or string) is the parameter's type" in text, text
+    assert "keyword-only" in text, text
+    text = server[0].hover(uri, line["in_channels: ${in_dim}"], 9)
+    assert "Number of channels in the input image" in text, f"hover on in_channels shows {text!r}"
+
+
+def test_params_completes_among_the_top_level_keys(server):
+    uri, lines = document(
+        server,
+        "params_top.yaml",
+        "\n" + GRAPH.replace("graph:", "modules: {m: {ReLU: null}}\ngraph:"),
+    )
+    got = labels(server[0].completion(uri, 1, 0))
+    assert "params" in got, f"blank first line: got {sorted(got)}"

@@ -364,3 +364,37 @@ def test_a_division_by_zero_names_the_values():
         P.resolve(data, {"d": 0})
     assert str(info.value) == "${h // d} divides by zero for h=4, d=0"
     assert info.value.path == ("modules", "a", "LazyLinear", "out_features")
+
+
+STR_IN_INT_SLOTS = """\
+params:
+  name: "x"
+modules:
+  lin:
+    Linear:
+      in_features: ${name}
+      out_features: 2
+  conv:
+    LazyConv2d: {out_channels: 2, kernel_size: [3, "${name}"]}
+graph:
+  input: x
+  modules: {lin: [x], conv: [x]}
+  output: lin
+"""
+
+
+def test_a_str_param_in_an_int_slot_is_a_clash_though_every_argument_takes_a_reference():
+    """The published schema's arguments (and their list items) all take a ${...} string, its
+    paramRef branch: that branch says nothing of the value, a str param is still no int."""
+    ref = {"$ref": "#/definitions/paramRef"}
+    linear = base_schema()["definitions"]["class"]["Linear"]["properties"]["Linear"]
+    assert ref in linear["properties"]["in_features"]["anyOf"]
+    conv = base_schema()["definitions"]["class"]["LazyConv2d"]["properties"]["LazyConv2d"]
+    (array,) = [b for b in conv["properties"]["kernel_size"]["anyOf"] if b.get("type") == "array"]
+    assert ref in array["items"]["anyOf"]
+    assert _lines(STR_IN_INT_SLOTS) == [
+        "spec.yaml:6:22: modules.lin.Linear.in_features: ${name} is a str, but"
+        " Linear.in_features takes an int",
+        "spec.yaml:9:55: modules.conv.LazyConv2d.kernel_size[1]: ${name} is a str, but"
+        " LazyConv2d.kernel_size takes an int",
+    ]

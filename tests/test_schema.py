@@ -21,6 +21,7 @@ from torcharc_codegen import SpecError
 from torcharc_codegen.api import load_model
 from torcharc_codegen.classes import builtin_classes
 from torcharc_codegen.helpers import HELPERS
+from torcharc_codegen.load import load_text
 from torcharc_codegen.resources import SPEC_DIR
 from torcharc_codegen.schema import CLASS_TABLE_PATH, SCHEMA_PATH
 from torcharc_codegen.schema_gen import (
@@ -35,6 +36,7 @@ from torcharc_codegen.schema_gen import (
 SCHEMA = json.loads(SCHEMA_PATH.read_text())
 CLASSES = SCHEMA["definitions"]["class"]
 REGENERATE = "run `python -m torcharc_codegen.schema_gen`"
+PARAM_REF = {"$ref": "#/definitions/paramRef"}
 
 
 def test_committed_schema_and_class_table_are_current():
@@ -68,13 +70,15 @@ EXAMPLE_SPECS = sorted(str(p) for p in SPEC_DIR.rglob("*.yaml"))
 
 
 @pytest.mark.slow
-def test_ajv_strict_mode_compiles_the_schema_and_validates_every_example():
+def test_ajv_strict_mode_compiles_the_schema_and_validates_every_example(tmp_path):
     ajv = _tool(AJV, "ajv-cli is not installed: run `npm ci` in the repository")
     strict = [ajv, "--spec=draft7", "--strict=true", "-s", str(SCHEMA_PATH)]
     compiled = subprocess.run([strict[0], "compile", *strict[1:]], capture_output=True, text=True)
     assert compiled.returncode == 0, compiled.stdout + compiled.stderr
     assert len(EXAMPLE_SPECS) >= 40
-    data = [arg for spec in EXAMPLE_SPECS for arg in ("-d", spec)]
+    parametrized = tmp_path / "parametrized.yaml"
+    parametrized.write_text(PARAMETRIZED)
+    data = [arg for spec in [*EXAMPLE_SPECS, parametrized] for arg in ("-d", str(spec))]
     valid = subprocess.run(
         [strict[0], "validate", *strict[1:], *data], capture_output=True, text=True
     )
@@ -160,7 +164,7 @@ def test_class_argument_schemas():
     assert linear["additionalProperties"] is False
     assert linear["type"] == "object"
     assert linear["properties"]["in_features"] == {
-        "type": "integer",
+        "anyOf": [{"type": "integer"}, PARAM_REF],
         "description": "size of each input sample",
     }
     assert linear["properties"]["bias"]["default"] is True
@@ -169,11 +173,12 @@ def test_class_argument_schemas():
     conv = args("Conv2d")["properties"]
     assert conv["kernel_size"]["anyOf"] == [
         {"type": "integer"},
-        {"type": "array", "items": {"type": "integer"}},
+        {"type": "array", "items": {"anyOf": [{"type": "integer"}, PARAM_REF]}},
+        PARAM_REF,
     ]
-    assert conv["padding_mode"]["enum"] == ["zeros", "reflect", "replicate", "circular"]
+    assert conv["padding_mode"]["anyOf"][0]["enum"] == ["zeros", "reflect", "replicate", "circular"]
     assert conv["padding"]["anyOf"][0] == {"type": "string", "enum": ["valid", "same"]}
-    assert "null" in args("Embedding")["properties"]["padding_idx"]["type"]
+    assert "null" in args("Embedding")["properties"]["padding_idx"]["anyOf"][0]["type"]
     assert args("LSTM")["required"] == ["input_size", "hidden_size"]
     assert args("TorchFn").get("additionalProperties", True) is True, "TorchFn takes **kwargs"
 
@@ -264,6 +269,76 @@ def test_mistakes_are_rejected(module):
     assert list(jsonschema.Draft7Validator(SCHEMA).iter_errors(spec))
 
 
+# Issue 12: a ${...} wherever a parameter may stand (an argument, a list item of one, a
+# compact-form value, an example-input shape entry).
+PARAMETRIZED = """\
+params:
+  hidden: 256
+  in_dim: 32
+  k: 3
+  p_drop: 0.1
+  bias: true
+modules:
+  body:
+    Sequential:
+      - LazyLinear:
+          out_features: ${hidden}
+      - ReLU:
+      - Dropout:
+          p: ${p_drop}
+      - LazyLinear:
+          out_features: ${hidden * 4}
+  conv:
+    Conv2d: {in_channels: 1, out_channels: "${hidden}", kernel_size: [3, "${k}"], bias: "${bias}"}
+  stack:
+    compact:
+      layer: {type: LazyLinear, keys: [out_features], args: ["${hidden}", ["${hidden // 2}"]]}
+graph:
+  input:
+    x: {shape: [4, "${in_dim}"]}
+  modules:
+    body: [x]
+  output: body
+"""
+
+
+def _deepest(text: str) -> list[list]:
+    """Where the schema's errors are, the deepest places of each (inside the module unions)."""
+    data = load_text(text, "spec.yaml").data
+    out = []
+    for error in jsonschema.Draft7Validator(SCHEMA).iter_errors(data):
+        leaves = list(error.context or [error])
+        while any(e.context for e in leaves):
+            leaves = [c for e in leaves for c in (e.context or [e])]
+        depth = max(len(e.absolute_path) for e in leaves)
+        out += [list(e.absolute_path) for e in leaves if len(e.absolute_path) == depth]
+    return [p for i, p in enumerate(out) if p not in out[:i]]
+
+
+def test_a_parametrized_spec_is_valid():
+    data = load_text(PARAMETRIZED, "spec.yaml").data
+    assert list(jsonschema.Draft7Validator(SCHEMA).iter_errors(data)) == []
+
+
+@pytest.mark.parametrize(
+    "old, new, path",
+    [
+        (
+            "${hidden}\n",
+            '"${hidden"\n',
+            ["modules", "body", "Sequential", 0, "LazyLinear", "out_features"],
+        ),
+        ('"${k}"', '"k}"', ["modules", "conv", "Conv2d", "kernel_size", 1]),
+        ('"${in_dim}"', '"$in_dim"', ["graph", "input", "x", "shape", 1]),
+        ("  k: 3\n", "  _k: 3\n", ["params"]),
+        ("  k: 3\n", "  k: [3, 3]\n", ["params", "k"]),
+    ],
+)
+def test_a_parametrized_spec_with_a_mistake_is_not(old, new, path):
+    assert PARAMETRIZED.count(old) == 1
+    assert _deepest(PARAMETRIZED.replace(old, new)) == [path]
+
+
 def test_schema_command_adds_custom_classes(tmp_path, monkeypatch, capsys):
     (tmp_path / "mylayers.py").write_text(
         "from torch import nn\n\n\nclass Scale(nn.Module):\n"
@@ -279,7 +354,7 @@ def test_schema_command_adds_custom_classes(tmp_path, monkeypatch, capsys):
     schema = json.loads(capsys.readouterr().out)
     scale = schema["definitions"]["class"]["mylayers.Scale"]["properties"]["mylayers.Scale"]
     assert scale["title"] == "mylayers.Scale(factor, bias=False)"
-    assert scale["properties"]["factor"]["type"] == "number"
+    assert scale["properties"]["factor"]["anyOf"] == [{"type": "number"}, PARAM_REF]
     assert not [key for key in scale if key.startswith("x-")]
 
 
@@ -485,6 +560,29 @@ def test_a_value_outside_a_union_of_types_says_what_the_argument_takes():
         "list, got the string 'x'",
         "modules.c.Conv2d.padding: argument 'padding' of Conv2d must be 'valid' or 'same', an "
         "integer or a list, got 1.5",
+    ]
+
+
+def test_a_reference_in_a_spec_without_params_says_to_declare_it():
+    """The published schema takes ${...} strings (for parametrized specs); in a spec without
+    `params:` each one is an unknown parameter, and the line says how to declare it."""
+    layers = [
+        {"Linear": {"in_features": "${n}", "out_features": 2}},
+        {"LazyConv2d": {"out_channels": 2, "kernel_size": [3, "${k}"]}},
+    ]
+    spec = {
+        "modules": {"s": {"Sequential": layers}},
+        "graph": {"input": {"x": {"shape": [2, "${d}"]}}, "modules": {"s": ["x"]}, "output": "s"},
+    }
+    with pytest.raises(SpecError) as e:
+        load_model(spec)
+    declare = "declare it under `params:` with its default"
+    assert e.value.lines() == [
+        f"modules.s.Sequential[0].Linear.in_features: unknown parameter `n`: {declare}"
+        " (`params: {n: ...}`)",
+        f"modules.s.Sequential[1].LazyConv2d.kernel_size[1]: unknown parameter `k`: {declare}"
+        " (`params: {k: ...}`)",
+        f"graph.input.x.shape[1]: unknown parameter `d`: {declare} (`params: {{d: ...}}`)",
     ]
 
 

@@ -625,8 +625,9 @@ _PLAIN = {
 
 
 def _accepted_types(schema, cls, arg, nested) -> set[str]:
-    """The JSON types the schema accepts for ``cls.arg`` (its items' types when ``nested``);
-    empty when the schema says nothing (then nothing is checked)."""
+    """The JSON types the schema accepts for ``cls.arg`` (its items' types when ``nested``),
+    not counting the ``${...}`` strings every argument takes (:func:`_types_of`); empty when
+    the schema says nothing (then nothing is checked)."""
     if schema is None or cls is None or arg is None:
         return set()
     try:
@@ -648,9 +649,17 @@ def _branches(prop: Mapping) -> list[Mapping]:
     return [prop] + [b for b in prop.get("anyOf", []) if isinstance(b, Mapping)]
 
 
+_PARAM_REF = "#/definitions/paramRef"
+
+
 def _types_of(prop: Mapping) -> set[str]:
+    """The JSON types of ``prop``'s branches, without the paramRef (by ``$ref``, or inlined: the
+    one string with a ``pattern``): every argument takes a ``${...}`` string, which says nothing
+    of the value it stands for (a str param is no int)."""
     out: set[str] = set()
     for branch in _branches(prop):
+        if branch.get("$ref") == _PARAM_REF or "pattern" in branch:
+            continue
         t = branch.get("type")
         out |= {t} if isinstance(t, str) else set(t or [])
     return out

@@ -26,7 +26,20 @@ def validator_for(custom: tuple) -> jsonschema.Draft7Validator:
         from .schema_gen import with_classes
 
         schema = with_classes(schema, dict(custom))
-    return _Draft7Dispatch(schema)
+    return _Draft7Dispatch(_plain(schema))
+
+
+_PARAM_REF = {"$ref": "#/definitions/paramRef"}
+
+
+def _plain(schema: dict) -> dict:
+    """The schema for a spec without ``params:`` (a parametrized spec is refused before the
+    schema check): no ``${...}`` string is a parameter reference there, so the paramRef branch
+    of each argument matches nothing and a wrong value is explained by the argument's types."""
+    defs = schema["definitions"]
+    if "paramRef" not in defs:
+        return schema
+    return {**schema, "definitions": {**defs, "paramRef": False}}
 
 
 def schema_problems(source: Source, validator) -> list[Problem]:
@@ -187,8 +200,12 @@ def _explain_any_of(error, source: Source, schema: dict) -> list[Problem]:
     if _is_union(error, schema):
         return _explain_module(error, source, schema)
     path = tuple(error.absolute_path)
+    kept = [i for i, s in enumerate(error.schema["anyOf"]) if s != _PARAM_REF]
+    context = [sub for sub in error.context if sub.schema_path[0] in kept]
+    if len(kept) == 1:  # one type besides the paramRef: its own errors
+        return [p for sub in context for p in _explain(sub, source, schema)]
     by_branch: dict[int, list] = {}
-    for sub in error.context:
+    for sub in context:
         by_branch.setdefault(sub.schema_path[0], []).append(sub)
     candidates = [
         errs
@@ -197,7 +214,11 @@ def _explain_any_of(error, source: Source, schema: dict) -> list[Problem]:
     ]
     if candidates:
         return [p for sub in min(candidates, key=len) for p in _explain(sub, source, schema)]
-    forms = [s.get("description") or s.get("title") or _form(s) for s in error.schema["anyOf"]]
+    forms = [
+        s.get("description") or s.get("title") or _form(s)
+        for i, s in enumerate(error.schema["anyOf"])
+        if i in kept
+    ]
     if not all(forms):
         return _explain_other(error, source, schema)
     what = f"must be {or_words(forms)}, got {describe(error.instance)}"

@@ -10,6 +10,10 @@ It also compiles under ajv's strict mode (``ajv compile --strict=true``), which 
 requires: no keywords of our own, no ``type`` list but ``[T, "null"]``, a ``type`` beside
 every keyword that applies to one type. What the generator needs beyond argument schemas is in
 the class table beside it (:func:`build_class_table`).
+
+Parametrized specs (issue 12): ``params`` is a top-level property, and every argument, item of a
+list argument and example-input shape entry also takes a ``${...}`` string, an ``anyOf`` whose
+last branch is ``definitions.paramRef`` (:func:`or_param_ref`).
 """
 
 from __future__ import annotations
@@ -82,6 +86,7 @@ def build_schema(extra_classes: dict[str, type] | None = None) -> dict:
         "type": "object",
         "required": ["modules", "graph"],
         "properties": {
+            "params": _params(),
             "modules": {
                 "title": "modules",
                 "description": "Module name -> module spec: a torch.nn class with its keyword "
@@ -117,6 +122,7 @@ def build_schema(extra_classes: dict[str, type] | None = None) -> dict:
             "compact": _compact(names),
             "exampleInput": _example_input(),
             "graph": _graph(),
+            "paramRef": PARAM_REF,
         },
     }
 
@@ -199,6 +205,73 @@ def main() -> None:
     print(f"wrote {SCHEMA_PATH} and {CLASS_TABLE_PATH}")
 
 
+# --- parameters (issue 12) -----------------------------------------------------------------------
+
+PARAM_NAME_PATTERN = "^[A-Za-z][A-Za-z0-9_]*$"
+# Hover in yaml-language-server (measured): it shows the first title and the first description
+# among the schemas a value matches. So a `$comment`, not a `description`: on `out_features:
+# ${hidden}` the argument's description shows (`params` explains the references). The title
+# heads that hover, and keeps a plain value's hover headed by the class alone: with no title
+# here it would take the argument's anyOf as all matched and show the class title twice.
+PARAM_REF = {
+    "title": "parameter reference",
+    "type": "string",
+    "pattern": r"^\$\{[^}]*\}$",
+    "$comment": "A parameter reference, as the whole value: `${name}` or an expression of "
+    "parameters, int and float numbers, + - * // / % and parentheses, e.g. `${hidden * 4}`. "
+    "The names are declared under `params:`.",
+}
+_PARAM_REF = {"$ref": "#/definitions/paramRef"}
+_SHOWN = ("title", "description", "default")
+
+
+def _params() -> dict:
+    return {
+        "title": "params",
+        "description": "Parameters of the model: name -> default. The default's type (int, "
+        "float, bool or string) is the parameter's type. Use a parameter as the whole value of "
+        "a module argument, a compact-form value or an example-input shape entry: `${hidden}`, "
+        "or an expression such as `${hidden * 4}`. The generated class takes each parameter as "
+        "a keyword-only `__init__` argument with this default. A name is a Python identifier "
+        "not starting with `_` (and not self, torch, nn, super or a keyword).",
+        "type": "object",
+        "propertyNames": {"type": "string", "pattern": PARAM_NAME_PATTERN},
+        "additionalProperties": {
+            "title": "parameter",
+            "description": "The parameter's default: an int, float, bool or string, and its "
+            "type. Used as `${name}`.",
+            "anyOf": [
+                {"type": "integer"},
+                {"type": "number"},
+                {"type": "boolean"},
+                {"type": "string"},
+            ],
+        },
+    }
+
+
+def or_param_ref(schema: dict) -> dict:
+    """``schema`` that also takes a ``${...}`` string: an ``anyOf`` of its branches (one type
+    each) and the paramRef, the items of its lists too (``kernel_size: [3, "${k}"]``).
+
+    What an editor shows (title, description, default) stays at the top. The paramRef branch
+    comes last: of equally bad branches yaml-language-server reports the first, so a wrong
+    value is still reported against the argument's own type."""
+    if "type" not in schema and "anyOf" not in schema:
+        return schema  # takes any value already
+    shown = {k: schema[k] for k in _SHOWN if k in schema}
+    core = {k: v for k, v in schema.items() if k not in _SHOWN}
+    branches = core["anyOf"] if set(core) == {"anyOf"} else [core]
+    return {"anyOf": [*map(_items_or_param_ref, branches), dict(_PARAM_REF)], **shown}
+
+
+def _items_or_param_ref(branch: dict) -> dict:
+    items = branch.get("items")
+    if not isinstance(items, dict):
+        return branch
+    return {**branch, "items": or_param_ref(items)}
+
+
 # --- one class ---------------------------------------------------------------------------------
 
 
@@ -263,7 +336,8 @@ def _class_schema(
                 if strings:
                     break
         widened = [q for q, _ in inherited]
-        properties[p.name] = _param_schema(p, described.get(p.name, ""), strings, widened)
+        arg = _param_schema(p, described.get(p.name, ""), strings, widened)
+        properties[p.name] = or_param_ref(arg)
     required = [p.name for p in keyword if p.default is P.empty]
     shown = [
         p.name if p.default is P.empty else f"{p.name}={_show(p.default)}"
@@ -636,7 +710,8 @@ def _compact(names: list[str]) -> dict:
                             "args": {
                                 "title": "args",
                                 "description": "One row per layer: values for `keys`, in "
-                                "order; a scalar row v means [v].",
+                                "order; a scalar row v means [v]. A value may be a parameter, "
+                                "`${width}`.",
                                 "type": "array",
                                 "items": {},
                             },
@@ -664,9 +739,10 @@ def _example_input() -> dict:
         "properties": {
             "shape": {
                 "title": "shape",
-                "description": "The tensor's shape, e.g. [4, 3, 32, 32].",
+                "description": "The tensor's shape, e.g. [4, 3, 32, 32]; an entry may be a "
+                "parameter, `${batch}`.",
                 "type": "array",
-                "items": {"type": "integer", "minimum": 0},
+                "items": or_param_ref({"type": "integer", "minimum": 0}),
             },
             "dtype": {
                 "title": "dtype",
