@@ -232,8 +232,10 @@ class _Run:
 
     @contextlib.contextmanager
     def watch(self, path: tuple, what: str):
-        """Raise SymbolicError if a parameter gets pinned inside the block."""
+        """Raise SymbolicError if a parameter gets pinned inside the block, or a size that
+        follows the parameters is specialized as 0 or 1."""
         before = self._pins()
+        guards = len(self.env.guards)
         try:
             yield
         except SymbolicError:
@@ -254,6 +256,21 @@ class _Run:
                 " make it a plain number here",
                 name,
             )
+        for guard in self.env.guards[guards:]:
+            size = _zero_or_one(guard.expr)
+            if size is not None and size.free_symbols & set(self.symbols):
+                try:
+                    shown = f"{_to_source(size, self.symbols)} == {guard.expr.rhs}"
+                except _NotExpressible:
+                    shown = self._named(str(guard.expr))
+                raise SymbolicError(
+                    path,
+                    f"{what}: a size that follows the parameters is {guard.expr.rhs} at the"
+                    f" defaults (torch checked `{shown}`), and torch treats sizes 0 and 1"
+                    " specially, so no expression is right for every value: choose defaults"
+                    " that make it at least 2",
+                    self.symbols[next(iter(size.free_symbols & set(self.symbols)))],
+                )
 
     def _checked(self, name: str, value: object) -> str:
         """ " (torch checked `n == 2`)" when that is what the user's values make it."""
@@ -371,8 +388,9 @@ class _Run:
             if i > 0:
                 args, kwargs = [value], {}
             with self.watch(step.path, f"node `{node}` calling `{step.cls}`"):
-                if isinstance(step.fn, self.torch.nn.RNNBase) and len(args) == 1 and not kwargs:
-                    value = _rnn_outputs(self.torch, step.fn, args[0])
+                documented = _documented(self.torch, step.fn) if len(args) == 1 else None
+                if documented is not None and not kwargs:
+                    value = documented(self.torch, step.fn, args[0])
                 else:
                     value = step.fn(*args, **kwargs)
             self._float_check(step, args, kwargs, value)
@@ -392,11 +410,7 @@ class _Run:
                 except Exception:  # noqa: BLE001 - the other value may be invalid here
                     continue
             if _shape_key(other, self.torch) != _shape_key(value, self.torch):
-                kind = (
-                    "float parameter"
-                    if type(self.plain_values[param]) is float
-                    else "parameter"
-                )
+                kind = "float parameter" if type(self.plain_values[param]) is float else "parameter"
                 raise SymbolicError(
                     step.path,
                     f"the sizes `{step.cls}` gives depend on {kind} `{param}`: a size must be"
@@ -576,6 +590,59 @@ def _arguments(args: object, scope: dict) -> tuple[list, dict]:
     return [[scope[n] for n in a] if isinstance(a, list) else scope[a] for a in args], {}
 
 
+def _documented(torch, module):
+    """The shape rule torch documents for ``module``, where torch's own kernels can't take
+    its symbolic sizes: RNN/LSTM/GRU (fused kernels call ``numel``), and pooling whose
+    kernel, stride, padding or output size is a parameter (the ops take those as plain ints,
+    so torch would pin them). None: run the module itself."""
+    if isinstance(module, torch.nn.RNNBase):
+        return _rnn_outputs
+    pools = torch.nn.modules.pooling
+    if isinstance(module, (pools._AdaptiveAvgPoolNd, pools._AdaptiveMaxPoolNd)):
+        sizes = (module.output_size,)
+    elif isinstance(module, (pools._MaxPoolNd, pools._AvgPoolNd)):
+        if module.ceil_mode:  # its extra rule (the last window starts inside) is not written here
+            return None
+        sizes = (module.kernel_size, module.stride, module.padding, getattr(module, "dilation", 1))
+    else:
+        return None
+    if getattr(module, "return_indices", False) or not _has_symint(torch, sizes):
+        return None
+    return _pool_output
+
+
+def _has_symint(torch, value) -> bool:
+    if isinstance(value, (tuple, list)):
+        return any(_has_symint(torch, v) for v in value)
+    return isinstance(value, torch.SymInt)
+
+
+def _pool_output(torch, pool, x):
+    """A pooling layer's output as torch documents its shape: for each of the last n
+    dimensions ``(L + 2 * padding - dilation * (kernel_size - 1) - 1) // stride + 1`` (AvgPool:
+    no dilation), or the adaptive pools' ``output_size`` (None: the input's size)."""
+    n = int(type(pool).__name__[-2])  # MaxPool2d -> 2
+
+    def each(value):
+        return tuple(value) if isinstance(value, (tuple, list)) else (value,) * n
+
+    spatial = tuple(x.shape[-n:])
+    pools = torch.nn.modules.pooling
+    if isinstance(pool, (pools._AdaptiveAvgPoolNd, pools._AdaptiveMaxPoolNd)):
+        out = tuple(s if o is None else o for o, s in zip(each(pool.output_size), spatial))
+    else:
+        kernel, padding = each(pool.kernel_size), each(pool.padding)
+        stride = each(pool.stride if pool.stride is not None else pool.kernel_size)
+        dilation = each(getattr(pool, "dilation", 1))
+        out = tuple(
+            (size + 2 * p - d * (k - 1) - 1) // s + 1
+            for size, k, s, p, d in zip(spatial, kernel, stride, padding, dilation)
+        )
+    if x.dim() not in (n + 1, n + 2):
+        raise ValueError(f"{type(pool).__name__} expects {n + 1}D or {n + 2}D input")
+    return torch.empty(tuple(x.shape[:-n]) + out, dtype=x.dtype)
+
+
 def _rnn_outputs(torch, rnn, x):
     """What RNN, LSTM and GRU return for input ``x`` (no initial state), as empty tensors of
     the shapes torch documents: torch's fused RNN kernels can't run on symbolic sizes (they
@@ -715,6 +782,18 @@ def _init_classes(torch, custom: list[type]) -> list[type]:
 
 class _NotExpressible(ValueError):
     pass
+
+
+def _zero_or_one(expr):
+    """The size in a guard ``Eq(size, 0)`` or ``Eq(size, 1)`` (torch's size specialization;
+    ``Eq(a % b, 0)``, a divisibility, is not one), else None."""
+    import sympy
+    from torch.utils._sympy import functions as F
+
+    if not isinstance(expr, sympy.Eq) or expr.rhs not in (0, 1):
+        return None
+    mods = (F.Mod, getattr(F, "PythonMod", F.Mod), sympy.Mod)
+    return None if isinstance(expr.lhs, mods) else expr.lhs
 
 
 def _is_number(value: object) -> bool:
