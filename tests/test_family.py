@@ -323,3 +323,40 @@ def test_an_lstm_and_an_embedding_follow_their_params():
     assert "self.rnn = nn.LSTM(input_size=d, hidden_size=h, batch_first=True)" in text
     assert "get, _ = self.rnn(emb)  # ((B, 10, h), ((1, B, h), (1, B, h)))" in text
     assert "conv = self.conv(get)  # (B, 3, (h - 3) // s + 1)" in text
+
+
+def _dims(start: object) -> dict:
+    return {
+        "params": {"d": 1, "w": 8, "start": 1},
+        "modules": {
+            "lin": {"LazyLinear": {"out_features": "${w}"}},
+            "soft": {"Softmax": {"dim": "${d}"}},
+            "flat": {"Flatten": {"start_dim": start}},
+        },
+        "graph": {
+            "input": {"x": {"shape": [4, 3, 5]}},
+            "modules": {"lin": ["x"], "soft": ["lin"], "flat": ["soft"]},
+            "output": "flat",
+        },
+    }
+
+
+def test_a_param_torch_needs_as_a_number_is_fine_where_sizes_do_not_follow_it():
+    spec = _dims(1)
+    spec["params"].pop("start")
+    result = compile_spec(spec)
+    assert "self.soft = nn.Softmax(dim=d)" in result.source
+    assert "flat = self.flat(soft)  # (B, w * 3)" in result.source
+    assert not result.report.failed
+    model = _class(result.source)(d=2, w=4).eval()
+    assert torch.allclose(model.soft(torch.ones(2, 3, 4)).sum(2), torch.ones(2, 3))
+
+
+def test_a_param_torch_needs_as_a_number_where_sizes_follow_it_is_refused():
+    with pytest.raises(SpecError) as info:
+        compile_spec(_dims("${start}"), verify=False)
+    assert info.value.lines() == [
+        "modules.flat.Flatten: node `flat` calling `Flatten` needs a fixed value of parameter"
+        " `start`: no size expression in the parameters is right for every value of `start`;"
+        " make it a plain number here"
+    ]

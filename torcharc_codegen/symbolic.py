@@ -110,18 +110,25 @@ def probe(
     ``classes``: the spec's custom module classes by name (torch.nn and helpers are known).
 
     An int parameter whose value a constructor or forward checks (Dropout's ``p`` given as
-    ``${rate}``: ``0 <= p <= 1``) can't be a symbol: the probe runs again with it a plain
-    number, like a float parameter (refuted, not proved, not to change sizes)."""
+    ``${rate}``: ``0 <= p <= 1``) or needs as a number (Softmax's ``dim``) can't be a symbol:
+    the probe runs again with it a plain number, like a float parameter (refuted, not proved,
+    not to change sizes: by the values one above and one below). One that sizes an example
+    input stays a symbol."""
     params, problems = P.collect_params(data)
     if problems:
         raise SymbolicError(problems[0].path, problems[0].message)
     actual = P.values_for(params, values)
     refs = P.analyze(data).refs
+    shapes = {name for ref in refs if ref.kind == "shape" for name in ref.expr.names}
     plain: dict[str, SymbolicError] = {}  # param -> why it is probed as a plain number
     while True:
         try:
-            return _attempt(data, params, actual, classes or {}, set(plain))
+            return _attempt(data, params, actual, classes or {}, plain)
         except SymbolicError as e:
+            if e.param is not None and e is plain.get(e.param):
+                raise  # pinned, and no other value builds: the pin is the answer
+            if e.param in plain and plain[e.param].param == e.param:
+                raise plain[e.param]  # pinned, and the sizes depend on it: the pin says so
             if e.param in plain:
                 why = plain[e.param]
                 raise SymbolicError(
@@ -131,20 +138,23 @@ def probe(
                     e.param,
                 ) from None
             if e.param is not None:
-                raise
+                if e.param in shapes or params[e.param].type is not int:
+                    raise
+                plain[e.param] = e
+                continue
             used = {
                 name
                 for ref in refs
                 if ref.path[: len(e.path)] == e.path
                 for name in ref.expr.names
-                if params[name].type is int and name not in plain
+                if params[name].type is int and name not in plain and name not in shapes
             }
             if not e.path or not used:
                 raise
             plain.update(dict.fromkeys(used, e))
 
 
-def _attempt(data, params, actual, classes, plain: set[str]) -> Result:
+def _attempt(data, params, actual, classes, plain: dict[str, SymbolicError]) -> Result:
     import torch
     from torch._dynamo.source import ConstantSource
     from torch._subclasses.fake_tensor import FakeTensorMode
@@ -171,22 +181,23 @@ def _attempt(data, params, actual, classes, plain: set[str]) -> Result:
         symbols[sym] = name
         concrete[name] = env.create_symintnode(sym, hint=hint)
     spec = P.substitute(data, params, concrete)
-    # Float (and plain int) params are plain values; one spec per such param with only that
-    # one changed tells which layers it reaches (see _Run._float_check).
+    # Float (and plain int) params are plain values; specs with only that one changed tell
+    # which layers it reaches (see _Run._float_check).
     others = {
-        name: P.substitute(data, params, {**concrete, name: _other(actual[name])})
+        name: [P.substitute(data, params, {**concrete, name: v}) for v in _others(actual[name])]
         for name, param in params.items()
         if param.type is float or name in plain
     }
     run = _Run(env, symbols, torch, actual, dict(classes))
+    run.pinned = {n: e for n, e in plain.items() if e.param == n}
     run.spelled = _spelled(data, params, concrete, env, torch)
     with _probe_patches(env, list(classes.values())), FakeTensorMode(shape_env=env):
         return run.model(spec, others)
 
 
-def _other(value: int | float) -> int | float:
-    """Another value of a plain parameter: an int + 1, a float as params.other_float."""
-    return value + 1 if type(value) is int else P.other_float(value)
+def _others(value: int | float) -> list:
+    """Other values of a plain parameter: an int's neighbours, a float as params.other_float."""
+    return [value + 1, value - 1] if type(value) is int else [P.other_float(value)]
 
 
 def _spelled(data: Mapping, params: dict, concrete: dict, env, torch) -> dict:
@@ -211,6 +222,7 @@ class _Run:
         self.env = env
         self.actual = {sym: actual[name] for sym, name in symbols.items()}
         self.plain_values = dict(actual)
+        self.pinned: dict[str, SymbolicError] = {}  # plain because torch needs its value
         self.symbols = symbols
         self.torch = torch
         self.lazy: dict[tuple[str, int], _Lazy] = {}
@@ -340,11 +352,12 @@ class _Run:
     def _module(self, name: str, spec: Mapping, others: Mapping[str, Mapping]) -> list:
         entries = _layer_specs(name, spec)
         steps = [self._layer(name, i, item, path) for i, (item, path) in enumerate(entries)]
-        for param, other in others.items():
-            changed = _layer_specs(name, other["modules"][name])
-            for step, (item, _), (alt, _) in zip(steps, entries, changed, strict=True):
-                if _key(item) != _key(alt):
-                    step.others.append((param, alt))
+        for param, alternatives in others.items():
+            for other in alternatives:
+                changed = _layer_specs(name, other["modules"][name])
+                for step, (item, _), (alt, _) in zip(steps, entries, changed, strict=True):
+                    if _key(item) != _key(alt):
+                        step.others.append((param, alt))
         return steps
 
     def _layer(self, module: str, index: int, spec: Mapping, path: tuple):
@@ -400,7 +413,10 @@ class _Run:
     def _float_check(self, step: _Step, args: list, kwargs: dict, value: object) -> None:
         """A float parameter can't be in a size expression: if the layer's result has other
         sizes when only that parameter changes, stop. (A refutation: a float that changes
-        sizes only across a rounding step the second value doesn't cross is not caught.)"""
+        sizes only across a rounding step the second value doesn't cross is not caught.) An
+        int torch needs as a number (``self.pinned``) that no other value builds with stops
+        with the reason it was needed."""
+        built: dict[str, bool] = {}
         for param, alt in step.others:
             ((_, alt_kwargs),) = alt.items()
             lazy = step.fn if isinstance(step.fn, _Lazy) else None
@@ -408,7 +424,9 @@ class _Run:
                 try:
                     other = self._build(step.cls, dict(alt_kwargs or {}), lazy)(*args, **kwargs)
                 except Exception:  # noqa: BLE001 - the other value may be invalid here
+                    built.setdefault(param, False)
                     continue
+            built[param] = True
             if _shape_key(other, self.torch) != _shape_key(value, self.torch):
                 kind = "float parameter" if type(self.plain_values[param]) is float else "parameter"
                 raise SymbolicError(
@@ -417,6 +435,9 @@ class _Run:
                     " an int expression of int parameters; make it a plain number here",
                     param,
                 )
+        for param, ok in built.items():
+            if not ok and param in self.pinned:
+                raise self.pinned[param]
 
     # -- reading results -------------------------------------------------------------------
 
