@@ -11,7 +11,9 @@ rendered as Python in the parameter names (``hidden * 4``).
 Whenever torch needs a concrete value of a symbol (a branch on it, a float computed from it),
 the ShapeEnv records a guard; a guard that pins a parameter (to a number, or to another
 parameter) means no expression is right for every value: :class:`SymbolicError` names the
-module and the parameter, and the caller stops instead of guessing.
+module and the parameter, and the caller stops instead of guessing. So does a guard that
+specializes a size following the parameters as 0 or 1 (``Eq(size, 1)``): torch treats those
+sizes specially, so what it computed holds only there.
 
 Input: spec data with ``params:``, ``${...}`` values and example-input shapes (which may use
 parameters). Float, bool and str parameters are passed as their plain values: only int
@@ -20,7 +22,14 @@ parameters are symbols (a symbolic float is pinned by nearly every op that takes
 that :func:`params.analyze` reports; one that reaches a size inside a module (``Upsample``'s
 ``scale_factor``) is found by running each layer it reaches once more with another value of it
 and comparing the result's sizes: a refutation, so a float whose change doesn't cross a
-rounding step there goes unnoticed.
+rounding step there goes unnoticed. An int parameter torch checks by value (Dropout's ``p``)
+or needs as a number (Softmax's ``dim``) is probed the same way, plain, with its neighbours as
+the other values (see :func:`probe`).
+
+Where torch's own kernels can't take symbolic sizes, the probe uses the shape rule torch
+documents instead (``_documented``): RNN, LSTM and GRU (their fused kernels call ``numel``),
+and pooling whose kernel, stride, padding or output size is a parameter (the pooling ops take
+those as plain ints). The checks at a second set of values (verify.py) run the real modules.
 
 Four things are patched for the duration of a probe only (``_probe_patches``), each because
 torch would otherwise turn a symbol into a number for a reason unrelated to sizes:
