@@ -211,7 +211,8 @@ def _add_helper(draw, graph: _Graph) -> None:
         graph.modules[name] = {"Sequential": []}
         graph.nodes[name], graph.widths[name] = [src], width
     elif kind == "oddreuse":  # a module named like an input; suffixes that aren't identifiers
-        module = draw(st.sampled_from(sorted(n for n in graph.widths if n.startswith("x"))))
+        inputs = sorted(n for n in graph.widths if n.startswith("x") and "~" not in n)
+        module = draw(st.sampled_from(inputs))
         if module not in graph.modules:
             graph.modules[module] = {"Tanh": None}
             suffix = draw(st.sampled_from(["A-b", "ü", "1", "a.b"]))
