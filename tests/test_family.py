@@ -360,3 +360,48 @@ def test_a_param_torch_needs_as_a_number_where_sizes_follow_it_is_refused():
         " `start`: no size expression in the parameters is right for every value of `start`;"
         " make it a plain number here"
     ]
+
+
+def test_other_values_keep_the_example_inputs_within_their_budget():
+    """Doubling a parameter that sizes an example input must not allocate past the inputs'
+    budget (2**28 elements): that set is passed over, and the line says why."""
+    n = 2**25 + 8  # 4 * n fits the budget, 4 * 2n doesn't
+    spec = {
+        "params": {"n": n},
+        "modules": {"sum": {"Reduce": {"name": "sum", "dim": 1}}},
+        "graph": {
+            "input": {"x": {"shape": [4, "${n}"]}},
+            "modules": {"sum": ["x"]},
+            "output": "sum",
+        },
+    }
+    result = compile_spec(spec)
+    assert (
+        result.report.checks[-1]
+        .line()
+        .startswith(
+            f"other values: skipped (at n={2 * n}: example input 'x' of shape [4, {2 * n}] has more"
+            " than 268,435,456 elements"
+        )
+    )
+
+
+def test_a_param_nothing_in_the_class_follows_is_a_warning():
+    spec = {
+        "params": {"n": 8, "w": 3},
+        "modules": {"lin": {"LazyLinear": {"out_features": "${w}"}}},
+        "graph": {
+            "input": {"x": {"shape": [4, 8, "${n}"]}},
+            "modules": {"lin": ["x"]},
+            "output": "lin",
+        },
+    }
+    result = compile_spec(spec, verify=False)
+    assert "nn.Linear(in_features=n, out_features=w)" in result.source
+    spec["modules"]["lin"] = {"Flatten": {"start_dim": 0, "end_dim": 1}}
+    result = compile_spec(spec, verify=False)
+    assert [w.message for w in result.warnings] == [
+        "parameter `w` is declared but never used: remove it or use ${w}",
+        "parameter `n` changes nothing the generated class builds (no argument or inferred size"
+        " follows it): its __init__ argument would be ignored",
+    ]

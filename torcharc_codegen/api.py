@@ -96,7 +96,19 @@ def compile_spec(
             shapes = shapes.static
             with no_gc():
                 code = emit(model, class_name, header, shapes, mode)
-    return Result(code.text, model, report, list(model.warnings), source.name, shapes, code)
+    warnings = list(model.warnings)
+    if model.family is not None:
+        from .family import idle_params
+
+        warnings += [
+            model.problem(
+                ("params", name),
+                f"parameter `{name}` changes nothing the generated class builds (no argument"
+                " or inferred size follows it): its __init__ argument would be ignored",
+            )
+            for name in idle_params(model, shapes)
+        ]
+    return Result(code.text, model, report, warnings, source.name, shapes, code)
 
 
 def _in_parameters(model: Model):

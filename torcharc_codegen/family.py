@@ -118,3 +118,32 @@ def _forward_helper_refs(analysis: P.Analysis) -> list[P.ParamProblem]:
                 )
             )
     return out
+
+
+def idle_params(model, probe=None) -> list[str]:
+    """The parameters a ``${...}`` uses that nothing in the generated ``__init__`` follows: no
+    argument value nor inferred size (one that sizes only an example input, say). Those no
+    ``${...}`` uses have their own warning (params.analyze)."""
+    import re
+
+    from .literals import Expression
+
+    used: set[str] = set()
+
+    def scan(value: object) -> None:
+        if isinstance(value, Expression):
+            used.update(re.findall(r"[^\W\d]\w*", value.source))
+        elif isinstance(value, (list, tuple)):
+            for v in value:
+                scan(v)
+        elif isinstance(value, dict):
+            for v in value.values():
+                scan(v)
+
+    for module in model.modules.values():
+        for layer in module.layers:
+            scan(layer.kwargs)
+    for _, inferred in (probe.concrete if probe is not None else {}).values():
+        scan(inferred)
+    referenced = {n for expr in model.family.refs.values() for n in expr.names}
+    return [name for name in model.params if name in referenced and name not in used]

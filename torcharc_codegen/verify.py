@@ -112,6 +112,8 @@ def verify_other_values(code: Code, model: Model, budget: int | None = None) -> 
     """A parametrized file's checks at other values than the defaults (Family.other_values:
     the first set the class builds with), each check line saying at which. A forward that
     fails there is a failed check: the sizes written as expressions would be wrong."""
+    from .example_rules import example_problems
+    from .graph_rules import read_graph
     from .normalize import read_inputs
 
     tried = []
@@ -120,6 +122,10 @@ def verify_other_values(code: Code, model: Model, budget: int | None = None) -> 
         shown = "at " + ", ".join(f"{n}={values[n]!r}" for n in changed)
         try:
             plain = model.family.plain(model.source, values)
+            # the example inputs' shapes may follow the values: within the inputs' budget
+            too_big = example_problems(read_graph(plain).inp, plain)
+            if too_big:
+                raise SpecError(too_big, plain.name)
             _, examples = read_inputs(plain.data["graph"]["input"])
             other = dataclasses.replace(model, examples=examples, init_args=values, source=plain)
             report = verify(code, other, budget)
