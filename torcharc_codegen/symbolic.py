@@ -70,11 +70,12 @@ from . import params as P
 class SymbolicError(Exception):
     """No expression in the parameters is right for every value (or the probe can't run)."""
 
-    def __init__(self, path: tuple, message: str, param: str | None = None):
+    def __init__(self, path: tuple, message: str, param: str | None = None, final=False):
         super().__init__(message)
         self.path = path
         self.message = message
         self.param = param
+        self.final = final  # no retry with the parameter plain can help
 
     def problem(self, source=None):
         from .errors import Problem
@@ -147,7 +148,7 @@ def probe(
                     e.param,
                 ) from None
             if e.param is not None:
-                if e.param in shapes or params[e.param].type is not int:
+                if e.final or e.param in shapes or params[e.param].type is not int:
                     raise
                 plain[e.param] = e
                 continue
@@ -291,6 +292,7 @@ class _Run:
                     " specially, so no expression is right for every value: choose defaults"
                     " that make it at least 2",
                     self.symbols[next(iter(size.free_symbols & set(self.symbols)))],
+                    final=True,
                 )
 
     def _checked(self, name: str, value: object) -> str:
