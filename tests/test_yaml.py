@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from peak_memory import run_measured
 
 from torcharc_codegen import generate
 from torcharc_codegen.api import compile_spec
@@ -584,30 +585,12 @@ def test_hostile_corpus_is_there():
 def test_hostile_spec_is_one_located_line(spec, tmp_path):
     out = tmp_path / "model.py"
     start = time.monotonic()
-    # A small parent measures the run: a child's peak RSS counts the memory of the process it
-    # was forked from, and this test process may be big by now.
-    rss = tmp_path / "maxrss"
-    measure = (
-        "import os, subprocess, sys\n"
-        "p = subprocess.Popen(sys.argv[2:], stdout=subprocess.DEVNULL)\n"
-        "_, status, usage = os.wait4(p.pid, 0)\n"
-        "p.returncode = 0\n"
-        "open(sys.argv[1], 'w').write(str(usage.ru_maxrss))\n"
-        "sys.exit(os.waitstatus_to_exitcode(status))\n"
-    )
     command = [sys.executable, "-m", "torcharc_codegen", spec.name, "-o", str(out)]
-    proc = subprocess.run(
-        [sys.executable, "-c", measure, str(rss), *command],
-        cwd=HOSTILE,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc, maxrss = run_measured(command, cwd=HOSTILE, timeout=120)
     elapsed = time.monotonic() - start
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr
     assert proc.stderr.splitlines() == expected(spec)
     assert not out.exists()
     assert elapsed < 60
-    maxrss = int(rss.read_text())
     assert maxrss < 1_500_000, f"{maxrss} kB"  # an alias bomb took 4 GiB
