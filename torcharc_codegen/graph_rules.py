@@ -196,8 +196,14 @@ def call_problems(g: Graph, classes: dict[str, ClassRef], custom: dict) -> list[
 
 
 def cycle_problems(g: Graph) -> list[Problem]:
+    """A node that uses its own result, through others or directly; a node named like an
+    input that reads that input is not one (node_problems already says to rename one)."""
     deps = g.deps()
-    sorter = graphlib.TopologicalSorter({n: [d for d in ds if d in deps] for n, ds in deps.items()})
+    graph = {
+        n: [d for d in ds if d in deps and not (d == n and n in g.input_set)]
+        for n, ds in deps.items()
+    }
+    sorter = graphlib.TopologicalSorter(graph)
     try:
         sorter.prepare()
     except graphlib.CycleError as e:
