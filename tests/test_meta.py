@@ -42,8 +42,8 @@ def draft(spec):
 @pytest.mark.parametrize("spec", EXAMPLES, ids=[f"{s.parent.name}/{s.stem}" for s in EXAMPLES])
 def test_meta_shapes_equal_real_shapes(spec):
     code, model = draft(spec)
-    meta = probe(code, model, budget=0)  # never falls back to real weights
-    real = probe(code, model, real=True)
+    meta = probe(code, model, budget=0, on="meta")  # never falls back to real weights
+    real = probe(code, model, on="cpu")
     assert (meta.device, real.device) == ("meta", "cpu")
     assert meta.comments == real.comments
     assert meta.concrete == real.concrete
