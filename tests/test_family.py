@@ -35,7 +35,12 @@ def test_init_takes_the_params_keyword_only_annotated_with_the_spec_defaults():
         ("p_drop", inspect.Parameter.KEYWORD_ONLY, float, 0.1),
     ]
     doc = inspect.getdoc(cls)
-    assert "hidden: int = 256\n    n_classes: int = 10\n    p_drop: float = 0.1" in doc
+    assert (
+        "Args:\n"
+        "    hidden (int, default 256): width of the hidden layers\n"
+        "    n_classes (int, default 10): classes the head scores\n"
+        "    p_drop (float, default 0.1): dropout probability after the first layer\n"
+    ) in doc
 
 
 def test_inferred_sizes_follow_the_params_for_values_other_than_the_defaults():
@@ -200,7 +205,8 @@ def test_a_changed_default_in_the_spec_makes_the_file_stale(tmp_path, capsys):
     assert main([str(spec), "-o", str(out), "--check"]) == 1
     err = capsys.readouterr().err
     assert "stale: its spec changed since it was generated" in err
-    assert "-        hidden: int = 256" in err and "+        hidden: int = 128" in err
+    assert "-        hidden (int, default 256): width" in err
+    assert "+        hidden (int, default 128): width" in err
 
 
 @pytest.mark.parametrize(
@@ -405,3 +411,46 @@ def test_a_param_nothing_in_the_class_follows_is_a_warning():
         "parameter `n` changes nothing the generated class builds (no argument or inferred size"
         " follows it): its __init__ argument would be ignored",
     ]
+
+
+def test_a_params_comment_is_its_description():
+    text = """\
+params:
+  # width of the hidden
+  # layers
+  hidden: 8
+  rate: 0.5 # a "#" in a comment is text
+  label: "a # b"
+  flow: {x: 1} # not a parameter's own line: no description for x or flow?
+modules:
+  lin: {LazyLinear: {out_features: "${hidden}"}}
+  drop: {Dropout: {p: "${rate}"}}
+graph:
+  input: {x: {shape: [2, 3]}}
+  modules: {lin: [x], drop: [lin]}
+  output: drop
+"""
+    from torcharc_codegen.load import load
+    from torcharc_codegen.params import descriptions
+
+    assert descriptions(load(text.replace("  flow: {x: 1} # not a", "  # not a").encode())) == {
+        "hidden": "width of the hidden layers",
+        "rate": 'a "#" in a comment is text',
+    }
+    spec = text.replace(
+        "  flow: {x: 1} # not a parameter's own line: no description for x or flow?\n", ""
+    )
+    spec = spec.replace('  label: "a # b"\n', "")
+    doc = inspect.getdoc(_class(generate(spec.encode())))
+    assert "    hidden (int, default 8): width of the hidden layers\n" in doc
+    assert '    rate (float, default 0.5): a "#" in a comment is text\n' in doc
+
+
+def test_params_on_one_flow_line_share_no_comment():
+    from torcharc_codegen.load import load
+    from torcharc_codegen.params import descriptions
+
+    source = load(b"params: {a: 1, b: 2} # sizes\nmodules: {}\ngraph: {}\n")
+    assert descriptions(source) == {}
+    source = load(b"params: {a: 1} # the size\nmodules: {}\ngraph: {}\n")
+    assert descriptions(source) == {"a": "the size"}

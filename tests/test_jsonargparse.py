@@ -75,15 +75,22 @@ def test_class_path_and_init_args_config(Mlp, tmp_path):
     _assert_built_with_hidden_64(parser.instantiate(cfg).model, Mlp)
 
 
-def test_help_lists_each_parameter_with_its_type_and_default(Mlp):
+def test_help_lists_each_parameter_with_its_description_type_and_default(Mlp):
     parser = _parser()
     parser.add_class_arguments(Mlp, "model")
     text = parser.format_help()
     params, _ = collect_params(load(PARAMS / "mlp.yaml").data)
     assert list(params) == ["hidden", "n_classes", "p_drop"]
+    descriptions = {
+        "hidden": "width of the hidden layers",
+        "n_classes": "classes the head scores",
+        "p_drop": "dropout probability after the first layer",
+    }  # the comments on their lines in mlp.yaml, through the generated docstring's Args
     for p in params.values():
-        shown = rf"--model\.{p.name} {p.name.upper()}\s+\(type: {p.type.__name__}, default: "
-        assert re.search(shown + re.escape(f"{p.default})"), text), (p, text)
+        words = r"\s+".join(map(re.escape, descriptions[p.name].split()))
+        shown = rf"--model\.{p.name} {p.name.upper()}\s+{words}\s+"
+        shown += rf"\(type:\s+{p.type.__name__},\s+default:\s+{re.escape(str(p.default))}\)"
+        assert re.search(shown, text), (p, text)
 
 
 @pytest.mark.parametrize("value", ['"abc"', "2.5", "true"])

@@ -27,6 +27,7 @@ class Family:
     params: dict[str, P.Param]  # in spec order; each default the one the class takes
     refs: dict[tuple, P.Expr]  # key path of a value written as ${...} -> its expression
     data: Mapping  # the spec as written
+    docs: dict[str, str] = dataclasses.field(default_factory=dict)  # its comment in the spec
 
     @property
     def values(self) -> dict[str, object]:
@@ -97,7 +98,8 @@ def read(source, schema: Mapping | None, overrides: Overrides = None):
         overrides = P.parse_assignments(list(overrides), analysis.params)
     values = P.values_for(analysis.params, overrides)
     params = {n: dataclasses.replace(p, default=values[n]) for n, p in analysis.params.items()}
-    return Family(params, {r.path: r.expr for r in analysis.refs}, data), [], warnings
+    refs = {r.path: r.expr for r in analysis.refs}
+    return Family(params, refs, data, P.descriptions(source)), [], warnings
 
 
 def _forward_helper_refs(analysis: P.Analysis) -> list[P.ParamProblem]:
