@@ -126,26 +126,10 @@ def idle_params(model, probe=None) -> list[str]:
     """The parameters a ``${...}`` uses that nothing in the generated ``__init__`` follows: no
     argument value nor inferred size (one that sizes only an example input, say). Those no
     ``${...}`` uses have their own warning (params.analyze)."""
-    import re
+    from .literals import expressions
 
-    from .literals import Expression
-
-    used: set[str] = set()
-
-    def scan(value: object) -> None:
-        if isinstance(value, Expression):
-            used.update(re.findall(r"[^\W\d]\w*", value.source))
-        elif isinstance(value, (list, tuple)):
-            for v in value:
-                scan(v)
-        elif isinstance(value, dict):
-            for v in value.values():
-                scan(v)
-
-    for module in model.modules.values():
-        for layer in module.layers:
-            scan(layer.kwargs)
-    for _, inferred in (probe.concrete if probe is not None else {}).values():
-        scan(inferred)
+    values = [layer.kwargs for m in model.modules.values() for layer in m.layers]
+    values += [inferred for _, inferred in (probe.concrete if probe is not None else {}).values()]
+    used = {name for value in values for expr in expressions(value) for name in expr.names}
     referenced = {n for expr in model.family.refs.values() for n in expr.names}
     return [name for name in model.params if name in referenced and name not in used]

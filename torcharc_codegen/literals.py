@@ -11,6 +11,7 @@ import keyword
 import math
 import types
 import typing
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 
@@ -28,15 +29,25 @@ class Expression:
     source: str
 
     def __post_init__(self):
-        from .params import ExprError, parse
+        from .params import ExprError
+
+        try:  # only the ${...} language (names, numbers, + - * // / %), perhaps in float()
+            self._parsed()
+        except ExprError as e:
+            raise UnsafeValue(f"{self.source!r} is not a parameter expression: {e}") from None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The parameters it uses."""
+        return self._parsed().names
+
+    def _parsed(self):
+        from .params import parse
 
         body = self.source
         if body.startswith("float(") and body.endswith(")"):
             body = body[len("float(") : -1]
-        try:  # only the ${...} language (names, numbers, + - * // / %), perhaps in float()
-            parse(body, limit=None)
-        except ExprError as e:
-            raise UnsafeValue(f"{self.source!r} is not a parameter expression: {e}") from None
+        return parse(body, limit=None)
 
 
 def literal(value: object) -> str:
@@ -146,14 +157,20 @@ def _evaluate(text: str) -> object:
     return eval(compile(tree, "<literal>", "eval"), {"__builtins__": {"float": float}})
 
 
-def _has_expression(value: object) -> bool:
+def expressions(value: object) -> Iterator[Expression]:
+    """The Expressions in ``value`` (an argument value: plain data, lists, mappings)."""
     if isinstance(value, Expression):
-        return True
-    if isinstance(value, (list, tuple)):
-        return any(_has_expression(v) for v in value)
-    if isinstance(value, dict):
-        return any(_has_expression(v) for v in value.values())
-    return False
+        yield value
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from expressions(v)
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from expressions(v)
+
+
+def _has_expression(value: object) -> bool:
+    return next(expressions(value), None) is not None
 
 
 def plain(value: object) -> object:

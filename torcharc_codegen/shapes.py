@@ -124,8 +124,7 @@ def _small(instance, model: Model, budget: int) -> bool:
     import torch
 
     inputs = sum(
-        math.prod(ex.shape) * torch.empty((), dtype=getattr(torch, ex.dtype)).element_size()
-        for ex in model.examples.values()
+        math.prod(ex.shape) * getattr(torch, ex.dtype).itemsize for ex in model.examples.values()
     )
     return state_bytes(instance) <= min(SMALL, budget) and inputs <= SMALL
 
