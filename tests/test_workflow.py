@@ -281,3 +281,20 @@ def test_pyproject_configuration(tree, capsys):
     capsys.readouterr()
     assert main([]) == 2
     assert "unknown key(s) spec" in capsys.readouterr().err
+
+
+def test_a_spec_saved_with_crlf_line_ends_takes_the_fast_path(tree):
+    crlf = tree / "specs" / "crlf.yaml"
+    crlf.write_bytes(SPEC.replace("\n", "\r\n").encode())
+    assert main(["specs/crlf.yaml", "-o", "crlf.py", "--no-verify"]) == 0
+    code = (
+        "import sys\n"
+        "from torcharc_codegen.cli import main\n"
+        "assert main(['specs/crlf.yaml', '-o', 'crlf.py']) == 0\n"
+        "assert 'torch' not in sys.modules, 'the spec was compiled again'\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=tree, capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.splitlines() == ["unchanged crlf.py (Crlf)"]

@@ -4,8 +4,8 @@ emit) -> verify, and the TorchArc-style ``build``. The CLI is a thin layer over 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from .black_settings import for_output
@@ -16,7 +16,8 @@ from .literals import is_identifier, pascal_case
 from .load import Source, load, no_gc
 from .model import Model
 from .normalize import normalize
-from .provenance import command_for, versions
+from .options import Options
+from .provenance import command_for, sha256, versions
 from .shapes import Probe
 from .validate import validate
 from .verify import Report
@@ -53,44 +54,46 @@ def load_model(
 def compile_spec(
     spec: Spec,
     class_name: str = "Model",
+    options: Options | None = None,
     *,
-    imports: Iterable[str] = (),
-    verify: bool = True,
     name: str | None = None,
     header: Header | None = None,
-    mode=None,
-    numeric_budget: int | None = None,
-    params: Overrides = None,
+    **changes,
 ) -> Result:
-    """Run the whole pipeline. Raises SpecError for an invalid spec (or one whose modules
-    can't be built or whose example inputs can't run); never raises for a failed check: the
-    report says which failed. ``mode``: black's settings (a black.Mode; None: its defaults).
-    ``numeric_budget``: bytes of parameters up to which the model is built with real weights
-    (to compare outputs with eager); above it shapes and checks run on the meta device
-    (None: budget.DEFAULT). ``params``: new defaults for a parametrized spec's parameters."""
+    """Run the whole pipeline with ``options`` (and ``changes`` to them by keyword:
+    ``imports=``, ``verify=``, ``mode=``, ``numeric_budget=``, ``params=``, ``on_check=``;
+    see Options). Raises SpecError for an invalid spec (or one whose modules can't be built or
+    whose example inputs can't run); never raises for a failed check: the report says which
+    failed. ``numeric_budget``: bytes of parameters up to which the model is built with real
+    weights (to compare outputs with eager); above it shapes and checks run on the meta device
+    (None: budget.DEFAULT). ``on_check`` is called with each check as it ends."""
+    options = _options(options, changes)
+    mode = options.mode
     if not is_identifier(class_name):
         raise ValueError(f"class name {class_name!r} is not a Python identifier")
-    source, model = load_model(spec, imports, name, params)
+    source, model = load_model(spec, options.imports, name, options.params)
     header = header or Header(spec_name=source.name if source.text is not None else None)
-    header = Header(header.spec_name, header.command, source.sha256, versions(mode))
+    header = Header(header.spec_name, header.command, _spec_sha256(source), versions(mode))
     with no_gc():
         code = emit(model, class_name, header, mode=mode)
     shapes = None
     if model.examples is not None:
         from .shapes import probe
 
-        shapes = probe(code, model, numeric_budget, names=_in_parameters(model))
+        shapes = probe(code, model, options.numeric_budget, names=_in_parameters(model))
         with no_gc():
             code = emit(model, class_name, header, shapes, mode)
     report = None
-    if verify:
+    if options.verify:
         from .verify import verify as run_checks
 
-        report = run_checks(code, model, numeric_budget)
+        report = run_checks(code, model, options.numeric_budget, on_check=options.on_check)
         if model.family is not None:
             from .verify import verify_other_values
 
-            report.checks += verify_other_values(code, model, numeric_budget)
+            report.checks += verify_other_values(
+                code, model, options.numeric_budget, on_check=options.on_check
+            )
         if shapes is not None and shapes.batch_as_b and not report.dynamic_batch:
             # the probe showed the batch as B, the export check found it pinned: numbers
             shapes = shapes.static
@@ -111,6 +114,24 @@ def compile_spec(
     return Result(code.text, model, report, warnings, source.name, shapes, code)
 
 
+def _options(options: Options | None, changes: dict, **defaults) -> Options:
+    """``options`` (or the defaults) with the keyword arguments given instead; a keyword that
+    is no option is a TypeError, as for any function."""
+    unknown = sorted(set(changes) - {f.name for f in fields(Options)})
+    if unknown:
+        raise TypeError(f"unexpected keyword argument(s): {', '.join(unknown)}")
+    return (options or Options(**defaults)).but(**changes)
+
+
+def _spec_sha256(source: Source) -> str:
+    """The spec's sha256 as the header records it: of its bytes (a dict: of its JSON)."""
+    if source.text is None:
+        import json
+
+        return sha256(json.dumps(source.data, sort_keys=True))
+    return sha256(source.text)
+
+
 def _in_parameters(model: Model):
     """A parametrized spec's sizes and shapes in its parameters (symbolic.probe), or None."""
     if model.family is None:
@@ -127,67 +148,56 @@ def compile_file(
     spec: str | os.PathLike,
     output: str | os.PathLike,
     class_name: str | None = None,
-    *,
-    imports: Iterable[str] = (),
-    verify: bool = True,
-    mode=None,
-    numeric_budget: int | None = None,
-    params: Overrides = None,
+    options: Options | None = None,
+    **changes,
 ) -> Result:
     """Compile the spec file for ``output``; the class name defaults to the output's stem in
     PascalCase, and the header names the spec relative to the output's directory. Formatted
-    with ``mode`` or else the black settings black itself would use at ``output``."""
+    with ``options.mode`` or else the black settings black itself would use at ``output``."""
+    options = _options(options, changes)
     out, spec = Path(output), Path(spec)
     name = class_name or pascal_case(out.stem)
     rel = Path(os.path.relpath(spec.resolve(), out.resolve().parent)).as_posix()
-    header = Header(spec_name=rel, command=command_for(spec, out, name, imports, params))
-    mode = mode or for_output(out).mode
-    return compile_spec(
-        spec,
-        name,
-        imports=imports,
-        verify=verify,
-        name=str(spec),
-        header=header,
-        mode=mode,
-        numeric_budget=numeric_budget,
-        params=params,
-    )
+    command = command_for(spec, out, name, options.imports, options.params)
+    header = Header(spec_name=rel, command=command)
+    options = options.but(mode=options.mode or for_output(out).mode)
+    return compile_spec(spec, name, options, name=str(spec), header=header)
 
 
 def generate(
     spec: Spec,
     class_name: str = "Model",
-    *,
-    imports: Iterable[str] = (),
-    verify: bool = False,
-    numeric_budget: int | None = None,
-    params: Mapping[str, object] | None = None,
+    options: Options | None = None,
+    **changes,
 ) -> str:
-    """The source of a standalone module for ``spec``. With ``verify=True`` a failed check
-    raises VerificationError. ``numeric_budget``: as for compile_spec. ``params``: a
-    parametrized spec's defaults in the generated class, instead of the spec's."""
-    result = compile_spec(
-        spec,
-        class_name,
-        imports=imports,
-        verify=verify,
-        numeric_budget=numeric_budget,
-        params=params,
-    )
+    """The source of a standalone module for ``spec``. The checks run with ``verify=True``
+    (default False here: the command line checks by default), and a failed check raises
+    VerificationError. The keywords are Options' (``imports=``, ``numeric_budget=``,
+    ``params=``: a parametrized spec's defaults in the generated class, ...)."""
+    result = compile_spec(spec, class_name, _options(options, changes, verify=False))
     if result.report is not None and result.report.failed:
         raise VerificationError(result.report)
     return result.source
 
 
-def build(spec: Spec, *, class_name: str = "Model", imports: Iterable[str] = (), **params):
+def build(
+    spec: Spec,
+    *,
+    class_name: str = "Model",
+    imports: Iterable[str] = (),
+    options: Options | None = None,
+    **params,
+):
     """A drop-in for ``torcharc.build``: generate the code, import it in memory, and return an
     instance of the generated class; ``params``: a parametrized spec's values (the defaults
-    for those not given)."""
+    for those not given). ``options``: as for compile_spec (default: no checks)."""
     from .params import values_for
     from .runtime import import_in_memory
 
-    result = compile_spec(spec, class_name, imports=imports, verify=False)
+    options = options or Options(verify=False)
+    if imports:
+        options = options.but(imports=(*options.imports, *imports))
+    result = compile_spec(spec, class_name, options)
     values_for(result.model.params, params)  # each names a parameter and has its type
     module = import_in_memory(result.source)
     return getattr(module, class_name)(**params)

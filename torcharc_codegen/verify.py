@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ class Check:
     name: str
     status: str  # "ok" | "failed" | "skipped" | "not possible" (torch's limit: a warning)
     detail: str = ""
+    seconds: float | None = None  # how long it took, when measured
 
     def line(self) -> str:
         return f"{self.name}: {self.status}" + (f" ({self.detail})" if self.detail else "")
@@ -73,7 +75,12 @@ DYNAMIC = f"{DYNAMIC_BATCH}, same outputs as eager"  # the export check's detail
 NO_EXAMPLES = "no example inputs"
 
 
-def verify(code: Code, model: Model, budget: int | None = None) -> Report:
+OnCheck = Callable[[Check], None] | None
+
+
+def verify(
+    code: Code, model: Model, budget: int | None = None, on_check: OnCheck = None
+) -> Report:
     """Check ``code``; a construction or example-input failure raises SpecError.
 
     A model whose parameters and buffers fit ``budget`` bytes (default budget.DEFAULT) is built
@@ -82,6 +89,15 @@ def verify(code: Code, model: Model, budget: int | None = None) -> Report:
     check lines say (``meta tensors: ...``).
     """
     budget = budgets.parse(budgets.DEFAULT) if budget is None else budget
+    clock = [time.perf_counter()]
+
+    def done(check: Check) -> Check:
+        now = time.perf_counter()
+        check.seconds, clock[0] = now - clock[0], now
+        if on_check is not None:
+            on_check(check)
+        return check
+
     with imported(code.text) as module, numpy_known_missing():
         instance, meta = _build(module, code, model, budget)
         instance.eval()
@@ -92,7 +108,7 @@ def verify(code: Code, model: Model, budget: int | None = None) -> Report:
             named = meta_tensors(model.examples) if meta else example_tensors(model.examples)
             inputs = tuple(named.values())
             expected = run_forward(module, instance, code, model, named, device)["__return__"]
-            report.checks.append(Check("run", "ok", meta or "example inputs"))
+            report.checks.append(done(Check("run", "ok", meta or "example inputs")))
 
         def run_bigger():
             bigger = dict(zip(named, _bigger_batch(inputs), strict=True))
@@ -103,12 +119,14 @@ def verify(code: Code, model: Model, budget: int | None = None) -> Report:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             with fresh_script_state():  # each spec's own TorchScript types (limits.py)
-                report.checks += _checks(instance, inputs, expected, run_bigger, meta)
+                report.checks += _checks(instance, inputs, expected, run_bigger, meta, done)
             _mark_torch_limits(report, instance, model, inputs, expected)
         return report
 
 
-def verify_other_values(code: Code, model: Model, budget: int | None = None) -> list[Check]:
+def verify_other_values(
+    code: Code, model: Model, budget: int | None = None, on_check: OnCheck = None
+) -> list[Check]:
     """A parametrized file's checks at other values than the defaults (Family.other_values:
     the first set the class builds with), each check line saying at which. A forward that
     fails there is a failed check: the sizes written as expressions would be wrong."""
@@ -130,16 +148,23 @@ def verify_other_values(code: Code, model: Model, budget: int | None = None) -> 
             other = dataclasses.replace(model, examples=examples, init_args=values, source=plain)
             report = verify(code, other, budget)
         except ForwardError as e:
-            return [Check("run", "failed", f"{shown}: {e.reason}")]
+            return _reported([Check("run", "failed", f"{shown}: {e.reason}")], on_check)
         except SpecError as e:  # the class can't be built with these values
             tried.append(f"{shown}: {e.problems[0].message}")
             continue
-        return [
-            Check(c.name, c.status, shown + (f"; {c.detail}" if c.detail else ""))
+        checks = [
+            Check(c.name, c.status, shown + (f"; {c.detail}" if c.detail else ""), c.seconds)
             for c in report.checks
         ]
+        return _reported(checks, on_check)
     why = "; ".join(tried) or "no parameter can take another value"
-    return [Check("other values", "skipped", why)]
+    return _reported([Check("other values", "skipped", why)], on_check)
+
+
+def _reported(checks: list[Check], on_check: OnCheck) -> list[Check]:
+    for check in checks if on_check is not None else ():
+        on_check(check)
+    return checks
 
 
 def _mark_torch_limits(report: Report, instance, model: Model, inputs, expected) -> None:
@@ -169,17 +194,24 @@ def _build(module, code: Code, model: Model, budget: int) -> tuple[object, str]:
     return instance, note
 
 
-def _checks(instance, inputs, expected, run_bigger: Callable[[], object], meta: str) -> list[Check]:
+def _checks(
+    instance,
+    inputs,
+    expected,
+    run_bigger: Callable[[], object],
+    meta: str,
+    done: Callable[[Check], Check],
+) -> list[Check]:
     import torch
 
     with torch.no_grad():
-        checks = [_script(instance, inputs, expected, _uninitialized(instance), meta)]
+        checks = [done(_script(instance, inputs, expected, _uninitialized(instance), meta))]
         if inputs is None:
-            return checks + [Check(n, "skipped", NO_EXAMPLES) for n in CHECKS[1:]]
-        checks.append(_run_check("trace", lambda: _trace(instance, inputs), expected, meta))
-        checks.append(_compile(instance, inputs, expected, meta))
+            return checks + [done(Check(n, "skipped", NO_EXAMPLES)) for n in CHECKS[1:]]
+        checks.append(done(_run_check("trace", lambda: _trace(instance, inputs), expected, meta)))
+        checks.append(done(_compile(instance, inputs, expected, meta)))
         pinned = functools.partial(_pinning_node, run_bigger=run_bigger)
-        checks.append(_export(instance, inputs, expected, pinned, meta))
+        checks.append(done(_export(instance, inputs, expected, pinned, meta)))
     return checks
 
 
