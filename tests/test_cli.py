@@ -228,6 +228,7 @@ def test_quiet_prints_nothing_and_verbose_names_black_settings(spec, tmp_path):
     assert proc.returncode == 0
     assert proc.stderr.splitlines() == [
         f"formatting with black -l 100 (from {tmp_path / 'pyproject.toml'} [tool.black])",
+        "  checks: skipped (--no-verify)",
         "wrote m.py (M)",
     ]
     proc = run("spec.yaml", "-q", "-o", "m.py", "-v", cwd=tmp_path)

@@ -17,7 +17,7 @@ from torcharc_codegen import SpecError, compile_spec, generate
 from torcharc_codegen.api import load_model
 from torcharc_codegen.budget import parse, show_bytes, show_count
 from torcharc_codegen.cli import main
-from torcharc_codegen.config import ConfigError, load_config
+from torcharc_codegen.cli.config import ConfigError, load_config
 from torcharc_codegen.emit import Header, emit
 from torcharc_codegen.runtime import construct, imported, meta_tensors, run_forward
 from torcharc_codegen.shapes import probe

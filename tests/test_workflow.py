@@ -99,6 +99,7 @@ def test_one_bad_spec_does_not_stop_the_others(tree, capsys):
 def test_directory_mode_prints_one_line_per_file_and_a_summary(tree, capsys):
     assert main(["specs", "-o", "out", "--no-verify"]) == 0
     assert capsys.readouterr().err.splitlines() == [
+        "checks: skipped (--no-verify)",
         "wrote out/a/two.py (Two)",
         "wrote out/one.py (One)",
         "2 written, 0 unchanged, 0 failed",
@@ -106,7 +107,7 @@ def test_directory_mode_prints_one_line_per_file_and_a_summary(tree, capsys):
     (tree / "specs" / "one.yaml").write_text(SPEC.replace("out_features: 2", "out_features: 5"))
     assert main(["specs", "-o", "out", "--check"]) == 1
     err = capsys.readouterr().err.splitlines()
-    assert err[0] == "up to date out/a/two.py"
+    assert err[0] == "unchanged out/a/two.py (Two)"
     assert err[1].startswith("out/one.py: stale: its spec changed since it was generated")
     assert err[-1] == "1 would be written, 1 unchanged, 0 failed"
     assert main(["specs", "-o", "out", "--no-verify", "-q"]) == 0
@@ -218,7 +219,7 @@ def test_other_torch_or_black_versions_leave_a_current_file_byte_identical(tree,
         assert main(["specs/one.yaml", "-o", "one.py", "--no-verify", *args]) == 0
     assert (tree / "one.py").read_text() == other
     err = capsys.readouterr().err.splitlines()
-    assert err[-2:] == ["unchanged one.py (One)", "up to date one.py"]
+    assert err[-2:] == ["unchanged one.py (One)", "unchanged one.py (One)"]
 
 
 def test_check_reads_the_spec_from_stdin_and_never_writes(tree):

@@ -201,3 +201,35 @@ def build(
     values_for(result.model.params, params)  # each names a parameter and has its type
     module = import_in_memory(result.source)
     return getattr(module, class_name)(**params)
+
+
+def resolve(
+    spec: Spec, params: Overrides = None, *, name: str | None = None
+) -> tuple[str, list[Problem]]:
+    """The plain TorchArc spec of a parametrized ``spec`` as YAML text: every ``${...}``
+    replaced by its value (the defaults, or ``params``: by name, or as ``["hidden=512"]``),
+    without params and example inputs; and the warnings. A problem in the spec is a located
+    SpecError; a ``params`` entry that names no parameter or doesn't fit its type a
+    params.ParamValueError."""
+    from . import params as P
+    from .schema import base_schema
+
+    source = load(spec, name=name)
+    shown = source.name
+    if not isinstance(source.data, dict):
+        raise SpecError([source.problem((), "a spec must be a mapping")], shown)
+    analysis, errors, warnings = P.check(source, base_schema())
+    if errors:
+        raise SpecError(errors, shown)
+    try:
+        values = (
+            P.parse_assignments(list(params), analysis.params)
+            if isinstance(params, list | tuple)
+            else dict(params or {})
+        )
+        text = P.dump_yaml(P.resolve(source.data, values))
+    except P.ParamValueError as e:
+        if e.path is not None:
+            raise SpecError([source.problem(e.path, str(e))], shown) from None
+        raise
+    return text, list(warnings)

@@ -46,7 +46,8 @@ def _compared(text: str, any_command: bool) -> list[str]:
     if not any_command:
         return _without_version(text)
     rec = read(text)
-    hashes = [line + "\n" for line in rec.lines if line.startswith((f"# {SPEC_HASH}", f"# {CODE_HASH}"))]
+    marks = (f"# {SPEC_HASH}", f"# {CODE_HASH}")
+    hashes = [line + "\n" for line in rec.lines if line.startswith(marks)]
     return hashes + rec.code.splitlines(keepends=True)
 
 

@@ -78,9 +78,7 @@ NO_EXAMPLES = "no example inputs"
 OnCheck = Callable[[Check], None] | None
 
 
-def verify(
-    code: Code, model: Model, budget: int | None = None, on_check: OnCheck = None
-) -> Report:
+def verify(code: Code, model: Model, budget: int | None = None, on_check: OnCheck = None) -> Report:
     """Check ``code``; a construction or example-input failure raises SpecError.
 
     A model whose parameters and buffers fit ``budget`` bytes (default budget.DEFAULT) is built

@@ -1,0 +1,64 @@
+"""How one file's checks are shown and judged: each check's line as it ends (with its time),
+what runs next on the status line, and which outcomes keep the file from being written (a
+failed check, and one torch can't do that ``[tool.torcharc-gen] require`` asks for)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .report import STEPS, Report, check_line
+
+if TYPE_CHECKING:
+    from ..verify import Check
+    from ..verify import Report as Checked
+
+_HELD = ("failed", "not possible")  # shown once torch's limits are known (limits.NOT_POSSIBLE)
+
+
+class Checks:
+    def __init__(self, report: Report, label: str, many: bool, require: tuple[str, ...]):
+        self.report = report
+        self.label = label
+        self.many = many
+        self.require = require
+        self._shown: set[int] = set()
+
+    def start(self) -> None:
+        self.report.status(f"{self.label}: generating")
+
+    def on_check(self, check: Check) -> None:
+        """Called as each check ends: its line now, unless it failed (a failure may turn out
+        to be torch's own limit, said when the report is complete)."""
+        if check.status not in _HELD:
+            self._shown.add(id(check))
+            self._line(check)
+        following = STEPS.index(check.name) + 1 if check.name in STEPS else len(STEPS)
+        if following < len(STEPS):
+            self.report.status(f"{self.label}: {STEPS[following]}")
+
+    def _line(self, check: Check) -> None:
+        if self.many:
+            self.report.detail(f"  {self.label}: {check_line(check)}")
+        else:
+            self.report.info(f"  {check_line(check)}")
+
+    def judge(self, checked: Checked, output: str) -> bool:
+        """Show the lines not shown yet; True when the file may be written."""
+        from ..limits import NOT_POSSIBLE
+
+        refused = checked.refused(self.require)
+        for check in checked.checks:
+            if check.status == NOT_POSSIBLE and check not in refused:
+                self.report.error(f"warning: {self.label}: {check_line(check)}")  # torch's limit
+            elif check.status == NOT_POSSIBLE:
+                self.report.error(
+                    f"{self.label}: {check_line(check)}: [tool.torcharc-gen] requires {check.name}"
+                )
+            elif id(check) not in self._shown:
+                self._line(check)
+        if not refused:
+            return True
+        for check in checked.failed if self.many and self.report.verbosity <= 0 else []:
+            self.report.error(f"{self.label}: {check_line(check)}")
+        self.report.error(f"torcharc-gen: verification failed; {output} not written")
+        return False
