@@ -10,6 +10,7 @@ _EXPORTS = {
     "compile_spec": "api",
     "generate": "api",
     "load_model": "api",
+    "Options": "options",
     "register_nn": "classes",
     "Problem": "errors",
     "SpecError": "errors",
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from .api import Result, build, compile_spec, generate, load_model
     from .classes import register_nn
     from .errors import Problem, SpecError, VerificationError
+    from .options import Options
     from .resources import SPEC_DIR
 
 
@@ -40,6 +42,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "Options",
     "Problem",
     "Result",
     "SPEC_DIR",

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
 
+TYPE_CHECKING = False  # not typing's: the fast path imports this module
 if TYPE_CHECKING:  # the types only: this module imports nothing heavy
     import black
 

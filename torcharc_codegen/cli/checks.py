@@ -4,10 +4,9 @@ failed check, and one torch can't do that ``[tool.torcharc-gen] require`` asks f
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from .report import STEPS, Report, check_line
 
+TYPE_CHECKING = False  # not typing's: start-up time
 if TYPE_CHECKING:
     from ..verify import Check
     from ..verify import Report as Checked

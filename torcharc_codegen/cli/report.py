@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from typing import TYPE_CHECKING, TextIO
 
+TYPE_CHECKING = False  # not typing's: the fast path imports this module
 if TYPE_CHECKING:
+    from typing import TextIO
+
     from ..black_settings import Settings
     from ..verify import Check
 
