@@ -72,12 +72,20 @@ def test_current_without_generating_needs_the_same_spec_command_and_version():
     assert not current_without_generating(text, *args[:2], HEADER.command + " --param a=1")
 
 
-def test_from_stdin_a_file_generated_by_path_is_the_same_model():
-    by_path = HEADER.render(CODE) + CODE
-    from_stdin = Header("<stdin>", None, HEADER.sha256, HEADER.version).render(CODE) + CODE
-    assert compare(by_path, from_stdin, "mlp.py", any_command=True)[0]
-    current, why, _ = compare(by_path, from_stdin, "mlp.py")
-    assert not current and "another command" in why
-    changed = CODE.replace("pass", "x = 1")
-    other = Header("<stdin>", None, HEADER.sha256, HEADER.version).render(changed) + changed
-    assert not compare(by_path, other, "mlp.py", any_command=True)[0]
+def test_the_spec_a_recorded_command_names():
+    assert read(HEADER.render(CODE) + CODE).spec_name == "mlp.yaml"
+    assert read(Header("<stdin>").render(CODE)).spec_name is None
+
+
+def test_a_stale_file_says_why():
+    text = HEADER.render(CODE) + CODE
+    other = CODE.replace("pass", "x = 1")
+    assert compare(text, text, "mlp.py") == (True, "", "")
+    assert compare(None, text, "mlp.py")[:2] == (False, "missing")
+    assert "edited by hand" in compare(text + "# mine\n", text, "mlp.py")[1]
+    respec = Header(HEADER.spec_name, HEADER.command, "cd" * 32, HEADER.version).render(other)
+    assert "its spec changed" in compare(text, respec + other, "mlp.py")[1]
+    recommand = Header(HEADER.spec_name, HEADER.command + " --param a=1", HEADER.sha256)
+    assert "another command" in compare(text, recommand.render(CODE) + CODE, "mlp.py")[1]
+    regenerated = HEADER.render(other) + other
+    assert "generator's output for the same spec changed" in compare(text, regenerated, "m")[1]

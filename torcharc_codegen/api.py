@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from .black_settings import for_output
-from .emit import Code, Header, emit
+from .emit import Code, emit
 from .errors import Problem, SpecError, VerificationError
 from .family import Overrides
 from .literals import is_identifier, pascal_case
@@ -17,7 +17,7 @@ from .load import Source, load, no_gc
 from .model import Model
 from .normalize import normalize
 from .options import Options
-from .provenance import command_for, sha256, versions
+from .provenance import Header, command_for, sha256, versions
 from .shapes import Probe
 from .validate import validate
 from .verify import Report

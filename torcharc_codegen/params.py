@@ -768,6 +768,7 @@ def _parse_value(name: str, text: str, want: type) -> object:
     except ValueError:
         raise ParamValueError(
             f"parameter `{name}` is {_a(want)}: can't read {text!r} as one"
+            + (": write true or false" if want is bool else "")
         ) from None
 
 

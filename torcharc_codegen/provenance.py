@@ -104,6 +104,15 @@ class Recorded:
         return self.code_sha is not None and self.code_sha != short(sha256(self.code))
 
     @property
+    def spec_name(self) -> str | None:
+        """The spec as the recorded command names it (relative to the file's directory)."""
+        try:
+            words = shlex.split(self.command or "")
+        except ValueError:
+            return None
+        return words[1] if len(words) > 1 else None
+
+    @property
     def black_settings(self) -> str | None:
         """The black settings on the version line (``... black 26.1.0 -l 100)`` -> ``-l
         100``; ``""`` for black's defaults), or None without one."""

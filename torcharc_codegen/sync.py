@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 
-from .provenance import CODE_HASH, SPEC_HASH, VERSION_PREFIX, Header, read, short
+from .provenance import VERSION_PREFIX, Header, read, short
 
 
 def current_without_generating(existing: str, spec_sha: str, version: str, command: str) -> bool:
@@ -40,26 +40,11 @@ def _without_version(text: str) -> list[str]:
     return [line for line in text.splitlines(keepends=True) if not line.startswith(VERSION_PREFIX)]
 
 
-def _compared(text: str, any_command: bool) -> list[str]:
-    """The lines of ``text`` a comparison looks at: all but the version line; with
-    ``any_command`` only the hash line of the header (the rest says how to regenerate)."""
-    if not any_command:
-        return _without_version(text)
-    rec = read(text)
-    marks = (f"# {SPEC_HASH}", f"# {CODE_HASH}")
-    hashes = [line + "\n" for line in rec.lines if line.startswith(marks)]
-    return hashes + rec.code.splitlines(keepends=True)
-
-
-def compare(
-    existing: str | None, generated: str, path: str, *, any_command: bool = False
-) -> tuple[bool, str, str]:
-    """(current?, why not, unified diff) of the file at ``path`` against ``generated``.
-    ``any_command``: ``generated`` came from a spec read from stdin, whose header can't name
-    the command; a file generated from the same spec by path is the same model."""
+def compare(existing: str | None, generated: str, path: str) -> tuple[bool, str, str]:
+    """(current?, why not, unified diff) of the file at ``path`` against ``generated``."""
     if existing is None:
         return False, "missing", ""
-    old, new = _compared(existing, any_command), _compared(generated, any_command)
+    old, new = _without_version(existing), _without_version(generated)
     if old == new:
         return True, "", ""
     rec, now = read(existing), read(generated)
@@ -67,7 +52,7 @@ def compare(
         why = "edited by hand since it was generated"
     elif rec.spec_sha != now.spec_sha:
         why = "stale: its spec changed since it was generated"
-    elif rec.command != now.command and not any_command:
+    elif rec.command != now.command:
         why = "stale: it was generated with another command (its options, e.g. --param)"
     else:
         why = "stale: the generator's output for the same spec changed"

@@ -15,6 +15,7 @@ from ..hints import example_inputs_hint
 from ..literals import pascal_case
 from ..options import Options
 from ..params import ParamValueError
+from ..provenance import Header, read
 from ..write import OutputRefused, WriteError, check_output_path
 from . import plan
 from .checks import Checks
@@ -168,10 +169,10 @@ class _Run:
             self.report.info(f"unchanged {job.output} ({job.class_name})")
             return OK, "unchanged"
         self.report.status(f"{job.spec}: generating")
-        result = _compile(job, options)
-        self.report.done()
         stdin = job.spec == "-"
-        current, why, diff = compare(existing, result.source, job.output, any_command=stdin)
+        result = _compile(job, options, _recorded_header(existing) if stdin else None)
+        self.report.done()
+        current, why, diff = compare(existing, result.source, job.output)
         if current:
             self.report.info(f"unchanged {job.output} ({job.class_name})")
             return OK, "unchanged"
@@ -193,12 +194,19 @@ def _read(path: str) -> str | None:
         return None
 
 
-def _compile(job: plan.Job, options: Options):
+def _recorded_header(existing: str | None) -> Header | None:
+    """The header of a file generated from a spec by path, for the same spec read from stdin:
+    how the spec reached the tool doesn't make it another model."""
+    rec = read(existing) if existing is not None else None
+    return Header(rec.spec_name, rec.command) if rec is not None and rec.command else None
+
+
+def _compile(job: plan.Job, options: Options, header: Header | None = None):
     from ..api import compile_file, compile_spec
 
     if job.spec == "-":
         if job.text is None:
             job.text = sys.stdin.buffer.read()  # bytes: YAML text, never a path
-        return compile_spec(job.text, job.class_name, options, name="<stdin>")
+        return compile_spec(job.text, job.class_name, options, name="<stdin>", header=header)
     output = job.output if job.output != "-" else "model.py"
     return compile_file(job.spec, output, job.class_name, options)
