@@ -132,3 +132,26 @@ def test_register_nn_by_bare_name_and_torcharcs_conflict_rule(mypkg):
         register_nn(type("Linear", (nn.Module,), {}))
     with pytest.raises(TypeError):
         register_nn(int)
+
+
+def test_one_options_object_or_its_keywords():
+    from torcharc_codegen import Options, compile_spec
+
+    by_keywords = compile_spec(MLP, verify=False, imports=["mypkg"])
+    by_options = compile_spec(MLP, "Model", Options(verify=False, imports=("mypkg",)))
+    assert by_keywords.source == by_options.source and by_options.report is None
+    assert generate(MLP) == generate(MLP, options=Options(verify=False))
+    with pytest.raises(TypeError, match="unexpected keyword argument.*verfy"):
+        compile_spec(MLP, verfy=False)
+
+
+@pytest.mark.slow  # every check runs
+def test_on_check_hears_each_check_as_it_ends_with_its_time():
+    from torcharc_codegen import Options, compile_spec
+
+    heard = []
+    spec = {**MLP, "graph": {**MLP["graph"], "input": {"x": {"shape": [2, 4]}}}}
+    result = compile_spec(spec, options=Options(on_check=heard.append))
+    assert [c.name for c in heard] == ["run", "script", "trace", "compile", "export"]
+    assert heard == result.report.checks
+    assert all(c.seconds is not None and c.seconds >= 0 for c in heard)
