@@ -242,3 +242,21 @@ def test_bash_completion_completes_commands_and_options(tmp_path):
     assert out[0].startswith("complete ") and out[0].endswith(" torcharc-gen")
     assert "summary" in out[1].split()
     assert "--numeric-budget" in out[2].split()
+
+
+def test_a_reader_that_leaves_early_is_no_traceback(tmp_path):
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before the first byte: writing raises BrokenPipeError
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "torcharc_codegen", "--print-completion", "bash"],
+            cwd=tmp_path,
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        os.close(write)
+    assert proc.returncode == 1
+    assert proc.stderr == ""

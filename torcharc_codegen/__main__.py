@@ -22,6 +22,11 @@ def main() -> int:
         ignore()
         print(f"torcharc-gen: {message()}", file=sys.stderr)
         code = exit_code(e)
+    except BrokenPipeError:  # stdout's reader left (`| head`): no traceback, none at exit
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 1
     return code
 
 

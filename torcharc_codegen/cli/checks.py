@@ -28,6 +28,7 @@ class Checks:
     def on_check(self, check: Check) -> None:
         """Called as each check ends: its line now, unless it failed (a failure may turn out
         to be torch's own limit, said when the report is complete)."""
+        self.report.status("")  # the line replaces the status, which the next step's follows
         if check.status not in _HELD:
             self._shown.add(id(check))
             self._line(check)

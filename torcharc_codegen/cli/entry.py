@@ -67,7 +67,9 @@ def _main(argv: list[str]) -> int:
         if e.prog and name in COMMANDS[1:] and Path(name).exists():
             message += f"; to compile the spec file {name!r}, write ./{name}"
         elif e.prog:
-            message += f" (see {e.prog} --help)"
+            message += (
+                f" (see {'torcharc-gen help' if e.prog.endswith(' help') else e.prog + ' --help'})"
+            )
         report.error(f"torcharc-gen: error: {message}")
         return BAD_INPUT
     except (ConfigError, SettingsError) as e:

@@ -89,9 +89,13 @@ class Report:
             self.detail(f"formatting with {how} (from {settings.source})")
 
     def status(self, text: str) -> None:
-        """What is running now, on a terminal only: one line, replaced by the next."""
+        """What is running now, on a terminal only: one line, replaced by the next ("" erases
+        it)."""
         if self.live:
+            import shutil
+
             self._clear()
+            text = text[: shutil.get_terminal_size().columns - 1]  # one row: \r erases it
             self.stream.write(text)
             self.stream.flush()
             self._status = text
