@@ -79,6 +79,20 @@ REPRODUCERS = {
             "(Tensor, tuple): jit.trace gives a dict one value type"
         },
     ),
+    "modules named like the names the generated file reads": (
+        spec(
+            {
+                "torch": {"Linear": {"in_features": 6, "out_features": 6}},
+                "nn": {"Tanh": None},
+                "self": {"Linear": {"in_features": 6, "out_features": 6}},
+            },
+            # TorchArc's fx graph can't use a node named `self` in another node: it is last
+            {"torch": ["x"], "nn": ["torch"], "torch~again": ["nn"], "self": ["torch~again"]},
+            "self",
+        ),
+        "torch_2 = self.torch(x)  # (B, 6)",
+        {},
+    ),
     "names TorchArc accepts": (
         spec(
             {

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 
 import jinja2
 
-from .errors import SpecError
 from .helpers import HELPERS, TENSOR
 from .literals import argument_literal, identifier_from, literal, pascal_case
 from .model import Layer, Model, Node
@@ -603,46 +602,24 @@ def _docstring(model: Model, header: Header, probe: Probe | None) -> str:
 
 
 def _variable_names(model: Model) -> dict[str, str]:
-    """A Python variable per input and node: plain names as they are, `a~b` -> `a_b` (made
-    unique), so every statement reads as the node it computes. Module names, the model's
-    attribute names (and its checkpoint keys), stay as the spec writes them: two that Python
-    reads as one name are an error, as are two such inputs (forward's parameters), and so is
-    a module name Python would read as another (its checkpoint key would change)."""
-    problems = []
-    attributes = Namespace()
-    for module in model.modules.values():
-        held = attributes.claim(module.name)
-        if held is not None:
-            problems.append(model.problem(module.path, _same_name("module", module.name, held)))
+    """A Python variable per input and node. Inputs are forward's parameters, as the spec
+    writes them (validation refused the names that can't be). A node is its name where that
+    is free in forward's scope, else a fresh name: `a~b` -> `a_b`, a node of a module called
+    `torch` -> `torch_2`, so every statement reads as the node it computes while the names
+    the code reads stay whole. Module names, the model's attributes, need no such care:
+    `self.torch` hides nothing."""
     local = Namespace()
     names = {}
-    for i, name in enumerate(model.inputs):
-        held = local.claim(name)
-        if held is not None:
-            problems.append(model.problem(_input_path(model, i), _same_name("input", name, held)))
+    for name in model.inputs:
+        local.claim(name)
         names[name] = name
-    if problems:
-        raise SpecError(problems, model.source_name)
     for node in model.nodes:
-        if "~" not in node.name:
-            names[node.name] = node.name if local.claim(node.name) is None else None
+        if "~" not in node.name and local.claim(node.name) is None:
+            names[node.name] = node.name
     for node in model.nodes:
-        if names.get(node.name) is None:
+        if node.name not in names:
             names[node.name] = local.fresh(identifier_from(node.name.replace("~", "_")))
     return names
-
-
-def _same_name(what: str, name: str, held: str) -> str:
-    return (
-        f"{what} name {name!r} is the same Python name as {held!r} (Python reads identifiers"
-        " NFKC-normalized): rename one"
-    )
-
-
-def _input_path(model: Model, i: int) -> tuple:
-    if model.examples is not None:
-        return ("graph", "input", model.inputs[i])
-    return ("graph", "input", i) if len(model.inputs) > 1 else ("graph", "input")
 
 
 def _line_map(
