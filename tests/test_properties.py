@@ -173,4 +173,3 @@ def test_mutated_specs_give_a_spec_error_or_valid_code(case, ops):
         assert e.lines() and all(line.strip() for line in e.lines())
         return
     compile(text, "generated.py", "exec")
-
