@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from conftest import build_generated
+from support import build_generated
 
 
 def spec_of(modules: dict, nodes: dict, inputs, output) -> dict:

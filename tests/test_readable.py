@@ -10,7 +10,7 @@ import black
 import pytest
 import torch
 
-from conftest import build_generated
+from support import build_generated
 from torcharc_codegen.api import compile_spec, load_model
 from torcharc_codegen.emit import Header, draft, emit, format_big, format_source
 from torcharc_codegen.shapes import probe

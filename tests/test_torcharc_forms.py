@@ -1,7 +1,7 @@
-"""Specs TorchArc 2.1.2 builds that we once refused, or generated and then failed to verify
-(issue 16): each generates, equals TorchArc bit-exact with a strict state_dict load, and
-passes every check torch allows; where torch itself can't do a check, the check says so as a
-warning and the file is still written."""
+"""Specs TorchArc 2.1.2 builds in forms that are easy to get wrong (an int where torch says
+float, a fork inside a Sequential, ...): each generates, equals TorchArc bit-exact with a strict
+state_dict load, and passes every check torch allows; where torch itself can't do a check, the
+check says so as a warning and the file is still written."""
 
 from __future__ import annotations
 
