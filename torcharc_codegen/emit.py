@@ -10,6 +10,7 @@ Sequential layer's lines), so later stages never read the generated text back.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -20,7 +21,7 @@ from .codegen.imports import DEFAULT_IMPORTS, Imports
 from .codegen.linemap import line_map
 from .codegen.render import render, render_model
 from .errors import SpecError
-from .helpers import HELPERS, TENSOR
+from .helpers import HELPERS, OPERATOR_LIMITS, TENSOR, Helper
 from .literals import argument_literal, identifier_from, literal, pascal_case
 from .model import Layer, Model, Node
 from .namespace import Namespace
@@ -161,6 +162,9 @@ def draft(
         ],
         "output": output,
         "helper_classes": emitter.helper_sources(),
+        "private_reset": any(
+            _private_reset(layer) for m in model.modules.values() for layer in m.layers
+        ),
         "imports": emitter.imports(),
     }
     layers = {
@@ -177,6 +181,8 @@ class _Emitter:
         self.layer_comments = probe.layers if probe else {}
         self.concrete = probe.concrete if probe else {}
         self.values = probe.values if probe else {}
+        # input or node -> its shape text, as the comments show it
+        self.shapes = {**_input_shapes(model, probe), **self.comments}
         self.line_length = line_length
         self.class_name = class_name
         self.top = Namespace()  # the file's top level: the class, helper classes, imports
@@ -204,12 +210,25 @@ class _Emitter:
         if not calls:
             return "nn.Sequential()"
         # one layer a line (the trailing comma keeps black from joining them), with its shape
+        # where the layer changes it
         lines = []
+        before = self._input_shape(name)
         for i, call in enumerate(calls):
             shape = self.layer_comments.get((name, i))
-            comment = f"-> {shape}" if shape else ""
+            comment = f"-> {shape}" if shape and shape != before else ""
             lines.append(with_comment(call + ",", comment, 12, self.line_length))
+            before = shape
         return "nn.Sequential(\n" + "\n".join(lines) + "\n)"
+
+    def _input_shape(self, module: str) -> str | None:
+        """The shape text of what every call of ``module`` passes it (None: unknown, or not
+        the same in every call)."""
+        shapes = set()
+        for node in self.model.nodes:
+            if node.module == module:
+                first = node.args[0] if node.args else (node.kwargs[0][1] if node.kwargs else None)
+                shapes.add(self.shapes.get(first) if isinstance(first, str) else None)
+        return shapes.pop() if len(shapes) == 1 else None
 
     def _layer(self, module: str, index: int, layer: Layer, input_type: str | None) -> str:
         ref = layer.cls
@@ -217,7 +236,7 @@ class _Emitter:
         cls_name = ref.name
         if (module, index) in self.concrete:
             cls_name, inferred = self.concrete[(module, index)]
-            kwargs = {**inferred, **kwargs}
+            kwargs = {**_without_defaults(cls_name, inferred), **kwargs}
         hints = float_arguments(cls_name) if ref.kind == "torch" else {}
         args = ", ".join(f"{k}={argument_literal(v, hints.get(k))}" for k, v in kwargs.items())
         if ref.kind == "torch":
@@ -236,7 +255,7 @@ class _Emitter:
 
     def _stateful_class(self, helper: str) -> str:
         if helper not in self._stateful:
-            name = self.top.fresh(helper)
+            name = self.top.fresh(f"_{helper}")  # private: the file's one public class is the model
             template = HELPERS[helper].template
             self._classes[name] = render(template, name=name)
             self._stateful[helper] = name
@@ -249,7 +268,7 @@ class _Emitter:
         key = (helper, literal(kwargs), input_type)
         if key in self._stateless:
             return self._stateless[key]
-        base = helper + (pascal_case(str(kwargs.get("name", ""))) if "name" in kwargs else "")
+        base = "_" + helper + (pascal_case(str(kwargs.get("name", ""))) if "name" in kwargs else "")
         name = self.top.fresh(base)
         spec = ", ".join(f"{k}={literal(v)}" for k, v in kwargs.items())
         self._classes[name] = render(
@@ -344,7 +363,7 @@ class _Emitter:
             # positional arguments first; the rest may come by keyword
             bound = dict(zip(helper.inputs, args, strict=False))
             bound.update(kwargs)
-            expr = helper.code(module.layers[0].kwargs, bound)
+            expr = self._operator(helper, node) or helper.code(module.layers[0].kwargs, bound)
             self.types[node.name] = helper.return_type(module.layers[0].kwargs, input_type)
         else:
             call = args + [f"{k}={v}" for k, v in kwargs.items()]
@@ -355,6 +374,21 @@ class _Emitter:
         var = target or self.vars[node.name]
         above = bool(comment) and not fits(f"{var} = {expr}", 4 + len(comment), 8, self.line_length)
         return Statement(node.name, var, expr, uses, comment, above)
+
+    def _operator(self, helper: Helper, node: Node) -> str | None:
+        """``a + b`` for a MergeSum (``a * b`` for a MergeProd) of tensors the probe showed of
+        one shape and one float dtype, few enough to give the stack-and-reduce's bits
+        (helpers.OPERATOR_LIMITS); None otherwise."""
+        if helper.operator is None or node.kwargs or len(node.args) != 1:
+            return None
+        (items,) = node.args
+        if not isinstance(items, tuple) or len(items) < 2:
+            return None
+        shapes = {self.shapes.get(item) for item in items}
+        match = _TENSOR_SHAPE.match(shapes.pop() or "") if len(shapes) == 1 else None
+        if match is None or len(items) > OPERATOR_LIMITS.get(match["dtype"] or "float32", 0):
+            return None
+        return f" {helper.operator} ".join(self.vars[item] for item in items)
 
     def _returns(self, layers: tuple[Layer, ...], node: Node, input_type: str | None) -> str | None:
         """The type a module's call returns: its last layer's (an empty Sequential returns
@@ -397,7 +431,10 @@ class _Emitter:
         if kind == "single":
             return names[0], types[0]
         if kind == "tuple":
-            text = "(" + ", ".join(names) + ("," if len(names) == 1 else "") + ")"
+            # `return a, b`; one item keeps its parentheses: `return (a,)`
+            text = (
+                ", ".join(names) if len(names) > 1 else "(" + "".join(n + "," for n in names) + ")"
+            )
             return text, ("tuple[" + ", ".join(types) + "]") if types and all(types) else None
         text = "{" + ", ".join(f"{literal(k)}: {self.vars[node]}" for k, node in items) + "}"
         if not all(types):
@@ -405,6 +442,51 @@ class _Emitter:
         key = type(items[0][0]).__name__ if items else "str"
         # values of different types (a tensor and a fork's list): a Union TorchScript reads
         return text, f"dict[{key}, {' | '.join(dict.fromkeys(types))}]"
+
+
+# One tensor's shape text, as model.shape_text writes it: ``(B, 64)``, ``(4, 10) float16``.
+_TENSOR_SHAPE = re.compile(r"^\([^()]*\)(?: (?P<dtype>\w+))?$")
+
+
+def _private_reset(layer: Layer) -> bool:
+    """Whether ``layer`` may hold a module that initializes itself in ``_reset_parameters``
+    rather than ``reset_parameters`` (nn.MultiheadAttention, nn.Transformer and the layers
+    built of them), so init_weights has to look for that one too; a custom class may."""
+    if layer.cls.kind == "custom":
+        return True
+    if layer.cls.kind != "torch":
+        return False
+    from torch import nn
+
+    cls = getattr(nn, layer.cls.name)
+    return issubclass(cls, nn.MultiheadAttention) or cls.__module__ == nn.Transformer.__module__
+
+
+def _input_shapes(model: Model, probe: Probe | None) -> dict[str, str]:
+    """Each input's shape text, as the docstring's ``Inputs:`` lines show it."""
+    lines = probe.docstring if probe else []
+    if not lines or lines[0] != "Inputs:":
+        return {}
+    pairs = (line.strip().split(": ", 1) for line in lines[1 : 1 + len(model.inputs)])
+    return {name: text for name, text in pairs if name in model.inputs}
+
+
+def _without_defaults(cls_name: str, inferred: dict) -> dict:
+    """The arguments the probe inferred for a Lazy layer's concrete class ``nn.<cls_name>``,
+    but those equal to that class's own defaults."""
+    import inspect
+
+    from torch import nn
+
+    params = inspect.signature(getattr(nn, cls_name)).parameters
+    return {
+        k: v
+        for k, v in inferred.items()
+        if k not in params
+        or params[k].default is inspect.Parameter.empty
+        or type(params[k].default) is not type(v)
+        or params[k].default != v
+    }
 
 
 def _variable_names(model: Model) -> dict[str, str]:
