@@ -12,9 +12,10 @@ from .black_settings import for_output
 from .emit import Code, emit
 from .errors import Problem, SpecError, VerificationError
 from .family import Overrides
-from .literals import is_identifier, pascal_case
+from .literals import pascal_case
 from .load import Source, load, no_gc
 from .model import Model
+from .names import class_name_problem
 from .normalize import normalize
 from .options import Options
 from .provenance import Header, command_for, sha256, versions
@@ -69,8 +70,8 @@ def compile_spec(
     (None: budget.DEFAULT). ``on_check`` is called with each check as it ends."""
     options = _options(options, changes)
     mode = options.mode
-    if not is_identifier(class_name):
-        raise ValueError(f"class name {class_name!r} is not a Python identifier")
+    if problem := class_name_problem(class_name):
+        raise ValueError(f"class name {class_name!r} {problem}: choose another")
     source, model = load_model(spec, options.imports, name, options.params)
     header = header or Header(spec_name=source.name if source.text is not None else None)
     header = Header(header.spec_name, header.command, _spec_sha256(source), versions(mode))

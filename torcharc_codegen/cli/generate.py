@@ -13,6 +13,7 @@ from ..black_settings import for_output
 from ..errors import SpecError
 from ..hints import example_inputs_hint
 from ..literals import pascal_case
+from ..names import class_name_problem
 from ..options import Options
 from ..params import ParamValueError
 from ..provenance import Header, read
@@ -22,7 +23,6 @@ from .checks import Checks
 from .config import load_config
 from .fastpath import FastPath
 from .imports import importable_here
-from .naming import class_name_problem
 from .parser import UsageError
 from .report import BAD_INPUT, CANT_WRITE, CHECK_FAILED, OK, Report
 

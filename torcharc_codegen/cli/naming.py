@@ -1,46 +1,13 @@
-"""Names the command line derives from file names: the output module's, and the class's.
-
-``class_name_problem`` is the rule for a generated class's name (the names module's to own:
-the API and emit apply the same rule)."""
+"""Names the command line derives from output file names: a usable file name close to one
+that can't be imported, and why an output's name gives no class name. The rules themselves
+(class_name_problem, module_name_problem) are the names module's."""
 
 from __future__ import annotations
 
-import builtins
-import keyword
 import re
 
+from ..names import class_name_problem, module_name_problem
 from .config import Config
-
-_FILE_NAMES = {
-    "torch": "the torch module the generated file imports",
-    "nn": "torch.nn, imported as nn by the generated file",
-    "self": "the instance in the generated methods",
-}
-
-
-def class_name_problem(name: str) -> str | None:
-    """Why ``name`` can't be the generated class, or None. Beyond being an identifier, it must
-    not hide a name the file uses: torch, nn, self, or a Python builtin (super, list, ...)."""
-    if not name.isidentifier():
-        return "is not a Python identifier (letters, digits and _, not starting with a digit)"
-    if keyword.iskeyword(name):
-        return "is a Python keyword"
-    if name in _FILE_NAMES:
-        return f"would hide {_FILE_NAMES[name]}"
-    if name in vars(builtins):
-        return f"would hide Python's builtin {name}, which the generated file may use"
-    return None
-
-
-def module_name_problem(stem: str) -> str | None:
-    """Why a file named ``stem``.py can't be imported as a module, or None."""
-    if not stem.isidentifier():
-        return f"{stem!r} is not a Python identifier"
-    if keyword.iskeyword(stem):
-        return f"{stem!r} is a Python keyword"
-    if stem == "torch":
-        return "a module named torch hides torch itself from the generated code"
-    return None
 
 
 def usable_stem(stem: str, config: Config) -> str | None:

@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..names import module_name_problem
 from .config import Config
-from .naming import derived_class_problem, module_name_problem, usable_stem
+from .naming import derived_class_problem, usable_stem
 from .parser import UsageError
 
 SPEC_SUFFIXES = (".yaml", ".yml")
