@@ -1,6 +1,7 @@
-"""How one file's checks are shown and judged: each check's line as it ends (with its time),
-what runs next on the status line, and which outcomes keep the file from being written (a
-failed check, and one torch can't do that ``[tool.torcharc-gen] require`` asks for)."""
+"""How one file's checks are shown and judged: each check's line as it ends, with its time
+(a warning or an error about a check is a message, without it), what runs next on the
+status line, and which outcomes keep the file from being written (a failed check, and one
+torch can't do that ``[tool.torcharc-gen] require`` asks for)."""
 
 from __future__ import annotations
 
@@ -49,16 +50,16 @@ class Checks:
         refused = checked.refused(self.require)
         for check in checked.checks:
             if check.status == NOT_POSSIBLE and check not in refused:
-                self.report.error(f"warning: {self.label}: {check_line(check)}")  # torch's limit
+                self.report.error(f"warning: {self.label}: {check.line()}")  # torch's limit
             elif check.status == NOT_POSSIBLE:
                 self.report.error(
-                    f"{self.label}: {check_line(check)}: [tool.torcharc-gen] requires {check.name}"
+                    f"{self.label}: {check.line()}: [tool.torcharc-gen] requires {check.name}"
                 )
             elif id(check) not in self._shown:
                 self._line(check)
         if not refused:
             return True
         for check in checked.failed if self.many and self.report.verbosity <= 0 else []:
-            self.report.error(f"{self.label}: {check_line(check)}")
+            self.report.error(f"{self.label}: {check.line()}")
         self.report.error(f"torcharc-gen: verification failed; {output} not written")
         return False
