@@ -112,13 +112,13 @@ def compile_spec(
 
 
 def _in_parameters(model: Model):
-    """A parametrized spec's sizes and shapes in its parameters (symbolic.probe), or None."""
+    """A parametrized spec's sizes and shapes in its parameters (the symbolic probe), or None."""
     if model.family is None:
         return None
-    from .symbolic import SymbolicError, probe
+    from .check.symbolic import SymbolicError, probe_model
 
     try:
-        return probe(model.family.data, model.family.values, model.custom)
+        return probe_model(model)
     except SymbolicError as e:
         raise SpecError([e.problem(model.source)], model.source_name) from None
 

@@ -50,6 +50,8 @@ class Helper:
     returns: str | None = TENSOR
     # When it depends on the arguments: (constructor kwargs, the input's type) -> the type.
     returns_for: Callable[[dict, str | None], str | None] | None = None
+    # What it computes, as torch: constructor kwargs (Helper.bind's) -> the forward callable.
+    torch_fn: Callable[..., Callable] | None = None
 
     @property
     def signature(self) -> inspect.Signature:
@@ -177,6 +179,94 @@ def _reduce(kw: dict[str, object], a: dict[str, str]) -> str:
     return f"torch.{kw['name']}({a['input']}, dim={dim}, keepdim={keepdim})"
 
 
+# What each helper computes, as torch calls the way the generated code makes them: each takes
+# the constructor arguments (defaults filled in by Helper.bind) and returns the forward. The
+# symbolic probe runs these.
+
+
+def _get_fn(key):
+    return lambda input: input[key]
+
+
+def _narrow_fn(dim, start, length):
+    import torch
+
+    return lambda x: torch.narrow(x, dim=dim, start=start, length=length)
+
+
+def _index_select_fn(dim, index):  # as templates/helpers/IndexSelect.py.j2
+    import torch
+
+    buffer = torch.tensor(index, dtype=torch.long)
+    return lambda x: torch.index_select(x, dim=dim, index=buffer)
+
+
+def _chunk_fn(chunks, dim):
+    import torch
+
+    return lambda x: torch.chunk(x, chunks=chunks, dim=dim)
+
+
+def _split_fn(split_size_or_sections, dim):
+    import torch
+
+    return lambda x: torch.split(x, split_size_or_sections, dim=dim)
+
+
+def _merge_fn(fn: str, reduce: str | None = None) -> Callable[..., Callable]:
+    def build(dim):
+        import torch
+
+        merge = getattr(torch, fn)
+        if reduce is None:
+            return lambda args: merge(args, dim=dim)
+        return lambda args: getattr(torch, reduce)(merge(args, dim=dim), dim=dim)
+
+    return build
+
+
+def _vecdot_fn():
+    import torch
+
+    return lambda x, y: torch.linalg.vecdot(x, y)
+
+
+def _bmm_fn():
+    import torch
+
+    return lambda input, mat2: torch.bmm(input, mat2)
+
+
+def _film_fn(feature_dim, conditioner_dim):  # as templates/helpers/MergeFiLM.py.j2
+    from torch import nn
+
+    linear_gamma = nn.Linear(conditioner_dim, feature_dim)
+    linear_beta = nn.Linear(conditioner_dim, feature_dim)
+
+    def forward(feature, conditioner):
+        gamma = linear_gamma(conditioner)
+        beta = linear_beta(conditioner)
+        if gamma.dim() != feature.dim():
+            shape = list(gamma.shape) + [1] * (feature.dim() - gamma.dim())
+            gamma = gamma.reshape(shape)
+            beta = beta.reshape(shape)
+        return gamma * feature + beta
+
+    return forward
+
+
+def _reduce_fn(name, dim, keepdim):
+    import torch
+
+    return lambda input: getattr(torch, name)(input, dim=dim, keepdim=keepdim)
+
+
+def _torch_fn_fn(name, kwargs):
+    import torch
+
+    return lambda input: getattr(torch, name)(input, **kwargs)
+
+
 _MERGE_DOC = "Merge a list of tensors with torch.{fn} along `dim`{extra}."
 _T = TENSOR
 _TL = "list[torch.Tensor]"
@@ -193,6 +283,7 @@ HELPERS: dict[str, Helper] = {
             input_types=("Any",),
             returns=None,
             returns_for=lambda kw, input_type: element_type(input_type, kw["key"]),
+            torch_fn=_get_fn,
         ),
         Helper(
             "Narrow",
@@ -201,6 +292,7 @@ HELPERS: dict[str, Helper] = {
             "Slice a tensor with torch.narrow: `dim` from `start` to `start + length`.",
             expr=_call("narrow", "dim", "start", "length"),
             input_types=(_T,),
+            torch_fn=_narrow_fn,
         ),
         Helper(
             "IndexSelect",
@@ -209,6 +301,7 @@ HELPERS: dict[str, Helper] = {
             "Select entries along `dim` with torch.index_select; `index` is kept as a buffer.",
             stateful=True,
             input_types=(_T,),
+            torch_fn=_index_select_fn,
         ),
         Helper(
             "ForkChunk",
@@ -218,6 +311,7 @@ HELPERS: dict[str, Helper] = {
             expr=_call("chunk", "chunks", "dim"),
             input_types=(_T,),
             returns=_TL,
+            torch_fn=_chunk_fn,
         ),
         Helper(
             "ForkSplit",
@@ -230,6 +324,7 @@ HELPERS: dict[str, Helper] = {
             ),
             input_types=(_T,),
             returns=_TL,
+            torch_fn=_split_fn,
         ),
         Helper(
             "MergeConcat",
@@ -238,6 +333,7 @@ HELPERS: dict[str, Helper] = {
             _MERGE_DOC.format(fn="cat", extra=""),
             expr=_merge_dim("cat"),
             input_types=(_TL,),
+            torch_fn=_merge_fn("cat"),
         ),
         Helper(
             "MergeStack",
@@ -246,6 +342,7 @@ HELPERS: dict[str, Helper] = {
             _MERGE_DOC.format(fn="stack", extra=" (a new dimension)"),
             expr=_merge_dim("stack"),
             input_types=(_TL,),
+            torch_fn=_merge_fn("stack"),
         ),
         Helper(
             "MergeSum",
@@ -254,6 +351,7 @@ HELPERS: dict[str, Helper] = {
             _MERGE_DOC.format(fn="stack", extra=", then sum over it"),
             expr=_merge_dim("stack", "sum"),
             input_types=(_TL,),
+            torch_fn=_merge_fn("stack", "sum"),
         ),
         Helper(
             "MergeProd",
@@ -262,6 +360,7 @@ HELPERS: dict[str, Helper] = {
             _MERGE_DOC.format(fn="stack", extra=", then take the product over it"),
             expr=_merge_dim("stack", "prod"),
             input_types=(_TL,),
+            torch_fn=_merge_fn("stack", "prod"),
         ),
         Helper(
             "MergeMean",
@@ -270,6 +369,7 @@ HELPERS: dict[str, Helper] = {
             _MERGE_DOC.format(fn="stack", extra=", then average over it"),
             expr=_merge_dim("stack", "mean"),
             input_types=(_TL,),
+            torch_fn=_merge_fn("stack", "mean"),
         ),
         Helper(
             "MergeDot",
@@ -278,6 +378,7 @@ HELPERS: dict[str, Helper] = {
             "Dot product of two tensors over the last dimension (torch.linalg.vecdot).",
             expr=lambda kw, a: f"torch.linalg.vecdot({a['x']}, {a['y']})",
             input_types=(_T, _T),
+            torch_fn=_vecdot_fn,
         ),
         Helper(
             "MergeBMM",
@@ -286,6 +387,7 @@ HELPERS: dict[str, Helper] = {
             "Batch matrix-matrix product of two tensors (torch.bmm).",
             expr=lambda kw, a: f"torch.bmm({a['input']}, {a['mat2']})",
             input_types=(_T, _T),
+            torch_fn=_bmm_fn,
         ),
         Helper(
             "MergeFiLM",
@@ -295,6 +397,7 @@ HELPERS: dict[str, Helper] = {
             " with gamma and beta Linear(conditioner_dim, feature_dim).",
             stateful=True,
             input_types=(_T, _T),
+            torch_fn=_film_fn,
         ),
         Helper(
             "Reduce",
@@ -309,6 +412,7 @@ HELPERS: dict[str, Helper] = {
             expr=_reduce,
             input_types=(_T,),
             returns_for=_reduce_returns,
+            torch_fn=_reduce_fn,
         ),
         Helper(
             "TorchFn",
@@ -318,6 +422,7 @@ HELPERS: dict[str, Helper] = {
             expr=_torch_fn,
             input_types=(_T,),
             returns=None,
+            torch_fn=_torch_fn_fn,
         ),
     ]
 }

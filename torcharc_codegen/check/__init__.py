@@ -1,0 +1,1 @@
+"""What the generated code does when it runs: shapes, the symbolic probe, the checks."""
