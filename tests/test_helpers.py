@@ -148,3 +148,8 @@ def test_each_torch_fn_computes_what_the_generated_code_computes(case):
                 *[[scope[n] for n in a] if isinstance(a, list) else scope[a] for a in args]
             )
     assert torch.equal(generated, scope[list(nodes)[-1]])
+
+
+def test_the_torch_fn_cases_cover_every_helper():
+    used = {cls for modules, _, _ in TORCH_FN_CASES.values() for m in modules.values() for cls in m}
+    assert used == set(HELPERS)

@@ -5,7 +5,8 @@ template in templates/helpers/).
 
 TorchArc registers these into ``torch.nn``; we never import TorchArc, so this table is the one
 place that knows what they mean. The schema generator reads the signatures and docs, the
-validator the forward parameters, and the emitter everything else.
+validator the forward parameters, the symbolic probe runs each ``torch_fn``, and the emitter
+reads everything else.
 """
 
 from __future__ import annotations
