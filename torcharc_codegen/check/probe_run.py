@@ -180,8 +180,10 @@ class Run:
 
             with self.watch(path, f"`{name}`"):
                 return Step(path, name, make(kwargs), make, plan.others)
-        cls = self.classes.get(name) if plan.cls.kind == "custom" else None
-        cls = cls or (getattr(self.torch.nn, name, None) if plan.cls.kind == "torch" else None)
+        if plan.cls.kind == "custom":
+            cls = self.classes.get(name)
+        else:
+            cls = getattr(self.torch.nn, name, None)
         if not (inspect.isclass(cls) and issubclass(cls, self.torch.nn.Module)):
             raise SymbolicError(path, f"the symbolic probe doesn't know class `{name}`")
         if getattr(cls, "cls_to_become", None) is not None:
