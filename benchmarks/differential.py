@@ -39,7 +39,7 @@ def main() -> None:
     parser.add_argument(
         "--extended",
         action="store_true",
-        help="also the forms of issue 16 (argmax-style Reduce, fork inside a Sequential, empty "
+        help="also the extended forms (argmax-style Reduce, fork inside a Sequential, empty "
         "Sequential, odd reuse suffixes, tuple-valued outputs, ints where torch says float), "
         "as tests/test_differential.py draws them",
     )

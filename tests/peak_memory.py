@@ -1,6 +1,6 @@
 """Run a command and measure its peak resident memory from a small parent: a child's
-``ru_maxrss`` counts the memory of the process it was forked (or vforked) from, and a test
-process may be big by now (the whole suite's imports, models and caches)."""
+``ru_maxrss`` counts the memory of the process it is forked (or vforked) from, and a test
+process may be big by then (the whole suite's imports, models and caches)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 import textwrap
 
-# The issue's MLP: widths and a rate as params, an inferred size that follows them.
+# An MLP with widths and a rate as params, an inferred size that follows them.
 MLP = """\
 params:
   hidden: 256

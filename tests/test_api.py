@@ -95,7 +95,7 @@ def test_custom_class_by_import_path_needs_permission(mypkg):
     with pytest.raises(SpecError) as err:
         generate(spec)
     assert "pass --import mypkg" in err.value.lines()[0]
-    assert "mypkg.layers" not in sys.modules, "nothing was imported"
+    assert "mypkg.layers" not in sys.modules, "nothing is imported"
     text = generate(spec, imports=["mypkg"])
     assert "from mypkg.layers import Residual" in text
     assert "self.res = Residual(features=4)" in text

@@ -6,9 +6,10 @@ import subprocess
 import sys
 
 import pytest
+import torch
 from torch import nn
 
-from torcharc_codegen import register_nn
+from torcharc_codegen import build, generate, register_nn
 
 
 @pytest.mark.slow
@@ -45,3 +46,39 @@ def test_a_class_defined_inside_a_function_is_refused():
         ".<locals>.Local), which the generated file can't import: define it at the top level "
         "of a module"
     )
+
+
+def test_two_classes_of_one_module_whose_names_share_a_prefix_are_both_imported(
+    tmp_path, monkeypatch
+):
+    pkg = tmp_path / "prefixpkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "blocks.py").write_text(
+        "import torch\n"
+        "from torch import nn\n\n\n"
+        "class Res(nn.Module):\n"
+        "    def forward(self, x: torch.Tensor) -> torch.Tensor:\n"
+        "        return x + 1\n\n\n"
+        "class ResBlock(nn.Module):\n"
+        "    def forward(self, x: torch.Tensor) -> torch.Tensor:\n"
+        "        return x * 2\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    spec = {
+        "modules": {
+            "block": {"prefixpkg.blocks.ResBlock": None},
+            "res": {"prefixpkg.blocks.Res": None},
+        },
+        "graph": {"input": "x", "modules": {"block": ["x"], "res": ["block"]}, "output": "res"},
+    }
+    try:
+        text = generate(spec, imports=["prefixpkg"])
+        model = build(spec, imports=["prefixpkg"])
+    finally:
+        for name in [m for m in sys.modules if m.startswith("prefixpkg")]:
+            del sys.modules[name]
+    assert "from prefixpkg.blocks import Res, ResBlock\n" in text
+    assert "self.block = ResBlock()" in text and "self.res = Res()" in text
+    x = torch.ones(2, 3)
+    assert torch.equal(model(x), x * 2 + 1)

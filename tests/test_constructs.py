@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from conftest import build_generated
+from support import build_generated
 
 
 def spec_of(modules: dict, nodes: dict, inputs, output) -> dict:
@@ -141,7 +141,7 @@ def test_stateless_helper_inside_sequential_keeps_indices():
         "mlp",
     )
     model, text = build_generated(spec)
-    assert "class TorchFnTopk(nn.Module)" in text
+    assert "class _TorchFnTopk(nn.Module)" in text
     assert list(model.state_dict()) == ["mlp.0.weight", "mlp.0.bias"]
     got = model(x4)
     want = torch.topk(x4 @ model.mlp[0].weight.T + model.mlp[0].bias, k=3)

@@ -209,7 +209,7 @@ def test_the_editor_reads_yaml_as_the_cli_does(server):
     }
 
 
-# --- parametrized specs (issue 12) ---------------------------------------------------------
+# --- parametrized specs --------------------------------------------------------------------
 
 PARAMETRIZED = """params:
   hidden: 256
@@ -250,7 +250,7 @@ def parametrized(server, name: str, body: str = PARAMETRIZED) -> tuple[str, dict
 def test_parameter_references_are_not_flagged_but_a_wrong_type_still_is(server):
     uri, line = parametrized(server, "params_diag.yaml")
     flagged = {d["range"]["start"]["line"]: d["message"] for d in server[0].diagnostics(uri)}
-    # The one mistake is flagged (so the document was checked), and no ${...} is. The value
+    # The one mistake is flagged (so the document is checked), and no ${...} is. The value
     # may also be a ${...} string: "string" joins the types the message lists.
     assert flagged == {
         line["out_features: [1, 2]"]: 'Incorrect type. Expected "integer | string".'

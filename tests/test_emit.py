@@ -1,13 +1,17 @@
-"""emit.py on its own (no torch run): the Code it returns maps every node to its variable and
-statement line, and every module and Sequential layer to its lines in __init__."""
+"""emit.py on its own (no generated code runs): the Code it returns maps every node to its
+variable and statement line, and every module and Sequential layer to its lines in __init__;
+what it leaves out (torch's defaults) and writes as operators (exact merges)."""
 
 from __future__ import annotations
 
+import functools
+
 import pytest
+import torch
 
 from torcharc_codegen.api import load_model
 from torcharc_codegen.emit import Header, emit
-from torcharc_codegen.helpers import HELPERS
+from torcharc_codegen.helpers import HELPERS, OPERATOR_LIMITS
 
 
 def code_of(modules: dict, nodes: dict, inputs, output, **kwargs):
@@ -70,8 +74,8 @@ def test_every_module_and_layer_maps_to_its_init_lines(big):
     assert text(("conv", 0)) == "nn.Linear(in_features=4, out_features=4),"
     assert text(("conv", 1)) == "nn.ReLU(),"
     assert text(("conv", 2)).startswith("nn.Linear(") and "bias=False" in text(("conv", 2))
-    assert text(("conv", 3)) == "Get(),"
-    assert text(("film", None)) == "self.film = MergeFiLM(feature_dim=8, conditioner_dim=4)"
+    assert text(("conv", 3)) == "_Get(),"
+    assert text(("film", None)) == "self.film = _MergeFiLM(feature_dim=8, conditioner_dim=4)"
     assert ("merge", None) not in code.init_lines  # written inline in forward
     assert code.init_target(code.init_lines[("conv", 2)][0]) == ("conv", 2)
     assert code.init_target(code.init_lines[("film", None)][0]) == ("film", None)
@@ -79,8 +83,8 @@ def test_every_module_and_layer_maps_to_its_init_lines(big):
 
 def test_a_helper_is_inline_as_a_node_and_a_class_in_a_sequential_or_when_stateful():
     code = code_of(**STEREO)
-    assert "class Get(nn.Module)" in code.text  # inside a Sequential
-    assert "class MergeFiLM(nn.Module)" in code.text  # stateful
+    assert "class _Get(nn.Module)" in code.text  # inside a Sequential, named privately:
+    assert "class _MergeFiLM(nn.Module)" in code.text  # the model is the one public class
     assert "class MergeConcat" not in code.text  # a node: torch code in forward
     assert [h for h, d in HELPERS.items() if not d.inline] == ["IndexSelect", "MergeFiLM"]
 
@@ -105,7 +109,7 @@ def test_generated_variables_and_classes_share_one_naming_scheme():
         ["conv~left", "seq", "seq2"],
     )
     assert code.variables["conv~left"] == "conv_left_2"
-    assert "class Get(nn.Module)" in code.text and "class Get_2(nn.Module)" in code.text
+    assert "class _Get(nn.Module)" in code.text and "class _Get_2(nn.Module)" in code.text
 
 
 def test_an_empty_sequential_is_an_identity():
@@ -114,3 +118,62 @@ def test_an_empty_sequential_is_an_identity():
     assert "def forward(self, x: torch.Tensor) -> torch.Tensor:" in code.text
     first, _ = code.init_lines[("skip", None)]
     assert code.text.split("\n")[first - 1].strip() == "self.skip = nn.Sequential()"
+
+
+def reduce_code(**kwargs) -> str:
+    spec = {"Reduce": {"name": "amax", "dim": 1, **kwargs}}
+    return code_of({"pool": spec}, {"pool": ["x"]}, "x", "pool").text
+
+
+def test_an_argument_the_spec_leaves_out_is_left_out_where_torch_has_the_same_default():
+    assert "pool = torch.amax(x, dim=1)\n" in reduce_code()  # Reduce's keepdim=False is amax's
+    assert "pool = torch.amax(x, dim=1, keepdim=False)\n" in reduce_code(keepdim=False)
+    assert "pool = torch.amax(x, dim=1, keepdim=True)\n" in reduce_code(keepdim=True)
+
+
+def test_torcharcs_defaults_that_are_not_torchs_are_written():
+    merge = code_of({"merge": {"MergeConcat": None}}, {"merge": [["x", "y"]]}, ["x", "y"], "merge")
+    assert "merge = torch.cat([x, y], dim=1)" in merge.text  # torch.cat's dim is 0
+    chunk = code_of({"fork": {"ForkChunk": None}}, {"fork": ["x"]}, "x", "fork")
+    assert "fork = torch.chunk(x, chunks=2, dim=1)" in chunk.text
+    split = code_of(
+        {"fork": {"ForkSplit": {"split_size_or_sections": 2, "dim": 0}}},
+        {"fork": ["x"]},
+        "x",
+        "fork",
+    )
+    assert "fork = torch.split(x, 2, dim=0)" in split.text  # written in the spec: kept
+
+
+def test_a_tuple_output_is_returned_without_parentheses():
+    code = code_of({"a": LINEAR, "b": LINEAR}, {"a": ["x"], "b": ["x"]}, "x", ["a", "b"])
+    assert code.text.endswith("        return a, b\n") and code.output == "a, b"
+    one = code_of({"a": LINEAR}, {"a": ["x"]}, "x", ["a"])
+    assert one.text.endswith("        return (a,)\n")
+
+
+@pytest.mark.parametrize("dtype", sorted(OPERATOR_LIMITS))
+@pytest.mark.parametrize("reduce, operator", [("sum", "__add__"), ("prod", "__mul__")])
+def test_the_operator_limits_give_the_stacks_bits(dtype, reduce, operator):
+    gen = torch.Generator().manual_seed(0)
+    for count in range(2, OPERATOR_LIMITS[dtype] + 1):
+        for shape in [(4, 6), (3, 17), (2, 3, 5, 7), (8, 1024)]:
+            for dim in range(-len(shape) - 1, len(shape) + 1):
+                scale = 10.0 ** torch.randint(-3, 4, (count, 1), generator=gen)
+                ts = [
+                    (torch.randn(shape, generator=gen) * s).to(getattr(torch, dtype)) for s in scale
+                ]
+                want = getattr(torch, reduce)(torch.stack(ts, dim=dim), dim=dim)
+                got = functools.reduce(lambda a, b: getattr(a, operator)(b), ts)
+                assert got.dtype == want.dtype and torch.equal(got, want), (count, shape, dim)
+
+
+def test_past_the_limits_the_operator_differs_and_negative_zero_keeps_its_sign():
+    gen = torch.Generator().manual_seed(0)
+    for dtype in ("float16", "bfloat16"):
+        ts = [torch.randn(1000, generator=gen).to(getattr(torch, dtype)) for _ in range(3)]
+        assert not torch.equal(ts[0] + ts[1] + ts[2], torch.sum(torch.stack(ts), dim=0)), dtype
+    zero = torch.tensor([-0.0])
+    summed = torch.sum(torch.stack([zero, zero]), dim=0)
+    assert torch.equal(zero + zero, summed)  # equal values ...
+    assert torch.signbit(zero + zero) and not torch.signbit(summed)  # ... of different sign

@@ -1,4 +1,4 @@
-"""A parametrized spec compiles into one class for the whole family (issue 12): its params are
+"""A parametrized spec compiles into one class for the whole family: its params are
 keyword-only __init__ arguments, argument values and inferred sizes are expressions in them,
 the file is checked at the defaults and at other values, and --param / the API change the
 defaults. (Equivalence with TorchArc for random values: test_family_equivalence.py.)"""

@@ -1,8 +1,8 @@
-"""Issue 12's acceptance test: a parametrized spec's generated class is a family of TorchArc
-models. For each example in generated_examples/params/ and 20 parameter sets hypothesis draws
-(within ranges where the spec builds), the committed class built with those values is
-``torcharc.build(resolve(spec, values))``: the same state_dict names and shapes, TorchArc's
-weights load strictly, and the outputs are bit-exact."""
+"""A parametrized spec's generated class is a family of TorchArc models. For each example in
+generated_examples/params/ and 20 parameter sets hypothesis draws (within ranges where the spec
+builds), the committed class built with those values is ``torcharc.build(resolve(spec,
+values))``: the same state_dict names and shapes, TorchArc's weights load strictly, and the
+outputs are bit-exact."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Hydra builds a parametrized spec's generated class from a config (issue 12): its
+"""Hydra builds a parametrized spec's generated class from a config: its
 ``instantiate`` reads ``_target_`` and passes the other keys to the typed keyword-only
 ``__init__``, with a command-line style override applied by OmegaConf."""
 

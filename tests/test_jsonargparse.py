@@ -1,6 +1,6 @@
 """A parametrized spec's generated class is configurable the way LightningCLI, jsonargparse and
-Hydra's ``_target_`` configure any class: from its typed keyword-only ``__init__`` signature
-(issue 12). The real jsonargparse builds the committed generated_examples/params/mlp.py from a
+Hydra's ``_target_`` configure any class: from its typed keyword-only ``__init__`` signature.
+The real jsonargparse builds the committed generated_examples/params/mlp.py from a
 YAML config plus a command-line override, shows the parameters in its help, and refuses a value
 of the wrong type because it reads the annotation."""
 

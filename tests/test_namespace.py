@@ -25,8 +25,16 @@ def test_fresh_names_are_never_keywords_or_names_the_file_uses(name):
     assert Namespace().fresh(name) == f"{name}_2"
 
 
-def test_generated_names_are_the_ones_specs_may_not_use():
-    assert GENERATED_NAMES == {"self", "torch", "nn"}
+def test_names_the_file_reads_are_held_by_the_file():
+    ns = Namespace()
+    assert all(ns.claim(name) == name for name in GENERATED_NAMES)
+    assert ns.claim("ｓｅｌｆ") == "self"  # as Python reads it
+
+
+def test_attributes_reserve_nothing_but_keywords():
+    attributes = Namespace(reserved=())
+    assert attributes.claim("torch") is None
+    assert attributes.claim("class") == "class"
 
 
 def test_nfkc_equal_names_are_one_name():

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BLOCK = (
     "import sys\n"
     "for name in ('torcharc_codegen', 'torcharc', 'jinja2', 'jsonschema', 'black', 'yaml'):\n"
-    "    sys.modules[name] = None  # importing any of them now raises ImportError\n"
+    "    sys.modules[name] = None  # then importing any of them raises ImportError\n"
 )
 
 

@@ -162,7 +162,7 @@ def _lines(text: str) -> list[str]:
     ]
 
 
-def test_the_issue_spec_is_clean():
+def test_the_shared_mlp_spec_is_clean():
     source = load_text(MLP, "mlp.yaml")
     analysis, errors, warnings = P.check(source, base_schema())
     assert (errors, warnings) == ([], [])

@@ -1,5 +1,6 @@
 """Property-based tests: random valid graphs compute what a reference evaluation written here
-computes; random mutations of valid specs end in a SpecError or in valid code, nothing else."""
+computes; random mutations of valid specs end in a SpecError or in valid code, nothing else
+(`--hypothesis-show-statistics` counts the examples each test ran)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import build_generated
+from support import build_generated
 from torcharc_codegen import SpecError, generate
 
 pytestmark = pytest.mark.slow  # end to end: `pytest -m "not slow"` skips it
@@ -103,14 +104,10 @@ def reference(model, plan, outputs, x):
     return tuple(got) if len(got) > 1 else got[0]
 
 
-EXAMPLES = {"graphs": 0, "mutations": 0}
-
-
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(graphs())
 def test_random_graphs_match_a_reference_evaluation(case):
     spec, plan, outputs = case
-    EXAMPLES["graphs"] += 1
     model, _ = build_generated(spec)
     x = torch.randn(3, WIDTH)
     with torch.no_grad():
@@ -170,15 +167,9 @@ def _mutate(spec, ops):
 @given(graphs(), _mutations())
 def test_mutated_specs_give_a_spec_error_or_valid_code(case, ops):
     spec = _mutate(case[0], ops)
-    EXAMPLES["mutations"] += 1
     try:
         text = generate(spec)
     except SpecError as e:
         assert e.lines() and all(line.strip() for line in e.lines())
         return
     compile(text, "generated.py", "exec")
-
-
-def test_report_example_counts():
-    """Runs last in this file: prints how many examples ran (for the closing notes)."""
-    print(f"\nhypothesis examples: {EXAMPLES}")

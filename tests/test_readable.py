@@ -1,5 +1,6 @@
 """The generated code reads as a person would write it: a tuple read through Get is unpacked,
-every Sequential layer carries its output shape, and a shape comment never makes black split a
+a Sequential layer carries its output shape where it changes it, a sum of a few tensors of one
+shape and float dtype is written `a + b`, and a shape comment never makes black split a
 statement that fits on its line."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import black
 import pytest
 import torch
 
-from conftest import build_generated
+from support import build_generated
 from torcharc_codegen.api import compile_spec, load_model
 from torcharc_codegen.emit import Header, draft, emit, format_big, format_source
 from torcharc_codegen.shapes import probe
@@ -95,7 +96,7 @@ def test_underscore_keeps_one_type_in_forward_so_torchscript_takes_it():
     assert torch.equal(torch.jit.script(model)(seq), model(seq))
 
 
-def test_every_sequential_layer_carries_its_output_shape():
+def test_a_sequential_layer_carries_its_output_shape_where_it_changes_the_shape():
     spec = {
         "modules": {
             "conv": {
@@ -117,14 +118,14 @@ def test_every_sequential_layer_carries_its_output_shape():
     assert (
         "        self.conv = nn.Sequential(\n"
         f"            {conv}  # -> (B, 32, 30, 30)\n"
-        "            nn.ReLU(),  # -> (B, 32, 30, 30)\n"
+        "            nn.ReLU(),\n"
         "            nn.Flatten(),  # -> (B, 28800)\n"
         "        )\n"
     ) in result.source
     lines = result.source.split("\n")
     for i in range(3):  # each layer still has its own line in the map
         first, last = result.code.init_lines[("conv", i)]
-        assert (first, last) == (first, first) and "# ->" in lines[first - 1]
+        assert (first, last) == (first, first) and ("# ->" in lines[first - 1]) == (i != 1)
     # at black's default 88 columns the first comment would not fit after its layer
     narrow = compile_spec(spec).source
     assert f"            # -> (B, 32, 30, 30)\n            {conv}\n" in narrow
@@ -169,3 +170,51 @@ def test_no_underscore_target_when_a_node_is_named_underscore():
     spec["graph"]["modules"] = {"_": ["seq"], "rnn": ["_"], "out": ["rnn"]}
     model, text = build_generated(spec)
     assert "        rnn = self.rnn(_)  #" in text and "        out = rnn[0]  #" in text
+
+
+DTYPES = {None: torch.float32, "float32": torch.float32, "float64": torch.float64}
+DTYPES |= {"float16": torch.float16, "bfloat16": torch.bfloat16}
+
+
+def merge_spec(merge: str, count: int, shapes: list, dtype: str | None) -> dict:
+    names = [f"x{i}" for i in range(count)]
+    inputs = {n: {"shape": shape, "dtype": dtype} for n, shape in zip(names, shapes, strict=True)}
+    if dtype == "int64":
+        inputs = {n: {**example, "high": 9} for n, example in inputs.items()}
+    if dtype is None:  # no example inputs: no shapes known
+        inputs = names
+    return {
+        "modules": {"merge": {merge: {"dim": 0}}},
+        "graph": {"input": inputs, "modules": {"merge": [names]}, "output": "merge"},
+    }
+
+
+@pytest.mark.parametrize(
+    "merge, count, shapes, dtype, written",
+    [
+        ("MergeSum", 2, [[4, 6]] * 2, "float32", "merge = x0 + x1"),
+        ("MergeSum", 4, [[4, 6]] * 4, "float32", "merge = x0 + x1 + x2 + x3"),
+        ("MergeProd", 3, [[4, 6]] * 3, "float64", "merge = x0 * x1 * x2"),
+        ("MergeSum", 2, [[4, 6]] * 2, "bfloat16", "merge = x0 + x1"),
+        ("MergeSum", 5, [[4, 6]] * 5, "float32", None),  # too many to give the same bits
+        ("MergeSum", 3, [[4, 6]] * 3, "float16", None),
+        ("MergeSum", 2, [[4, 6]] * 2, "int64", None),  # an integer sum promotes
+        ("MergeSum", 2, [[4, 6]] * 2, None, None),  # shapes unknown
+    ],
+)
+def test_a_merge_is_an_operator_only_where_it_gives_the_stacks_bits(
+    merge, count, shapes, dtype, written
+):
+    spec = merge_spec(merge, count, shapes, dtype)
+    model, text = build_generated(spec)
+    if written is None:
+        assert "torch.stack(" in text
+    else:
+        assert f"        {written}  #" in text
+    inputs = [
+        torch.randint(-9, 9, shape) if dtype == "int64" else torch.randn(shape).to(DTYPES[dtype])
+        for shape in shapes
+    ]
+    reduce = torch.sum if merge == "MergeSum" else torch.prod
+    want = reduce(torch.stack(inputs, dim=0), dim=0)
+    assert torch.equal(model(*inputs), want)

@@ -269,7 +269,7 @@ def test_mistakes_are_rejected(module):
     assert list(jsonschema.Draft7Validator(SCHEMA).iter_errors(spec))
 
 
-# Issue 12: a ${...} wherever a parameter may stand (an argument, a list item of one, a
+# A ${...} wherever a parameter may stand (an argument, a list item of one, a
 # compact-form value, an example-input shape entry).
 PARAMETRIZED = """\
 params:
@@ -537,7 +537,7 @@ def test_string_arguments_list_their_values():
     + [{"InstanceNorm1d": {"num_features": 3, "momentum": None}}],
 )
 def test_values_a_base_class_takes_are_valid(module):
-    """Issue 16: torch takes these (the Lazy classes' own annotations don't say so)."""
+    """Torch takes these (the Lazy classes' own annotations don't say so)."""
     spec = {
         "modules": {"m": module},
         "graph": {"input": "x", "modules": {"m": ["x"]}, "output": "m"},

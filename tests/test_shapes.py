@@ -11,7 +11,7 @@ import pytest
 import torch
 from torch import nn
 
-from conftest import build_generated
+from support import build_generated
 from torcharc_codegen import SpecError, compile_spec, generate
 from torcharc_codegen.cli import main
 

@@ -1,4 +1,4 @@
-"""Sizes inferred by Lazy modules, as expressions in the spec's params (issue 12).
+"""Sizes inferred by Lazy modules, as expressions in the spec's params.
 
 The expression is the claim; TorchArc's own build of the resolved spec at other parameter
 values is the evidence: its weights' shapes and its output's shape must be what the

@@ -1,7 +1,7 @@
-"""Specs TorchArc 2.1.2 builds that we once refused, or generated and then failed to verify
-(issue 16): each generates, equals TorchArc bit-exact with a strict state_dict load, and
-passes every check torch allows; where torch itself can't do a check, the check says so as a
-warning and the file is still written."""
+"""Specs TorchArc 2.1.2 builds in forms that are easy to get wrong (an int where torch says
+float, a fork inside a Sequential, ...): each generates, equals TorchArc bit-exact with a strict
+state_dict load, and passes every check torch allows; where torch itself can't do a check, the
+check says so as a warning and the file is still written."""
 
 from __future__ import annotations
 
@@ -78,6 +78,20 @@ REPRODUCERS = {
             "trace": "torch 2.13 cannot trace a dict output whose values have different types "
             "(Tensor, tuple): jit.trace gives a dict one value type"
         },
+    ),
+    "modules named like the names the generated file reads": (
+        spec(
+            {
+                "torch": {"Linear": {"in_features": 6, "out_features": 6}},
+                "nn": {"Tanh": None},
+                "self": {"Linear": {"in_features": 6, "out_features": 6}},
+            },
+            # TorchArc's fx graph can't use a node named `self` in another node: it is last
+            {"torch": ["x"], "nn": ["torch"], "torch~again": ["nn"], "self": ["torch~again"]},
+            "self",
+        ),
+        "torch_2 = self.torch(x)  # (B, 6)",
+        {},
     ),
     "names TorchArc accepts": (
         spec(

@@ -478,7 +478,7 @@ def test_escaped_separators_and_other_unicode_are_fine():
     assert load_text(text, "s.yaml").data == {"a": "\u2028", "b": "caf\u00e9 \U0001f600"}
 
 
-# --- a path or YAML text (issue 10, stumble 10) -----------------------------------------------
+# --- a path or YAML text ----------------------------------------------------------------------
 
 ONE_LINE = "{modules: {m: {ReLU: }}, graph: {input: x, modules: {m: [x]}, output: m}}"
 

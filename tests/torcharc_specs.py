@@ -55,7 +55,7 @@ class _Graph:
     forks: dict = field(default_factory=dict)  # tuple-valued node -> widths of its parts
     reusable: list = field(default_factory=list)  # (module, input width) callable again
     count: int = 0
-    extended: bool = False  # also the forms of issue 16 (tests/test_differential.py draws them)
+    extended: bool = False  # also test_torcharc_forms.py's forms (test_differential draws them)
 
     def name(self, base: str) -> str:
         self.count += 1

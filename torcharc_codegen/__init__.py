@@ -1,6 +1,6 @@
 """torcharc-codegen: compile TorchArc model specs into standalone PyTorch source."""
 
-__version__ = "0.1.0"
+from .version import __version__ as __version__
 
 # Loaded on first use (PEP 562): the command line reaches its signal handling before torch,
 # jinja2 and black load, so a Ctrl-C during start-up is one line, not a traceback.

@@ -12,9 +12,10 @@ from .black_settings import for_output
 from .emit import Code, Header, emit
 from .errors import Problem, SpecError, VerificationError
 from .family import Overrides
-from .literals import is_identifier, pascal_case
+from .literals import pascal_case
 from .load import Source, load, no_gc
 from .model import Model
+from .names import class_name_problem
 from .normalize import normalize
 from .provenance import command_for, versions
 from .shapes import Probe
@@ -68,8 +69,8 @@ def compile_spec(
     ``numeric_budget``: bytes of parameters up to which the model is built with real weights
     (to compare outputs with eager); above it shapes and checks run on the meta device
     (None: budget.DEFAULT). ``params``: new defaults for a parametrized spec's parameters."""
-    if not is_identifier(class_name):
-        raise ValueError(f"class name {class_name!r} is not a Python identifier")
+    if problem := class_name_problem(class_name):
+        raise ValueError(f"class name {class_name!r} {problem}: choose another")
     source, model = load_model(spec, imports, name, params)
     header = header or Header(spec_name=source.name if source.text is not None else None)
     header = Header(header.spec_name, header.command, source.sha256, versions(mode))

@@ -14,9 +14,7 @@ for a spec with an error.
 from __future__ import annotations
 
 import argparse
-import builtins
 import hashlib
-import keyword
 import re
 import sys
 from collections import Counter
@@ -30,6 +28,7 @@ from .config import Config, ConfigError, load_config
 from .errors import SpecError
 from .hints import example_inputs_hint
 from .literals import pascal_case
+from .names import class_name_problem, module_name_problem
 from .params import ParamValueError
 from .write import OutputRefused, WriteError, check_output_path
 
@@ -333,37 +332,6 @@ def _main(argv: list[str]) -> int:
 
 
 # --- names ------------------------------------------------------------------------------------
-
-_FILE_NAMES = {
-    "torch": "the torch module the generated file imports",
-    "nn": "torch.nn, imported as nn by the generated file",
-    "self": "the instance in the generated methods",
-}
-
-
-def class_name_problem(name: str) -> str | None:
-    """Why ``name`` can't be the generated class, or None. Beyond being an identifier, it must
-    not hide a name the file uses: torch, nn, self, or a Python builtin (super, list, ...)."""
-    if not name.isidentifier():
-        return "is not a Python identifier (letters, digits and _, not starting with a digit)"
-    if keyword.iskeyword(name):
-        return "is a Python keyword"
-    if name in _FILE_NAMES:
-        return f"would hide {_FILE_NAMES[name]}"
-    if name in vars(builtins):
-        return f"would hide Python's builtin {name}, which the generated file may use"
-    return None
-
-
-def module_name_problem(stem: str) -> str | None:
-    """Why a file named ``stem``.py can't be imported as a module, or None."""
-    if not stem.isidentifier():
-        return f"{stem!r} is not a Python identifier"
-    if keyword.iskeyword(stem):
-        return f"{stem!r} is a Python keyword"
-    if stem == "torch":
-        return "a module named torch hides torch itself from the generated code"
-    return None
 
 
 def _usable_stem(stem: str, config: Config) -> str | None:

@@ -11,10 +11,10 @@ from .classes import ClassRef
 from .errors import KeyPath, Problem
 from .forward_params import call_problem, forward_signature
 from .hints import declare_input_hint
-from .literals import is_identifier
 from .load import Source
 from .messages import close_matches, cut, quote, suggest
-from .spec_names import collision, name_problem, python_name, same_python_name
+from .names import collision, is_identifier, name_problem, same_python_name
+from .names import normal as python_name
 
 
 @dataclass

@@ -51,6 +51,9 @@ class Helper:
     returns: str | None = TENSOR
     # When it depends on the arguments: (constructor kwargs, the input's type) -> the type.
     returns_for: Callable[[dict, str | None], str | None] | None = None
+    # The Python operator that gives the same bits as its stack-and-reduce on a few tensors
+    # of one float dtype and one shape (see OPERATOR_LIMITS), written ``a + b``.
+    operator: str | None = None
     # What it computes, as torch: constructor kwargs (Helper.bind's) -> the forward callable.
     torch_fn: Callable[..., Callable] | None = None
 
@@ -77,7 +80,7 @@ class Helper:
     def code(self, kwargs: dict, args: dict[str, str]) -> str:
         """The torch expression for constructor ``kwargs`` (as in the spec) applied to ``args``
         (forward parameter name -> Python expression text)."""
-        return self.expr(self.bind(kwargs), args)
+        return self.expr(Bound(self.bind(kwargs), written=frozenset(kwargs)), args)
 
     def return_type(self, kwargs: dict, input_type: str | None = None) -> str | None:
         """The type forward returns for constructor ``kwargs`` (as in the spec) on an input
@@ -94,6 +97,45 @@ class Helper:
             p if t in (None, "Any") else f"{p}: {t}"
             for p, t in zip(self.inputs, types, strict=True)
         ]
+
+
+class Bound(dict):
+    """A helper's constructor arguments, defaults filled in, knowing which the spec wrote."""
+
+    def __init__(self, values: dict, written: frozenset = frozenset()):
+        super().__init__(values)
+        self.written = written
+
+    def implied(self, fn: str, key: str) -> bool:
+        """Whether the call ``torch.<fn>(..., key=...)`` can leave ``key`` out: the spec did
+        not write it and its value is torch's own default there (TorchArc's defaults are not
+        torch's: MergeConcat's dim 1 is not torch.cat's 0, so that one is written)."""
+        if key in self.written:
+            return False
+        default = torch_default(fn, key)
+        return (
+            default is not _NO_DEFAULT and type(default) is type(self[key]) and default == self[key]
+        )
+
+
+_NO_DEFAULT = object()
+
+
+@functools.cache
+def torch_default(fn: str, key: str) -> object:
+    """The default of argument ``key`` of ``torch.<fn>``, from its TorchScript schemas, when
+    every schema that takes ``key`` agrees on one; else a sentinel (no default to rely on)."""
+    import torch
+
+    defaults = set()
+    for schema in torch._C._jit_get_schemas_for_operator(f"aten::{fn}"):
+        for a in schema.arguments:
+            if a.name == key:
+                value = a.default_value if a.has_default_value() else _NO_DEFAULT
+                defaults.add((type(value), value) if not isinstance(value, list) else None)
+    if len(defaults) != 1 or None in defaults:
+        return _NO_DEFAULT
+    return defaults.pop()[1]
 
 
 def element_type(container: str | None, key: object) -> str | None:
@@ -163,7 +205,7 @@ def _call(fn: str, *order: str) -> Expr:
 
     def expr(kw: dict[str, object], a: dict[str, str]) -> str:
         (x,) = a.values()
-        rest = "".join(f", {k}={literal(kw[k])}" for k in order)
+        rest = "".join(f", {k}={literal(kw[k])}" for k in order if not kw.implied(fn, k))
         return f"torch.{fn}({x}{rest})"
 
     return expr
@@ -175,9 +217,19 @@ def _torch_fn(kw: dict[str, object], a: dict[str, str]) -> str:
     return f"torch.{kw['name']}({a['input']}{rest})"
 
 
-def _reduce(kw: dict[str, object], a: dict[str, str]) -> str:
-    dim, keepdim = literal(kw["dim"]), literal(kw["keepdim"])
-    return f"torch.{kw['name']}({a['input']}, dim={dim}, keepdim={keepdim})"
+def _reduce(kw: Bound, a: dict[str, str]) -> str:
+    keepdim = "" if kw.implied(kw["name"], "keepdim") else f", keepdim={literal(kw['keepdim'])}"
+    return f"torch.{kw['name']}({a['input']}, dim={literal(kw['dim'])}{keepdim})"
+
+
+# The most tensors ``a + b + ...`` (``a * b * ...``) takes and still gives the same bits as
+# ``torch.sum(torch.stack(...), dim)`` (``prod``), by dtype: the reduction accumulates fp16 and
+# bf16 in float32 and rounds once, so past two inputs it differs from rounding after each
+# operation; float32 and float64 agree up to four on CPU (tests/test_emit.py measures these).
+# Integer and bool sums promote to int64, so they keep the stack. One difference is accepted:
+# ``-0.0 + -0.0`` is -0.0 where the reduction, starting from +0.0, gives +0.0 (equal values:
+# torch.equal and every comparison treat them alike).
+OPERATOR_LIMITS = {"float32": 4, "float64": 4, "float16": 2, "bfloat16": 2}
 
 
 # What each helper computes, as torch calls the way the generated code makes them: each takes
@@ -320,8 +372,9 @@ HELPERS: dict[str, Helper] = {
             ("x",),
             "Split a tensor along `dim` with torch.split (a tuple).",
             expr=lambda kw, a: (
-                f"torch.split({a['x']}, {literal(kw['split_size_or_sections'])},"
-                f" dim={literal(kw['dim'])})"
+                f"torch.split({a['x']}, {literal(kw['split_size_or_sections'])}"
+                + ("" if kw.implied("split", "dim") else f", dim={literal(kw['dim'])}")
+                + ")"
             ),
             input_types=(_T,),
             returns=_TL,
@@ -352,6 +405,7 @@ HELPERS: dict[str, Helper] = {
             _MERGE_DOC.format(fn="stack", extra=", then sum over it"),
             expr=_merge_dim("stack", "sum"),
             input_types=(_TL,),
+            operator="+",
             torch_fn=_merge_fn("stack", "sum"),
         ),
         Helper(
@@ -361,6 +415,7 @@ HELPERS: dict[str, Helper] = {
             _MERGE_DOC.format(fn="stack", extra=", then take the product over it"),
             expr=_merge_dim("stack", "prod"),
             input_types=(_TL,),
+            operator="*",
             torch_fn=_merge_fn("stack", "prod"),
         ),
         Helper(

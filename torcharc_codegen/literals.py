@@ -7,12 +7,13 @@ but plain data and proves the text evaluates back to the same value.
 from __future__ import annotations
 
 import ast
-import keyword
 import math
 import types
 import typing
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+
+from .names import identifier_from, is_identifier, pascal_case  # noqa: F401 (importers)
 
 
 class UnsafeValue(ValueError):
@@ -197,24 +198,3 @@ def _has_nan(value: object) -> bool:
     if isinstance(value, dict):
         return any(_has_nan(v) for v in value.values())
     return False
-
-
-def is_identifier(name: object) -> bool:
-    """A name usable as a Python variable or attribute: an identifier, not a keyword."""
-    return isinstance(name, str) and name.isidentifier() and not keyword.iskeyword(name)
-
-
-def identifier_from(text: str) -> str:
-    """``text`` with each character an identifier can't hold replaced by ``_`` (``emb_A-b`` ->
-    ``emb_A_b``); ``text`` is a spec name, so it starts with an identifier's first letter."""
-    out = "".join(c if ("a" + c).isidentifier() else "_" for c in text)
-    return out if out.isidentifier() else "_" + out
-
-
-def pascal_case(text: str) -> str:
-    """``my_model`` / ``my-model`` -> ``MyModel``; the result is an identifier or ''."""
-    words = "".join(c if c.isalnum() else " " for c in text).split()
-    name = "".join(w[:1].upper() + w[1:] for w in words)
-    if name[:1].isdigit():
-        name = "Model" + name
-    return name if is_identifier(name) else ""

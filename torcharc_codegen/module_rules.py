@@ -6,11 +6,12 @@ from __future__ import annotations
 import functools
 
 from .errors import KeyPath, Problem
-from .literals import UnsafeValue, is_identifier, literal
+from .literals import UnsafeValue, literal
 from .load import Source
 from .messages import did_you_mean, quote
+from .names import is_identifier, name_problem, same_python_name
+from .names import normal as python_name
 from .schema_check import layer_problems
-from .spec_names import name_problem, python_name, same_python_name
 
 
 def class_names_used(data: object) -> list[tuple[str, KeyPath]]:

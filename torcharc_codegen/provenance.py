@@ -9,9 +9,9 @@ import shlex
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from . import __version__
 from .black_settings import describe
 from .literals import pascal_case
+from .version import __version__
 
 VERSION_PREFIX = "# torcharc-gen "
 CODE_HASH = "code sha256 "

@@ -2,7 +2,7 @@
 
 Every problem is collected (not only the first) and tied to its place in the spec. The schema
 check and its messages live in :mod:`schema_check`; the rules for modules in
-:mod:`module_rules`, for names in :mod:`spec_names`, for example inputs in
+:mod:`module_rules`, for names in :mod:`names`, for example inputs in
 :mod:`example_rules`, and for the graph in :mod:`graph_rules`.
 """
 
@@ -23,8 +23,8 @@ from .module_rules import (
     module_name_problems,
     module_value_problems,
 )
+from .names import GENERATED_NAMES, MODULE_ATTRIBUTES
 from .schema_check import schema_problems, validator_for
-from .spec_names import GENERATED_NAMES, MODULE_ATTRIBUTES
 
 __all__ = ["Checked", "GENERATED_NAMES", "MODULE_ATTRIBUTES", "validate"]
 

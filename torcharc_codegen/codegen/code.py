@@ -1,0 +1,47 @@
+"""What emit produces: the generated file's text and where each part of the spec is in it.
+
+A leaf (no imports from the rest of the package), so that the stages that run the generated
+code (runtime, shapes, verify) depend on it rather than on the emitter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One statement of forward: ``var = expr``, computing ``node``."""
+
+    node: str
+    var: str  # or the targets a tuple is unpacked into: ``output, (h_n, c_n)``
+    expr: str
+    uses: tuple[str, ...]  # the variables it reads, in argument order
+    comment: str = ""
+    above: bool = False  # the comment goes on the line above (it would not fit after)
+
+    @property
+    def source(self) -> str:
+        return f"{self.var} = {self.expr}"
+
+
+Span = tuple[int, int]  # first and last line (1-based, in Code.text)
+
+
+@dataclass(frozen=True)
+class Code:
+    """The generated file and where each part of the spec is in it."""
+
+    text: str
+    class_name: str
+    variables: dict[str, str]  # input or node name -> its variable in forward
+    statements: tuple[Statement, ...]  # forward's statements, in order
+    output: str  # the expression forward returns
+    forward_lines: dict[str, Span]  # node name -> its statement's lines
+    init_lines: dict[tuple[str, int | None], Span]  # (module, None) or (module, layer) -> lines
+
+    def init_target(self, line: int) -> tuple[str, int | None] | None:
+        """(module, Sequential index or None) of the __init__ code covering ``line``; the
+        innermost when a layer covers it."""
+        hits = [key for key, (a, b) in self.init_lines.items() if a <= line <= b]
+        return max(hits, key=lambda k: k[1] is not None, default=None)
