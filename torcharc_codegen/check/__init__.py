@@ -1,0 +1,1 @@
+"""Checking generated code: running it, its shapes, and script, trace, compile and export."""
