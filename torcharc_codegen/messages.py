@@ -44,11 +44,16 @@ def describe(value: object) -> str:
 
 
 def close_matches(name: object, choices: Iterable[str], n: int = 3) -> list[str]:
-    """Up to ``n`` of ``choices`` that ``name`` may be a misspelling of, closest first."""
+    """Up to ``n`` of ``choices`` that ``name`` may be a misspelling of, closest first: those
+    that differ from it only in case (``relu``: ``ReLU``) if any, else by edit distance."""
     name = str(name)
     if len(name) > LIMIT:  # nothing is close to it, and difflib would be slow
         return []
     strings = [c for c in choices if isinstance(c, str)]  # a YAML key may be a number
+    folded = name.casefold()
+    same = [c for c in strings if c.casefold() == folded and c != name]
+    if same:
+        return same[:n]
     return difflib.get_close_matches(name, strings, n=n, cutoff=0.6)
 
 
@@ -62,9 +67,15 @@ def suggest(close: list[str]) -> str:
 
 
 def close_to(name: object, choices: Iterable[str]) -> bool:
-    """Whether ``name`` is a likely misspelling of one of ``choices``."""
+    """Whether ``name`` is a likely misspelling of one of ``choices`` (or one in other case)."""
     strings = [c for c in choices if isinstance(c, str)]
-    return len(str(name)) <= LIMIT and bool(difflib.get_close_matches(str(name), strings, 1, 0.8))
+    name = str(name)
+    if len(name) > LIMIT:
+        return False
+    folded = name.casefold()
+    return any(c.casefold() == folded for c in strings) or bool(
+        difflib.get_close_matches(name, strings, 1, 0.8)
+    )
 
 
 def cut(text: str) -> str:
