@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import jinja2
 
 from .errors import SpecError
-from .helpers import HELPERS, TENSOR
+from .helpers import HELPERS, TENSOR, class_returns
 from .literals import argument_literal, identifier_from, literal, pascal_case
 from .model import Layer, Model, Node
 from .namespace import Namespace
@@ -521,8 +521,10 @@ class _Emitter:
             cls = layer.cls
             if cls.kind == "helper":
                 returns = HELPERS[cls.name].return_type(layer.kwargs, input_type)
-            else:
-                returns = TENSOR if cls.returns_tensor else None
+            elif cls.returns_tensor:
+                returns = TENSOR
+            else:  # a tuple of tensors (an LSTM's), which a Get after it is annotated with
+                returns = class_returns(cls.name) if cls.kind == "torch" else None
             out.append((input_type, returns))
             input_type = returns
         return out
