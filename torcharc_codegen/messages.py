@@ -57,6 +57,26 @@ def close_matches(name: object, choices: Iterable[str], n: int = 3) -> list[str]
     return difflib.get_close_matches(name, strings, n=n, cutoff=0.6)
 
 
+# torch's other names for its dtypes (torch.long is torch.int64): a spec names the dtype itself
+DTYPE_ALIASES = {
+    "long": "int64",
+    "int": "int32",
+    "short": "int16",
+    "float": "float32",
+    "double": "float64",
+    "half": "float16",
+}
+
+
+def alias_of(name: object, choices: Iterable[str]) -> str:
+    """`` (did you mean 'int64'? torch.long is torch.int64)`` for a dtype alias whose dtype is
+    one of ``choices``, or ''."""
+    target = DTYPE_ALIASES.get(name) if isinstance(name, str) else None
+    if target is None or target not in choices:
+        return ""
+    return f" (did you mean {quote(target)}? torch.{name} is torch.{target})"
+
+
 def did_you_mean(name: object, choices: Iterable[str]) -> str:
     """`` (did you mean 'a' or 'b'?)`` for the choices close to ``name``, or ''."""
     return suggest(close_matches(name, choices))
