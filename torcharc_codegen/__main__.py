@@ -7,7 +7,6 @@ written and every temporary file removed by then.
 """
 
 import sys
-from typing import NoReturn
 
 try:
     from .cli import main as _cli_main
@@ -18,7 +17,7 @@ except KeyboardInterrupt:
     raise SystemExit(130) from None
 
 
-def main() -> NoReturn:
+def main() -> int:  # never returns: fast_exit ends the process with the code
     try:
         code = _cli_main()
         ignore()
