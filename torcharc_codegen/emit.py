@@ -20,7 +20,7 @@ from .codegen.format import fits, format_big, format_source, line_length, with_c
 from .codegen.imports import DEFAULT_IMPORTS, Imports
 from .codegen.linemap import line_map
 from .codegen.render import render, render_model
-from .helpers import HELPERS, OPERATOR_LIMITS, TENSOR, Helper
+from .helpers import HELPERS, OPERATOR_LIMITS, TENSOR, Helper, class_returns
 from .literals import argument_literal, identifier_from, literal, pascal_case
 from .model import Layer, Model, Node
 from .namespace import Namespace
@@ -406,8 +406,10 @@ class _Emitter:
             cls = layer.cls
             if cls.kind == "helper":
                 returns = HELPERS[cls.name].return_type(layer.kwargs, input_type)
-            else:
-                returns = TENSOR if cls.returns_tensor else None
+            elif cls.returns_tensor:
+                returns = TENSOR
+            else:  # a tuple of tensors (an LSTM's), which a Get after it is annotated with
+                returns = class_returns(cls.name) if cls.kind == "torch" else None
             out.append((input_type, returns))
             input_type = returns
         return out
@@ -507,5 +509,3 @@ def _variable_names(model: Model) -> dict[str, str]:
         if node.name not in names:
             names[node.name] = local.fresh(identifier_from(node.name.replace("~", "_")))
     return names
-
-

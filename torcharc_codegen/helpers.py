@@ -182,6 +182,63 @@ def tensor_returns(fn: str) -> int:
     return min(counts, default=0)
 
 
+@functools.cache
+def function_returns(fn: str) -> str | None:
+    """The tuple type ``torch.<fn>(input, ...)`` returns when every form of it returns the
+    same number of tensors, two or more (``topk``: ``tuple[torch.Tensor, torch.Tensor]``);
+    None otherwise (one tensor, or it depends on the arguments)."""
+    import torch
+
+    counts = {
+        len(s.returns)
+        for s in torch._C._jit_get_schemas_for_operator(f"aten::{fn}")
+        if not any(a.is_out for a in s.arguments)
+        and all(str(r.type) == "Tensor" for r in s.returns)
+    }
+    if len(counts) != 1 or min(counts) < 2:
+        return None
+    return "tuple[" + ", ".join([TENSOR] * min(counts)) + "]"
+
+
+@functools.cache
+def class_returns(name: str) -> str | None:
+    """The tuple type ``torch.nn.<name>``'s forward returns for a tensor input, written as
+    this module writes types (an LSTM: ``tuple[torch.Tensor, tuple[torch.Tensor,
+    torch.Tensor]]``, its TorchScript overload for a tensor, not the PackedSequence one); None
+    when its annotations don't say a tuple of tensors (and tuples of them)."""
+    import inspect
+
+    import torch
+    from torch._jit_internal import _get_overloaded_methods
+
+    cls = getattr(torch.nn, name, None)
+    if not isinstance(cls, type) or not issubclass(cls, torch.nn.Module):
+        return None
+    forms = [cls.forward, *(_get_overloaded_methods(cls.forward, cls) or [])]
+    for form in forms:
+        try:
+            written = _written_type(inspect.signature(form).return_annotation)
+        except (TypeError, ValueError):
+            continue
+        if written is not None and written.startswith("tuple["):
+            return written
+    return None
+
+
+def _written_type(annotation) -> str | None:
+    import typing
+
+    import torch
+
+    if annotation is torch.Tensor:
+        return TENSOR
+    if typing.get_origin(annotation) is tuple:
+        parts = [_written_type(a) for a in typing.get_args(annotation)]
+        if parts and Ellipsis not in typing.get_args(annotation) and None not in parts:
+            return "tuple[" + ", ".join(parts) + "]"
+    return None
+
+
 def _reduce_returns(kw: dict, input_type: str | None) -> str | None:
     if kw["dim"] is None:
         return TENSOR
@@ -479,6 +536,7 @@ HELPERS: dict[str, Helper] = {
             input_types=(_T,),
             returns=None,
             torch_fn=_torch_fn_fn,
+            returns_for=lambda kw, input_type: function_returns(kw["name"]),
         ),
     ]
 }

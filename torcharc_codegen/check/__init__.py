@@ -1,1 +1,1 @@
-"""What the generated code does when it runs: shapes, the symbolic probe, the checks."""
+"""Running generated code: its shapes (real, meta, symbolic) and script, trace, compile, export."""
