@@ -193,6 +193,7 @@ def draft(
         "modules": modules,
         "params": list(model.inputs),
         "init_params": [_init_param(p) for p in model.params.values()],
+        "search": model.family.search.source if model.family and model.family.search else "",
         "returns": returns,
         "statements": [
             {"var": s.var, "expr": s.expr, "comment": s.comment, "above": s.above}
@@ -591,7 +592,8 @@ def _docstring(model: Model, header: Header, probe: Probe | None) -> str:
         ]
         first += "\n\n" + textwrap.fill(intro, width=84) + "\n\nArgs:\n" + "\n".join(args)
     if probe is not None and probe.docstring:
-        return "\n".join([first, "", *probe.docstring, ""])
+        search = model.family.search.doc if model.family and model.family.search else []
+        return "\n".join([first, "", *probe.docstring, *search, ""])
     kind, items = model.outputs()
     shown = {
         "single": lambda: items[0][1],

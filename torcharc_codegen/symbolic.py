@@ -108,6 +108,12 @@ class Result:
     # torch branched on a value (an input at least as long as a kernel). Size-1 special cases
     # in torch's stride checks exclude 1 too, though sizes are the same there.
     ranges: dict[str, tuple[int | None, int | None]] = field(default_factory=dict)
+    # The parameter count and the forward's FLOPs (FlopCounterMode's count) as sympy
+    # expressions in the symbols (``symbols``: sympy symbol -> parameter name); flops is None
+    # where a layer ran by its documented shape rule (RNN: no FLOPs of torch's own to count).
+    parameters: object = None
+    flops: object = None
+    symbols: dict = field(default_factory=dict)
 
 
 def probe(
@@ -237,6 +243,7 @@ class _Run:
         self.torch = torch
         self.lazy: dict[tuple[str, int], _Lazy] = {}
         self.spelled: dict = {}  # sympy expression -> how the spec writes it
+        self.documented_rnn = False  # an RNN ran by its documented shape rule
 
     # -- pins ------------------------------------------------------------------------------
 
@@ -335,12 +342,18 @@ class _Run:
                 scope[name] = self.torch.empty(tuple(ex["shape"]), dtype=dtype)
         result = Result(inputs={name: self._shape(scope[name]) for name in inputs})
         self.layer_shapes = result.layer_shapes
-        for node in _order(graph["modules"], set(inputs)):
-            args = graph["modules"][node]
-            module = node.partition("~")[0]
-            call_args, call_kwargs = _arguments(args, scope)
-            scope[node] = self._call(module, built[module], call_args, call_kwargs, node)
-            result.shapes[node] = self._shape(scope[node])
+        from torch.utils.flop_counter import FlopCounterMode
+
+        with FlopCounterMode(display=False) as flops:
+            for node in _order(graph["modules"], set(inputs)):
+                args = graph["modules"][node]
+                module = node.partition("~")[0]
+                call_args, call_kwargs = _arguments(args, scope)
+                scope[node] = self._call(module, built[module], call_args, call_kwargs, node)
+                result.shapes[node] = self._shape(scope[node])
+        result.flops = None if self.documented_rnn else self._expr(flops.get_total_flops())
+        result.parameters = self._expr(_parameter_count(self.torch, built.values()))
+        result.symbols = dict(self.symbols)
         out = graph["output"]
         if isinstance(out, str):
             result.output = result.shapes[out]
@@ -414,6 +427,7 @@ class _Run:
             with self.watch(step.path, f"node `{node}` calling `{step.cls}`"):
                 documented = _documented(self.torch, step.fn) if len(args) == 1 else None
                 if documented is not None and not kwargs:
+                    self.documented_rnn |= documented is _rnn_outputs
                     value = documented(self.torch, step.fn, args[0])
                 else:
                     value = step.fn(*args, **kwargs)
@@ -481,6 +495,14 @@ class _Run:
             raise SymbolicError(
                 path, f"{what} is `{expr}`, which the ${{...}} language can't write ({e})"
             ) from None
+
+    def _expr(self, value: object) -> object:
+        """An int or SymInt as a sympy expression in the symbols."""
+        import sympy
+
+        if isinstance(value, self.torch.SymInt):
+            return self.env.replace(value.node.expr)
+        return sympy.Integer(value)
 
     def _ranges(self) -> dict[str, tuple[int | None, int | None]]:
         import sympy
@@ -711,6 +733,21 @@ def _rnn_outputs(torch, rnn, x):
 # -- TorchArc's helpers, as torch calls (SPEC.md's table) -----------------------------------
 
 
+def _parameter_count(torch, modules) -> object:
+    """The parameters of the built modules (each counted once, as ``Module.parameters``
+    does), a sympy expression: each layer is a module, a Lazy layer's concrete module, or a
+    helper whose submodules are its ``modules``."""
+    seen: dict[int, object] = {}
+    for steps in modules:
+        for step in steps:
+            fn = step.fn.module if isinstance(step.fn, _Lazy) else step.fn
+            parts = [fn] if isinstance(fn, torch.nn.Module) else getattr(fn, "modules", [])
+            for part in parts:
+                for p in part.parameters():
+                    seen.setdefault(id(p), p.numel())
+    return sum(seen.values())
+
+
 def _film(torch, feature_dim, conditioner_dim):
     gamma = torch.nn.Linear(conditioner_dim, feature_dim)
     beta = torch.nn.Linear(conditioner_dim, feature_dim)
@@ -721,6 +758,7 @@ def _film(torch, feature_dim, conditioner_dim):
             g, b = g.unsqueeze(-1), b.unsqueeze(-1)
         return g * feature + b
 
+    film.modules = [gamma, beta]  # for the parameter count
     return film
 
 
