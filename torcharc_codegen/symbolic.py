@@ -244,6 +244,7 @@ class _Run:
         self.lazy: dict[tuple[str, int], _Lazy] = {}
         self.spelled: dict = {}  # sympy expression -> how the spec writes it
         self.documented_rnn = False  # an RNN ran by its documented shape rule
+        self.flops = 0  # the forward's, as FlopCounterMode counts them
 
     # -- pins ------------------------------------------------------------------------------
 
@@ -342,16 +343,13 @@ class _Run:
                 scope[name] = self.torch.empty(tuple(ex["shape"]), dtype=dtype)
         result = Result(inputs={name: self._shape(scope[name]) for name in inputs})
         self.layer_shapes = result.layer_shapes
-        from torch.utils.flop_counter import FlopCounterMode
-
-        with FlopCounterMode(display=False) as flops:
-            for node in _order(graph["modules"], set(inputs)):
-                args = graph["modules"][node]
-                module = node.partition("~")[0]
-                call_args, call_kwargs = _arguments(args, scope)
-                scope[node] = self._call(module, built[module], call_args, call_kwargs, node)
-                result.shapes[node] = self._shape(scope[node])
-        result.flops = None if self.documented_rnn else self._expr(flops.get_total_flops())
+        for node in _order(graph["modules"], set(inputs)):
+            args = graph["modules"][node]
+            module = node.partition("~")[0]
+            call_args, call_kwargs = _arguments(args, scope)
+            scope[node] = self._call(module, built[module], call_args, call_kwargs, node)
+            result.shapes[node] = self._shape(scope[node])
+        result.flops = None if self.documented_rnn else self._expr(self.flops)
         result.parameters = self._expr(_parameter_count(self.torch, built.values()))
         result.symbols = dict(self.symbols)
         out = graph["output"]
@@ -420,17 +418,23 @@ class _Run:
         return value
 
     def _call(self, module: str, steps: list, args: list, kwargs: dict, node: str):
+        from torch.utils.flop_counter import FlopCounterMode
+
         value = None
         for i, step in enumerate(steps):
             if i > 0:
                 args, kwargs = [value], {}
-            with self.watch(step.path, f"node `{node}` calling `{step.cls}`"):
+            with (
+                self.watch(step.path, f"node `{node}` calling `{step.cls}`"),
+                FlopCounterMode(display=False) as flops,
+            ):
                 documented = _documented(self.torch, step.fn) if len(args) == 1 else None
                 if documented is not None and not kwargs:
                     self.documented_rnn |= documented is _rnn_outputs
                     value = documented(self.torch, step.fn, args[0])
                 else:
                     value = step.fn(*args, **kwargs)
+            self.flops += flops.get_total_flops()  # the call's, not the float check's below
             self._float_check(step, args, kwargs, value)
             self.layer_shapes.setdefault((module, i), []).append(self._shape(value))
         return value

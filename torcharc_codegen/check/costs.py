@@ -49,28 +49,37 @@ class Costs:
 
     def source(self) -> str:
         """``count_parameters`` and ``count_flops`` as static methods (class-body source)."""
+        out = ["@staticmethod", self.parameters_source()]
+        if self.flops is not None:
+            out += ["", "@staticmethod", self.flops_source()]
+        return "\n".join(out)
+
+    def _signature(self) -> str:
         sig = ", ".join(
             f"{p.name}: {p.type.__name__} = {literal(p.default)}" for p in self.params.values()
         )
-        star = f"*, {sig}" if sig else ""
-        out = [
-            "@staticmethod",
-            f"def count_parameters({star}) -> int:",
+        return f"*, {sig}" if sig else ""
+
+    def parameters_source(self) -> str:
+        """``def count_parameters(*, ...) -> int:`` and its body."""
+        lines = [
+            f"def count_parameters({self._signature()}) -> int:",
             '    """The parameter count of the member with these arguments: exact, torch-free',
             '    arithmetic (so a search can ask before building anything)."""',
             *_body(self.parameters, self.params),
         ]
-        if self.flops is not None:
-            args = ", ".join(filter(None, [f"{self.batch}: int", star]))
-            out += [
-                "",
-                "@staticmethod",
-                f"def count_flops({args}) -> int:",
-                '    """The forward\'s FLOPs as torch.utils.flop_counter.FlopCounterMode counts',
-                f'    them (a multiply-add counts 2) for {self.batch} rows: exact, torch-free."""',
-                *_body(self.flops, self.params),
-            ]
-        return "\n".join(out)
+        return "\n".join(lines)
+
+    def flops_source(self) -> str:
+        """``def count_flops(batch, *, ...) -> int:`` and its body."""
+        args = ", ".join(filter(None, [f"{self.batch}: int", self._signature()]))
+        lines = [
+            f"def count_flops({args}) -> int:",
+            '    """The forward\'s FLOPs as torch.utils.flop_counter.FlopCounterMode counts',
+            f'    them (a multiply-add counts 2) for {self.batch} rows: exact, torch-free."""',
+            *_body(self.flops, self.params),
+        ]
+        return "\n".join(lines)
 
     def functions(self) -> dict[str, object]:
         """The two methods as plain functions (the same source the class carries)."""
