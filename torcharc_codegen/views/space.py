@@ -51,6 +51,22 @@ class Space:
             self._cached = self.costs.functions()
         return self._cached
 
+    def suggest(self, trial) -> dict[str, object]:
+        """One value per searched param from an Optuna ``trial`` (its public suggest_* calls)."""
+        out = {}
+        for name, e in self.searched.items():
+            if "choices" in e:
+                out[name] = trial.suggest_categorical(name, e["choices"])
+            elif e["type"] == "int":
+                step = e.get("step", 1)
+                out[name] = trial.suggest_int(
+                    name, e["low"], e["high"], step=step, log=e.get("log", False)
+                )
+            else:
+                step, log = e.get("step"), e.get("log", False)
+                out[name] = trial.suggest_float(name, e["low"], e["high"], step=step, log=log)
+        return out
+
     def fits(
         self,
         values: Mapping[str, object],
