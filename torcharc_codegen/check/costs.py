@@ -257,7 +257,7 @@ def _with_batch(data: Mapping, batch: str) -> tuple[dict, str | None]:
 def search(family: Family, classes=None) -> Search:
     """The search attribute and methods the generated class carries, and its docstring lines."""
     found = costs(family.data, family.values, classes)
-    lines = [f"SEARCH_SPACE: dict[str, dict] = {space(family.params)!r}"]
+    lines = [f"SEARCH_SPACE: ClassVar[dict[str, dict]] = {space(family.params)!r}"]
     if found is None:
         return Search("\n".join(lines), ["No cost formulas: the symbolic probe can't run."])
     return Search("\n".join(lines) + "\n\n" + found.source(), found.doc())
