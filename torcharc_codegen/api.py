@@ -3,6 +3,7 @@ emit) -> verify, and the TorchArc-style ``build``. The CLI is a thin layer over 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -119,9 +120,13 @@ def _in_parameters(model: Model):
     from .check.symbolic import SymbolicError, probe_model
 
     try:
-        return probe_model(model)
+        result = probe_model(model)
     except SymbolicError as e:
         raise SpecError([e.problem(model.source)], model.source_name) from None
+    from .check.costs import search
+
+    model.family = dataclasses.replace(model.family, search=search(model.family, model.custom))
+    return result
 
 
 def compile_file(

@@ -34,7 +34,7 @@ from .write import OutputRefused, WriteError, check_output_path
 
 OK, CHECK_FAILED, SPEC_ERROR = 0, 1, 2
 CANT_WRITE = 3  # an OSError while writing (disk full, file too large, ...)
-COMMANDS = ("generate", "summary", "graph", "schema", "resolve")
+COMMANDS = ("generate", "summary", "graph", "schema", "resolve", "space")
 _VERBOSITY_FLAGS = ("-q", "--quiet", "-v", "--verbose")
 SPEC_SUFFIXES = (".yaml", ".yml")
 PICTURE_SUFFIXES = (".svg", ".png", ".dot", ".mmd")
@@ -222,6 +222,19 @@ def _parser() -> _Parser:
     r.add_argument("spec", metavar="SPEC", help="the spec: a YAML file")
     _param_option(r, "a parameter's value instead of its default (repeatable)")
     r.add_argument("-o", "--output", metavar="FILE", help="the file to write (default: stdout)")
+    sp = sub.add_parser(
+        "space",
+        parents=[verbosity],
+        help="export a parametrized spec's search space (json, optuna, wandb)",
+        description="Print (or write) the search space of the params with a domain; with "
+        "budgets, a small finite space keeps only the values some member within them takes.",
+    )
+    sp.add_argument("spec", metavar="SPEC", help="the spec: a YAML file")
+    sp.add_argument("--format", choices=("json", "optuna", "wandb"), default="json")
+    sp.add_argument("--max-params", type=int, metavar="N", help="a parameter budget")
+    sp.add_argument("--max-flops", type=int, metavar="N", help="a FLOPs budget (see --batch)")
+    sp.add_argument("--batch", type=int, default=1, metavar="N", help="rows for --max-flops")
+    sp.add_argument("-o", "--output", metavar="FILE", help="the file to write (default: stdout)")
     return p
 
 
@@ -305,6 +318,7 @@ def _main(argv: list[str]) -> int:
             "graph": _graph,
             "schema": _schema,
             "resolve": _resolve,
+            "space": _space,
         }
         return run[args.command](args, out)
     except UsageError as e:
@@ -769,6 +783,24 @@ def _resolve(args: argparse.Namespace, out: _Out) -> int:
         if e.path is not None:
             raise SpecError([source.problem(e.path, str(e))], args.spec) from None
         raise UsageError(str(e)) from None
+    if args.output:
+        written = write_atomic(Path(args.output), text, args.spec)
+        out.info(f"{'wrote' if written else 'unchanged'} {args.output}")
+    else:
+        sys.stdout.write(text)
+    return OK
+
+
+def _space(args: argparse.Namespace, out: _Out) -> int:
+    """``space``: views.space's export, written like ``resolve``'s output."""
+    from .views.space import export, load
+    from .write import write_atomic
+
+    _spec_file(args.spec)
+    try:
+        text = export(load(args.spec), args.format, args.max_params, args.max_flops, args.batch)
+    except ValueError as e:
+        raise UsageError(f"{args.spec}: {e}") from None
     if args.output:
         written = write_atomic(Path(args.output), text, args.spec)
         out.info(f"{'wrote' if written else 'unchanged'} {args.output}")

@@ -154,6 +154,7 @@ def draft(
         "modules": modules,
         "params": list(model.inputs),
         "init_params": [init_param(p) for p in model.params.values()],
+        "search": model.family.search.source if model.family and model.family.search else "",
         "returns": returns,
         "statements": [
             {"var": s.var, "expr": s.expr, "comment": s.comment, "above": s.above}

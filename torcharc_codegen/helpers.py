@@ -362,6 +362,7 @@ def _film_fn(feature_dim, conditioner_dim):  # as templates/helpers/MergeFiLM.py
             beta = beta.reshape(shape)
         return gamma * feature + beta
 
+    forward.modules = [linear_gamma, linear_beta]  # the probe counts their parameters
     return forward
 
 

@@ -46,3 +46,9 @@ class Result:
     # torch branched on a value (an input at least as long as a kernel). Size-1 special cases
     # in torch's stride checks exclude 1 too, though sizes are the same there.
     ranges: dict[str, tuple[int | None, int | None]] = field(default_factory=dict)
+    # The parameter count and the forward's FLOPs (FlopCounterMode's count) as sympy
+    # expressions in the symbols (``symbols``: sympy symbol -> parameter name); flops is None
+    # where a layer ran by its documented shape rule (RNN: no FLOPs of torch's own to count).
+    parameters: object = None
+    flops: object = None
+    symbols: dict = field(default_factory=dict)

@@ -14,7 +14,7 @@ from ..classes import ClassRef
 from ..helpers import HELPERS
 from ..model import Model
 from .probe_result import Inferred, Result, SymbolicError
-from .shape_rules import documented
+from .shape_rules import documented, rnn_outputs
 from .sympy_source import NotExpressible, is_number, relation_source, to_source, zero_or_one
 
 
@@ -52,6 +52,8 @@ class Run:
         self.torch = torch
         self.lazy: dict[tuple[str, int], Lazy] = {}
         self.spelled: dict = {}  # sympy expression -> how the spec writes it
+        self.documented_rnn = False  # an RNN ran by its documented shape rule
+        self.flops = 0  # the forward's, as FlopCounterMode counts them
 
     # -- pins ------------------------------------------------------------------------------
 
@@ -152,6 +154,9 @@ class Run:
             kwargs = {k: scope[v] for k, v in node.kwargs}
             scope[node.name] = self._call(node.module, built[node.module], args, kwargs, node.name)
             result.shapes[node.name] = self._shape(scope[node.name])
+        result.flops = None if self.documented_rnn else self._expr(self.flops)
+        result.parameters = self._expr(_parameter_count(self.torch, built.values()))
+        result.symbols = dict(self.symbols)
         kind, outs = model.outputs()
         shapes = [(k, result.shapes[n]) for k, n in outs]
         if kind == "single":
@@ -205,19 +210,34 @@ class Run:
         return value
 
     def _call(self, module: str, steps: list[Step], args: list, kwargs: dict, node: str):
+        from torch.utils.flop_counter import FlopCounterMode
+
         value = None
         for i, step in enumerate(steps):
             if i > 0:
                 args, kwargs = [value], {}
-            with self.watch(step.path, f"node `{node}` calling `{step.cls}`"):
+            with (
+                self.watch(step.path, f"node `{node}` calling `{step.cls}`"),
+                FlopCounterMode(display=False) as flops,
+            ):
                 rule = documented(step.fn) if len(args) == 1 else None
                 if rule is not None and not kwargs:
+                    self.documented_rnn |= rule is rnn_outputs
                     value = rule(step.fn, args[0])
                 else:
                     value = step.fn(*args, **kwargs)
+            self.flops += flops.get_total_flops()  # the call's, not the float check's below
             self._float_check(step, args, kwargs, value)
             self.layer_shapes.setdefault((module, i), []).append(self._shape(value))
         return value
+
+    def _expr(self, value: object) -> object:
+        """An int or SymInt as a sympy expression in the symbols."""
+        import sympy
+
+        if isinstance(value, self.torch.SymInt):
+            return self.env.replace(value.node.expr)
+        return sympy.Integer(value)
 
     def _float_check(self, step: Step, args: list, kwargs: dict, value: object) -> None:
         """A float parameter can't be in a size expression: if the layer's result has other
@@ -371,3 +391,18 @@ def _shape_key(value: object, torch) -> object:
     if isinstance(value, Mapping):
         return tuple((k, _shape_key(v, torch)) for k, v in value.items())
     return type(value).__name__
+
+
+def _parameter_count(torch, modules) -> object:
+    """The parameters of the built modules (each counted once, as ``Module.parameters``
+    does): each layer is a module, a Lazy layer's concrete module, or a helper whose
+    submodules are its ``modules``."""
+    seen: dict[int, object] = {}
+    for steps in modules:
+        for step in steps:
+            fn = step.fn.module if isinstance(step.fn, Lazy) else step.fn
+            parts = [fn] if isinstance(fn, torch.nn.Module) else getattr(fn, "modules", [])
+            for part in parts:
+                for p in part.parameters():
+                    seen.setdefault(id(p), p.numel())
+    return sum(seen.values())
