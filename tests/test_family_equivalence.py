@@ -50,6 +50,9 @@ FAMILIES = {
     "input_width": st.fixed_dictionaries(
         {"in_dim": st.integers(2, 48), "expansion": st.integers(1, 4)}
     ),
+    "crossq_critic": st.fixed_dictionaries(
+        {"width": st.integers(2, 64), "in_dim": st.integers(2, 32)}
+    ),
 }
 
 

@@ -398,3 +398,46 @@ def test_a_str_param_in_an_int_slot_is_a_clash_though_every_argument_takes_a_ref
         "spec.yaml:9:55: modules.conv.LazyConv2d.kernel_size[1]: ${name} is a str, but"
         " LazyConv2d.kernel_size takes an int",
     ]
+
+
+# --- search domains ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        ({"default": 3, "low": 1, "high": 8, "step": 2}, "doesn't divide the range"),
+        ({"default": 2, "low": 1, "high": 7, "step": 2}, "not on the grid"),
+        ({"default": 8, "low": 0, "high": 64, "log": True}, "needs `low` > 0"),
+        ({"default": 9, "low": 1, "high": 65, "log": True, "step": 2}, "no `step` other than 1"),
+        ({"default": 99, "low": 1, "high": 64}, "not within"),
+        ({"default": 64, "choices": [32, 128]}, "not one of the choices"),
+        ({"default": True, "low": 0, "high": 1}, "ranges over `choices`"),
+        ({"default": 8, "low": 1, "hihg": 64}, "did you mean `high`"),
+        ({"low": 1, "high": 64}, "needs its `default`"),
+    ],
+)
+def test_domain_errors(raw, message):
+    _, problems = P.collect_params({"params": {"w": raw}})
+    assert len(problems) == 1 and message in problems[0].message
+    assert problems[0].path[:2] == ("params", "w")
+
+
+def test_domains():
+    params, problems = P.collect_params(
+        {
+            "params": {
+                "hidden": {"default": 256, "low": 64, "high": 1024, "log": True},
+                "k": {"default": 3, "low": 1, "high": 7, "step": 2},
+                "p": {"default": 0.1, "low": 0.0, "high": 0.5},
+                "flag": {"default": True, "choices": [True, False]},
+                "fixed": 7,
+            }
+        }
+    )
+    assert not problems
+    assert params["hidden"].default == 256 and params["hidden"].domain.log
+    assert 5 in params["k"].domain and 4 not in params["k"].domain
+    assert params["k"].domain.points() == [1, 3, 5, 7]
+    assert params["fixed"].domain is None and params["fixed"].type is int
+    assert P.describe(params["k"].domain) == "1..7, step 2"

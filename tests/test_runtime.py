@@ -46,6 +46,7 @@ def test_a_failing_node_is_named_with_torchs_reason_and_what_it_got():
     assert err.value.node == "head"
     assert err.value.reason == (
         "RuntimeError: mat1 and mat2 shapes cannot be multiplied (2x6 and 4x2) (it got cat: (2, 6))"
+        ": write in_features: 6, or use LazyLinear, which infers it"
     )
 
 

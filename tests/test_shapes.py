@@ -271,7 +271,10 @@ def test_summary_table(tmp_path, capsys):
     )
     assert main(["summary", str(spec)]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].split() == ["node", "/", "layer", "module", "output", "shape", "params", "FLOPs"]
+    # the shapes show the batch as B; the FLOPs are counted at the example batch of 2
+    assert out[0].split() == [
+        *("node", "/", "layer", "module", "output", "shape", "params", "FLOPs", "at", "B=2")
+    ]
     # a Linear of 4 -> 3 on 2 rows: 2 * 4 * 3 multiply-adds, 2 FLOPs each
     assert out[2].split() == ["enc~a", "Linear", "(B,", "3)", "15", "48"]
     assert out[3].split() == ["enc~b", "Linear", "(B,", "3)", "(shared", "with", "enc)", "48"]
@@ -286,7 +289,8 @@ def test_summary_table(tmp_path, capsys):
         "Total params: 29",
         "Trainable params: 29",
         "Non-trainable params: 0",
-        "Total FLOPs: 144 (torch.utils.flop_counter.FlopCounterMode: a multiply-add counts 2)",
+        "Total FLOPs at B=2: 144 (torch.utils.flop_counter.FlopCounterMode: a multiply-add"
+        " counts 2)",
     ]
     assert not list(tmp_path.glob("*.py")), "summary writes nothing"
 

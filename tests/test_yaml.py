@@ -594,3 +594,32 @@ def test_hostile_spec_is_one_located_line(spec, tmp_path):
     assert not out.exists()
     assert elapsed < 60
     assert maxrss < 1_500_000, f"{maxrss} kB"  # an alias bomb took 4 GiB
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (
+            "modules:\n\tlin: {Linear: {in_features: 4, out_features: 2}}\n",
+            "s.yaml:2:1: YAML syntax error: a tab: YAML indents with spaces only; replace the tab"
+            " with spaces",
+        ),
+        (
+            "modules:\n  lin:\n    Linear:\n      in_features: 4\n     out_features: 2\n",
+            "s.yaml:5:6: YAML syntax error: bad indentation: `out_features: 2` is indented 5"
+            " spaces, less than line 4 above it (`in_features: 4`, 6): indent it 6 like the line"
+            " above, or as a key of a mapping further out",
+        ),
+        (
+            "modules:\n  lin:\n    Linear:\n      in_features: 4\n        out_features: 2\n",
+            "s.yaml:5:21: YAML syntax error: bad indentation: `out_features: 2` is indented 8"
+            " spaces, more than line 4 above it (`in_features: 4`, 6): a key of the same mapping"
+            " is indented 6 as well",
+        ),
+    ],
+    ids=["tab", "less", "more"],
+)
+def test_a_tab_or_a_misindented_line_is_said_plainly(text, message):
+    with pytest.raises(SpecError) as e:
+        load(text.encode(), name="s.yaml")
+    assert e.value.lines() == [message]

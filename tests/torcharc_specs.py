@@ -133,7 +133,11 @@ def _add_helper(draw, graph: _Graph) -> None:
     kind = draw(
         st.sampled_from(
             ["narrow", "index", "torchfn", "reduce", "concat", "same", "fork", "film", "reuse"]
-            + (["argreduce", "seqfork", "empty", "oddreuse", "intfloat"] if graph.extended else [])
+            + (
+                ["argreduce", "seqfork", "seqtuple", "empty", "oddreuse", "intfloat"]
+                if graph.extended
+                else []
+            )
         )
     )
     name = graph.name(kind)
@@ -207,6 +211,17 @@ def _add_helper(draw, graph: _Graph) -> None:
         layers = [{"ForkChunk": {"chunks": 2, "dim": 1}}, {"Get": {"key": key}}]
         graph.modules[name] = {"Sequential": layers}
         graph.nodes[name], graph.widths[name] = [src], width // 2
+    elif kind == "seqtuple":  # a Get in a Sequential after a layer returning a tuple, no fork
+        if draw(st.booleans()):
+            rnn = draw(st.sampled_from(["LSTM", "GRU", "RNN"]))
+            out = draw(WIDTHS)
+            first = {rnn: {"input_size": width, "hidden_size": out}}  # (L, width): unbatched
+        else:
+            out = draw(st.integers(1, width))
+            first = {"TorchFn": {"name": "topk", "k": out}}
+        layers = [first, {"Get": {"key": 0}}]
+        graph.modules[name] = {"Sequential": layers}
+        graph.nodes[name], graph.widths[name] = [src], out
     elif kind == "empty":  # TorchArc builds an empty Sequential as an identity
         graph.modules[name] = {"Sequential": []}
         graph.nodes[name], graph.widths[name] = [src], width

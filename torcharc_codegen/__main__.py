@@ -1,20 +1,23 @@
 """The command's entry point: ``torcharc-gen`` and ``python -m torcharc_codegen``.
 
 A Ctrl-C while the command's modules load is one line and exit 130, like one during the run;
-once the run has reported its outcome, a late signal can't turn it into a traceback.
+once the run has reported its outcome, a late signal can't turn it into a traceback. The
+process then ends without the interpreter's teardown (runtime.fast_exit): every output is
+written and every temporary file removed by then.
 """
 
 import sys
 
 try:
     from .cli import main as _cli_main
+    from .runtime import fast_exit
     from .signals import exit_code, ignore, message
 except KeyboardInterrupt:
     sys.stderr.write("torcharc-gen: interrupted; nothing written\n")
     raise SystemExit(130) from None
 
 
-def main() -> int:
+def main() -> int:  # never returns: fast_exit ends the process with the code
     try:
         code = _cli_main()
         ignore()
@@ -27,7 +30,7 @@ def main() -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         code = 1
-    return code
+    fast_exit(code)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ emit) -> verify, and the TorchArc-style ``build``. The CLI is a thin layer over 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
@@ -134,15 +135,19 @@ def _spec_sha256(source: Source) -> str:
 
 
 def _in_parameters(model: Model):
-    """A parametrized spec's sizes and shapes in its parameters (symbolic.probe), or None."""
+    """A parametrized spec's sizes and shapes in its parameters (the symbolic probe), or None."""
     if model.family is None:
         return None
-    from .symbolic import SymbolicError, probe
+    from .check.symbolic import SymbolicError, probe_model
 
     try:
-        return probe(model.family.data, model.family.values, model.custom)
+        result = probe_model(model)
     except SymbolicError as e:
         raise SpecError([e.problem(model.source)], model.source_name) from None
+    from .check.costs import search
+
+    model.family = dataclasses.replace(model.family, search=search(model.family, model.custom))
+    return result
 
 
 def compile_file(

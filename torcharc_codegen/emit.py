@@ -20,7 +20,7 @@ from .codegen.format import fits, format_big, format_source, line_length, with_c
 from .codegen.imports import DEFAULT_IMPORTS, Imports
 from .codegen.linemap import line_map
 from .codegen.render import render, render_model
-from .helpers import HELPERS, OPERATOR_LIMITS, TENSOR, Helper
+from .helpers import HELPERS, OPERATOR_LIMITS, TENSOR, Helper, class_returns
 from .literals import argument_literal, identifier_from, literal, pascal_case
 from .model import Layer, Model, Node
 from .namespace import Namespace
@@ -154,6 +154,7 @@ def draft(
         "modules": modules,
         "params": list(model.inputs),
         "init_params": [init_param(p) for p in model.params.values()],
+        "search": model.family.search.source if model.family and model.family.search else "",
         "returns": returns,
         "statements": [
             {"var": s.var, "expr": s.expr, "comment": s.comment, "above": s.above}
@@ -406,8 +407,10 @@ class _Emitter:
             cls = layer.cls
             if cls.kind == "helper":
                 returns = HELPERS[cls.name].return_type(layer.kwargs, input_type)
-            else:
-                returns = TENSOR if cls.returns_tensor else None
+            elif cls.returns_tensor:
+                returns = TENSOR
+            else:  # a tuple of tensors (an LSTM's), which a Get after it is annotated with
+                returns = class_returns(cls.name) if cls.kind == "torch" else None
             out.append((input_type, returns))
             input_type = returns
         return out

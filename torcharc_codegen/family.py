@@ -23,11 +23,43 @@ Overrides = Mapping[str, object] | list[str] | None
 
 
 @dataclass(frozen=True)
+class Search:
+    """What the generated class carries for a search (check.costs computes it): its
+    ``SEARCH_SPACE`` attribute and ``count_parameters``/``count_flops`` static methods as class
+    body source, and the docstring lines that show the formulas."""
+
+    source: str
+    doc: list[str]
+
+
+def space(params: Mapping[str, P.Param]) -> dict[str, dict]:
+    """The search space as plain data: each param with a domain -> its type, default and
+    domain (``low``/``high``/``step``/``log`` or ``choices``); fixed params are left out."""
+    out = {}
+    for name, p in params.items():
+        d = p.domain
+        if d is None:
+            continue
+        entry = {"type": p.type.__name__, "default": p.default}
+        if d.choices is not None:
+            entry["choices"] = list(d.choices)
+        else:
+            entry |= {"low": d.low, "high": d.high}
+            if d.step is not None:
+                entry["step"] = d.step
+            if d.log:
+                entry["log"] = True
+        out[name] = entry
+    return out
+
+
+@dataclass(frozen=True)
 class Family:
     params: dict[str, P.Param]  # in spec order; each default the one the class takes
     refs: dict[tuple, P.Expr]  # key path of a value written as ${...} -> its expression
     data: Mapping  # the spec as written
     docs: dict[str, str] = dataclasses.field(default_factory=dict)  # its comment in the spec
+    search: Search | None = None  # the space and the cost formulas, once check.costs ran
 
     @property
     def values(self) -> dict[str, object]:
@@ -97,9 +129,20 @@ def read(source, schema: Mapping | None, overrides: Overrides = None):
     if isinstance(overrides, (list, tuple)):
         overrides = P.parse_assignments(list(overrides), analysis.params)
     values = P.values_for(analysis.params, overrides)
+    for name, value in (overrides or {}).items():
+        domain = analysis.params[name].domain
+        if domain is not None and values[name] not in domain:
+            raise P.ParamValueError(
+                f"parameter `{name}`: {value!r} is outside its domain ({P.describe(domain)})"
+            )
     params = {n: dataclasses.replace(p, default=values[n]) for n, p in analysis.params.items()}
     refs = {r.path: r.expr for r in analysis.refs}
-    return Family(params, refs, data, P.descriptions(source)), [], warnings
+    docs = P.descriptions(source)
+    for name, p in params.items():  # the docstring's Args (and so --help) show the domain
+        if p.domain is not None:
+            domain = f"(search domain: {P.describe(p.domain)})"
+            docs[name] = f"{docs[name]} {domain}" if docs.get(name) else domain
+    return Family(params, refs, data, docs), [], warnings
 
 
 def _forward_helper_refs(analysis: P.Analysis) -> list[P.ParamProblem]:

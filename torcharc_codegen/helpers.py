@@ -5,7 +5,8 @@ template in templates/helpers/).
 
 TorchArc registers these into ``torch.nn``; we never import TorchArc, so this table is the one
 place that knows what they mean. The schema generator reads the signatures and docs, the
-validator the forward parameters, and the emitter everything else.
+validator the forward parameters, the symbolic probe runs each ``torch_fn``, and the emitter
+reads everything else.
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ class Helper:
     # The Python operator that gives the same bits as its stack-and-reduce on a few tensors
     # of one float dtype and one shape (see OPERATOR_LIMITS), written ``a + b``.
     operator: str | None = None
+    # What it computes, as torch: constructor kwargs (Helper.bind's) -> the forward callable.
+    torch_fn: Callable[..., Callable] | None = None
 
     @property
     def signature(self) -> inspect.Signature:
@@ -179,6 +182,63 @@ def tensor_returns(fn: str) -> int:
     return min(counts, default=0)
 
 
+@functools.cache
+def function_returns(fn: str) -> str | None:
+    """The tuple type ``torch.<fn>(input, ...)`` returns when every form of it returns the
+    same number of tensors, two or more (``topk``: ``tuple[torch.Tensor, torch.Tensor]``);
+    None otherwise (one tensor, or it depends on the arguments)."""
+    import torch
+
+    counts = {
+        len(s.returns)
+        for s in torch._C._jit_get_schemas_for_operator(f"aten::{fn}")
+        if not any(a.is_out for a in s.arguments)
+        and all(str(r.type) == "Tensor" for r in s.returns)
+    }
+    if len(counts) != 1 or min(counts) < 2:
+        return None
+    return "tuple[" + ", ".join([TENSOR] * min(counts)) + "]"
+
+
+@functools.cache
+def class_returns(name: str) -> str | None:
+    """The tuple type ``torch.nn.<name>``'s forward returns for a tensor input, written as
+    this module writes types (an LSTM: ``tuple[torch.Tensor, tuple[torch.Tensor,
+    torch.Tensor]]``, its TorchScript overload for a tensor, not the PackedSequence one); None
+    when its annotations don't say a tuple of tensors (and tuples of them)."""
+    import inspect
+
+    import torch
+    from torch._jit_internal import _get_overloaded_methods
+
+    cls = getattr(torch.nn, name, None)
+    if not isinstance(cls, type) or not issubclass(cls, torch.nn.Module):
+        return None
+    forms = [cls.forward, *(_get_overloaded_methods(cls.forward, cls) or [])]
+    for form in forms:
+        try:
+            written = _written_type(inspect.signature(form).return_annotation)
+        except (TypeError, ValueError):
+            continue
+        if written is not None and written.startswith("tuple["):
+            return written
+    return None
+
+
+def _written_type(annotation) -> str | None:
+    import typing
+
+    import torch
+
+    if annotation is torch.Tensor:
+        return TENSOR
+    if typing.get_origin(annotation) is tuple:
+        parts = [_written_type(a) for a in typing.get_args(annotation)]
+        if parts and Ellipsis not in typing.get_args(annotation) and None not in parts:
+            return "tuple[" + ", ".join(parts) + "]"
+    return None
+
+
 def _reduce_returns(kw: dict, input_type: str | None) -> str | None:
     if kw["dim"] is None:
         return TENSOR
@@ -228,6 +288,96 @@ def _reduce(kw: Bound, a: dict[str, str]) -> str:
 # torch.equal and every comparison treat them alike).
 OPERATOR_LIMITS = {"float32": 4, "float64": 4, "float16": 2, "bfloat16": 2}
 
+
+# What each helper computes, as torch calls the way the generated code makes them: each takes
+# the constructor arguments (defaults filled in by Helper.bind) and returns the forward. The
+# symbolic probe runs these.
+
+
+def _get_fn(key):
+    return lambda input: input[key]
+
+
+def _narrow_fn(dim, start, length):
+    import torch
+
+    return lambda x: torch.narrow(x, dim=dim, start=start, length=length)
+
+
+def _index_select_fn(dim, index):  # as templates/helpers/IndexSelect.py.j2
+    import torch
+
+    buffer = torch.tensor(index, dtype=torch.long)
+    return lambda x: torch.index_select(x, dim=dim, index=buffer)
+
+
+def _chunk_fn(chunks, dim):
+    import torch
+
+    return lambda x: torch.chunk(x, chunks=chunks, dim=dim)
+
+
+def _split_fn(split_size_or_sections, dim):
+    import torch
+
+    return lambda x: torch.split(x, split_size_or_sections, dim=dim)
+
+
+def _merge_fn(fn: str, reduce: str | None = None) -> Callable[..., Callable]:
+    def build(dim):
+        import torch
+
+        merge = getattr(torch, fn)
+        if reduce is None:
+            return lambda args: merge(args, dim=dim)
+        return lambda args: getattr(torch, reduce)(merge(args, dim=dim), dim=dim)
+
+    return build
+
+
+def _vecdot_fn():
+    import torch
+
+    return lambda x, y: torch.linalg.vecdot(x, y)
+
+
+def _bmm_fn():
+    import torch
+
+    return lambda input, mat2: torch.bmm(input, mat2)
+
+
+def _film_fn(feature_dim, conditioner_dim):  # as templates/helpers/MergeFiLM.py.j2
+    from torch import nn
+
+    linear_gamma = nn.Linear(conditioner_dim, feature_dim)
+    linear_beta = nn.Linear(conditioner_dim, feature_dim)
+
+    def forward(feature, conditioner):
+        gamma = linear_gamma(conditioner)
+        beta = linear_beta(conditioner)
+        if gamma.dim() != feature.dim():
+            shape = list(gamma.shape) + [1] * (feature.dim() - gamma.dim())
+            gamma = gamma.reshape(shape)
+            beta = beta.reshape(shape)
+        return gamma * feature + beta
+
+    forward.modules = [linear_gamma, linear_beta]  # the probe counts their parameters
+    return forward
+
+
+def _reduce_fn(name, dim, keepdim):
+    import torch
+
+    return lambda input: getattr(torch, name)(input, dim=dim, keepdim=keepdim)
+
+
+def _torch_fn_fn(name, kwargs):
+    import torch
+
+    return lambda input: getattr(torch, name)(input, **kwargs)
+
+
 _MERGE_DOC = "Merge a list of tensors with torch.{fn} along `dim`{extra}."
 _T = TENSOR
 _TL = "list[torch.Tensor]"
@@ -244,6 +394,7 @@ HELPERS: dict[str, Helper] = {
             input_types=("Any",),
             returns=None,
             returns_for=lambda kw, input_type: element_type(input_type, kw["key"]),
+            torch_fn=_get_fn,
         ),
         Helper(
             "Narrow",
@@ -252,6 +403,7 @@ HELPERS: dict[str, Helper] = {
             "Slice a tensor with torch.narrow: `dim` from `start` to `start + length`.",
             expr=_call("narrow", "dim", "start", "length"),
             input_types=(_T,),
+            torch_fn=_narrow_fn,
         ),
         Helper(
             "IndexSelect",
@@ -260,6 +412,7 @@ HELPERS: dict[str, Helper] = {
             "Select entries along `dim` with torch.index_select; `index` is kept as a buffer.",
             stateful=True,
             input_types=(_T,),
+            torch_fn=_index_select_fn,
         ),
         Helper(
             "ForkChunk",
@@ -269,6 +422,7 @@ HELPERS: dict[str, Helper] = {
             expr=_call("chunk", "chunks", "dim"),
             input_types=(_T,),
             returns=_TL,
+            torch_fn=_chunk_fn,
         ),
         Helper(
             "ForkSplit",
@@ -282,6 +436,7 @@ HELPERS: dict[str, Helper] = {
             ),
             input_types=(_T,),
             returns=_TL,
+            torch_fn=_split_fn,
         ),
         Helper(
             "MergeConcat",
@@ -290,6 +445,7 @@ HELPERS: dict[str, Helper] = {
             _MERGE_DOC.format(fn="cat", extra=""),
             expr=_merge_dim("cat"),
             input_types=(_TL,),
+            torch_fn=_merge_fn("cat"),
         ),
         Helper(
             "MergeStack",
@@ -298,6 +454,7 @@ HELPERS: dict[str, Helper] = {
             _MERGE_DOC.format(fn="stack", extra=" (a new dimension)"),
             expr=_merge_dim("stack"),
             input_types=(_TL,),
+            torch_fn=_merge_fn("stack"),
         ),
         Helper(
             "MergeSum",
@@ -307,6 +464,7 @@ HELPERS: dict[str, Helper] = {
             expr=_merge_dim("stack", "sum"),
             input_types=(_TL,),
             operator="+",
+            torch_fn=_merge_fn("stack", "sum"),
         ),
         Helper(
             "MergeProd",
@@ -316,6 +474,7 @@ HELPERS: dict[str, Helper] = {
             expr=_merge_dim("stack", "prod"),
             input_types=(_TL,),
             operator="*",
+            torch_fn=_merge_fn("stack", "prod"),
         ),
         Helper(
             "MergeMean",
@@ -324,6 +483,7 @@ HELPERS: dict[str, Helper] = {
             _MERGE_DOC.format(fn="stack", extra=", then average over it"),
             expr=_merge_dim("stack", "mean"),
             input_types=(_TL,),
+            torch_fn=_merge_fn("stack", "mean"),
         ),
         Helper(
             "MergeDot",
@@ -332,6 +492,7 @@ HELPERS: dict[str, Helper] = {
             "Dot product of two tensors over the last dimension (torch.linalg.vecdot).",
             expr=lambda kw, a: f"torch.linalg.vecdot({a['x']}, {a['y']})",
             input_types=(_T, _T),
+            torch_fn=_vecdot_fn,
         ),
         Helper(
             "MergeBMM",
@@ -340,6 +501,7 @@ HELPERS: dict[str, Helper] = {
             "Batch matrix-matrix product of two tensors (torch.bmm).",
             expr=lambda kw, a: f"torch.bmm({a['input']}, {a['mat2']})",
             input_types=(_T, _T),
+            torch_fn=_bmm_fn,
         ),
         Helper(
             "MergeFiLM",
@@ -349,6 +511,7 @@ HELPERS: dict[str, Helper] = {
             " with gamma and beta Linear(conditioner_dim, feature_dim).",
             stateful=True,
             input_types=(_T, _T),
+            torch_fn=_film_fn,
         ),
         Helper(
             "Reduce",
@@ -363,6 +526,7 @@ HELPERS: dict[str, Helper] = {
             expr=_reduce,
             input_types=(_T,),
             returns_for=_reduce_returns,
+            torch_fn=_reduce_fn,
         ),
         Helper(
             "TorchFn",
@@ -372,6 +536,8 @@ HELPERS: dict[str, Helper] = {
             expr=_torch_fn,
             input_types=(_T,),
             returns=None,
+            torch_fn=_torch_fn_fn,
+            returns_for=lambda kw, input_type: function_returns(kw["name"]),
         ),
     ]
 }

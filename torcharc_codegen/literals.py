@@ -10,7 +10,7 @@ import ast
 import math
 import types
 import typing
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from .names import identifier_from, is_identifier, pascal_case  # noqa: F401 (importers)
@@ -41,6 +41,11 @@ class Expression:
     def names(self) -> tuple[str, ...]:
         """The parameters it uses."""
         return self._parsed().names
+
+    def evaluate(self, values: Mapping[str, object]) -> object:
+        """Its value for ``values`` (param -> value: numbers, or the symbolic probe's SymInts)."""
+        value = self._parsed().evaluate(values)
+        return float(value) if self.source.startswith("float(") else value
 
     def _parsed(self):
         from .params import parse

@@ -190,8 +190,56 @@ def _yaml_problem(e: yaml.MarkedYAMLError, text: str) -> Problem:
     """The YAML error as one located line; where an unquoted ``${...}`` in flow style caused
     it, the line says to quote it."""
     problem = _yaml_error(e)
+    layout = _layout_problem(e, text)
+    if layout is not None:
+        return dataclasses.replace(problem, message=f"YAML syntax error: {layout}")
     hint = flow_style_hint(text, problem.line)
     return dataclasses.replace(problem, message=f"{problem.message}; {hint}") if hint else problem
+
+
+# PyYAML's words where a line is indented more or less than the mapping it belongs to
+_MISINDENTED = ("did not find expected key", "mapping values are not allowed in this context")
+
+
+def _layout_problem(e: yaml.MarkedYAMLError, text: str) -> str | None:
+    """PyYAML's words for a tab or a misindented line, said plainly: what is at the line, the
+    line above it and what was expected; None for other errors."""
+    mark = e.problem_mark
+    if mark is None:
+        return None
+    lines = text.splitlines()
+    if not 0 <= mark.line < len(lines):
+        return None
+    line = lines[mark.line]
+    if mark.column < len(line) and line[mark.column] == "\t":
+        return "a tab: YAML indents with spaces only; replace the tab with spaces"
+    if e.problem not in _MISINDENTED:
+        return None
+    above = next(
+        (
+            n
+            for n in range(mark.line - 1, -1, -1)
+            if lines[n].strip() and lines[n].lstrip()[0] != "#"
+        ),
+        None,
+    )
+    if above is None:
+        return None
+    indent = len(line) - len(line.lstrip(" "))
+    above_indent = len(lines[above]) - len(lines[above].lstrip(" "))
+    if indent == above_indent:
+        return None
+    shown, shown_above = line.strip()[:40], lines[above].strip()[:40]
+    how = "more" if indent > above_indent else "less"
+    expected = (
+        f"a key of the same mapping is indented {above_indent} as well"
+        if indent > above_indent
+        else f"indent it {above_indent} like the line above, or as a key of a mapping further out"
+    )
+    return (
+        f"bad indentation: `{shown}` is indented {indent} spaces, {how} than line {above + 1}"
+        f" above it (`{shown_above}`, {above_indent}): {expected}"
+    )
 
 
 def _yaml_error(e: yaml.MarkedYAMLError) -> Problem:

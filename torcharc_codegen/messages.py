@@ -44,12 +44,37 @@ def describe(value: object) -> str:
 
 
 def close_matches(name: object, choices: Iterable[str], n: int = 3) -> list[str]:
-    """Up to ``n`` of ``choices`` that ``name`` may be a misspelling of, closest first."""
+    """Up to ``n`` of ``choices`` that ``name`` may be a misspelling of, closest first: those
+    that differ from it only in case (``relu``: ``ReLU``) if any, else by edit distance."""
     name = str(name)
     if len(name) > LIMIT:  # nothing is close to it, and difflib would be slow
         return []
     strings = [c for c in choices if isinstance(c, str)]  # a YAML key may be a number
+    folded = name.casefold()
+    same = [c for c in strings if c.casefold() == folded and c != name]
+    if same:
+        return same[:n]
     return difflib.get_close_matches(name, strings, n=n, cutoff=0.6)
+
+
+# torch's other names for its dtypes (torch.long is torch.int64): a spec names the dtype itself
+DTYPE_ALIASES = {
+    "long": "int64",
+    "int": "int32",
+    "short": "int16",
+    "float": "float32",
+    "double": "float64",
+    "half": "float16",
+}
+
+
+def alias_of(name: object, choices: Iterable[str]) -> str:
+    """`` (did you mean 'int64'? torch.long is torch.int64)`` for a dtype alias whose dtype is
+    one of ``choices``, or ''."""
+    target = DTYPE_ALIASES.get(name) if isinstance(name, str) else None
+    if target is None or target not in choices:
+        return ""
+    return f" (did you mean {quote(target)}? torch.{name} is torch.{target})"
 
 
 def did_you_mean(name: object, choices: Iterable[str]) -> str:
@@ -62,9 +87,15 @@ def suggest(close: list[str]) -> str:
 
 
 def close_to(name: object, choices: Iterable[str]) -> bool:
-    """Whether ``name`` is a likely misspelling of one of ``choices``."""
+    """Whether ``name`` is a likely misspelling of one of ``choices`` (or one in other case)."""
     strings = [c for c in choices if isinstance(c, str)]
-    return len(str(name)) <= LIMIT and bool(difflib.get_close_matches(str(name), strings, 1, 0.8))
+    name = str(name)
+    if len(name) > LIMIT:
+        return False
+    folded = name.casefold()
+    return any(c.casefold() == folded for c in strings) or bool(
+        difflib.get_close_matches(name, strings, 1, 0.8)
+    )
 
 
 def cut(text: str) -> str:

@@ -11,9 +11,11 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import importlib.util
+import os
 import sys
 import traceback
 from collections.abc import Iterator
+from typing import NoReturn
 
 from .emit import Code, Statement
 from .errors import Problem, SpecError
@@ -52,6 +54,26 @@ def numpy_known_missing() -> Iterator[None]:
     finally:
         if "numpy" in sys.modules and sys.modules["numpy"] is None:
             del sys.modules["numpy"]
+
+
+def fast_exit(code: int) -> NoReturn:
+    """End the process with ``code`` without the interpreter's teardown, which takes over a
+    second once torch is imported (freeing every module's objects). Call it last: when every
+    output is written and every temporary file removed. It flushes stdout, stderr and logging,
+    then calls ``os._exit``: atexit handlers don't run. Without torch imported it is
+    ``sys.exit(code)``."""
+    if "torch" not in sys.modules:
+        sys.exit(code)
+    if "logging" in sys.modules:
+        import logging
+
+        logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # closed, or a reader that went away: nothing to keep
+            pass
+    os._exit(code)
 
 
 def import_in_memory(text: str) -> object:
@@ -196,6 +218,10 @@ def _node_error(e: Exception, stmt: Statement, scope: dict, model: Model) -> For
             return ForwardError(problem, model.source_name, stmt.node, message)
     got = ", ".join(f"{n}: {describe(scope.get(n))}" for n in stmt.uses if n in scope)
     reason = f"{type(e).__name__}: {_one_line(e)}" + (f" (it got {got})" if got else "")
+    if not module.sequential and len(plain) == len(node.uses()) == 1:
+        built = getattr(scope["self"], module.name, None)
+        hint = _size_hint(built, scope.get(stmt.uses[0])) if stmt.uses else None
+        reason += f": {hint}" if hint else ""
     message = f"the example inputs fail at node {stmt.node!r}: {reason}"
     return ForwardError(model.problem(node.path, message), model.source_name, stmt.node, reason)
 
@@ -232,6 +258,20 @@ def _size_mismatch(layer, value) -> str | None:
         if channel in (0, 1) and value.shape[channel] != layer.in_channels:
             return f"expects {layer.in_channels} input channels"
     return None
+
+
+def _size_hint(layer, value) -> str | None:
+    """What to write for a Linear or convolution whose input has another size than it
+    expects: the size it got, or the Lazy class, which infers it."""
+    import torch
+
+    if not isinstance(value, torch.Tensor) or _size_mismatch(layer, value) is None:
+        return None
+    if isinstance(layer, torch.nn.Linear):
+        return f"write in_features: {value.shape[-1]}, or use LazyLinear, which infers it"
+    channel = value.dim() - len(layer.kernel_size) - 1
+    lazy = "Lazy" + type(layer).__name__
+    return f"write in_channels: {value.shape[channel]}, or use {lazy}, which infers it"
 
 
 def describe(

@@ -14,7 +14,7 @@ import jsonschema
 
 from .errors import KeyPath, Problem
 from .load import Source
-from .messages import close_to, describe, did_you_mean, or_words, quote
+from .messages import alias_of, close_to, describe, did_you_mean, or_words, quote
 from .schema import arg_schema, base_schema
 
 
@@ -191,7 +191,8 @@ def _explain_enum(error, source: Source, schema: dict) -> list[Problem]:
         listed = f"the {len(choices)} names such as {', '.join(map(repr, choices[:3]))}, ..."
     what = f"must be one of {listed}, got {quote(inst)}"
     if isinstance(inst, str):
-        what += did_you_mean(inst, [c for c in choices if isinstance(c, str)])
+        strings = [c for c in choices if isinstance(c, str)]
+        what += alias_of(inst, strings) or did_you_mean(inst, strings)
     return [source.problem(tuple(error.absolute_path), what)]
 
 

@@ -239,15 +239,45 @@ def _params() -> dict:
         "additionalProperties": {
             "title": "parameter",
             "description": "The parameter's default: an int, float, bool or string, and its "
-            "type. Used as `${name}`.",
-            "anyOf": [
-                {"type": "integer"},
-                {"type": "number"},
-                {"type": "boolean"},
-                {"type": "string"},
-            ],
+            "type (a fixed value); or its default and the domain a search ranges over: "
+            "`{default: 256, low: 64, high: 1024, log: true}`, `{default: 3, low: 1, high: 7, "
+            "step: 2}`, `{default: 64, choices: [32, 64, 128]}`. Used as `${name}`.",
+            "anyOf": [*_VALUES, _DOMAIN],
         },
     }
+
+
+_VALUES = [{"type": "integer"}, {"type": "number"}, {"type": "boolean"}, {"type": "string"}]
+_DOMAIN = {
+    "title": "parameter with a search domain",
+    "type": "object",
+    "required": ["default"],
+    "additionalProperties": False,
+    "properties": {
+        "default": {
+            "description": "The value the generated class takes when given none; it lies in "
+            "the domain.",
+            "anyOf": _VALUES,
+        },
+        "low": {"description": "The range's lowest value (included).", "type": "number"},
+        "high": {"description": "The range's highest value (included).", "type": "number"},
+        "step": {
+            "description": "The grid's spacing from `low`; it divides `high - low`.",
+            "type": "number",
+            "exclusiveMinimum": 0,
+        },
+        "log": {
+            "description": "Sample on a log scale (needs `low` > 0; an int's step is 1).",
+            "type": "boolean",
+        },
+        "choices": {
+            "description": "The values the parameter takes, instead of a range.",
+            "type": "array",
+            "minItems": 1,
+            "items": {"anyOf": _VALUES},
+        },
+    },
+}
 
 
 def or_param_ref(schema: dict) -> dict:

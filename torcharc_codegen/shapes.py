@@ -22,6 +22,7 @@ import inspect
 from dataclasses import dataclass, field, replace
 
 from . import budget as budgets
+from .check.probe_result import Result as SymbolicResult
 from .emit import Code
 from .errors import SpecError
 from .literals import Expression
@@ -37,7 +38,6 @@ from .runtime import (
     run_forward,
     state_bytes,
 )
-from .symbolic import Result as SymbolicResult
 
 
 @dataclass
@@ -82,7 +82,7 @@ def probe(
     runs again with real weights and example values, if the parameters fit ``budget`` bytes
     (default budget.DEFAULT); else the meta failure is the error, saying so. ``on``: "cpu" or
     "meta" to choose the device (tests compare the two). ``names``: a parametrized spec's
-    sizes and shapes in its parameters (symbolic.probe): the inferred sizes become
+    sizes and shapes in its parameters (check/symbolic.py): the inferred sizes become
     literals.Expression and the shapes are written in the parameter names.
 
     Shapes show the batch dimension as ``B`` when one more row in the first dimension of the

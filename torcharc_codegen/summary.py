@@ -34,7 +34,9 @@ def summarize(result: Result) -> str:
     """The table as text; the Result must come from a spec with example inputs."""
     model, probe = result.model, result.probe
     run = _measure(result)
-    rows: list[tuple[str, ...]] = [HEADER]
+    batch = _batch(result)
+    at = f" at B={batch}" if batch is not None else ""  # the table shows B, the counts are one
+    rows: list[tuple[str, ...]] = [(*HEADER[:-1], HEADER[-1] + at)]
     counted: set[str] = set()
     for node in model.nodes:
         module = model.modules[node.module]
@@ -70,7 +72,8 @@ def summarize(result: Result) -> str:
         f"Total params: {trainable + non_trainable:,}",
         f"Trainable params: {trainable:,}",
         f"Non-trainable params: {non_trainable:,}",
-        f"Total FLOPs: {sum(run.flops.values()):,} (torch.utils.flop_counter.FlopCounterMode:"
+        f"Total FLOPs{at}: {sum(run.flops.values()):,}"
+        " (torch.utils.flop_counter.FlopCounterMode:"
         " a multiply-add counts 2)",
     ]
     if model.params:  # the counts are one member's: say which
@@ -107,6 +110,14 @@ def _params(module) -> tuple[int, int]:
 
 def _count(flops: int | None) -> str:
     return "" if flops is None else f"{flops:,}"
+
+
+def _batch(result: Result) -> int | None:
+    """The example batch size the FLOPs are counted at, where the shapes show it as ``B``."""
+    if not result.probe.batch_as_b:
+        return None
+    shapes = [ex.shape for ex in (result.model.examples or {}).values() if ex.shape]
+    return shapes[0][0] if shapes else None
 
 
 def _inputs(result: Result) -> str:

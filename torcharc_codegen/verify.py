@@ -9,12 +9,14 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import sys
 import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import budget as budgets
+from .check import concurrent
 from .emit import Code
 from .errors import SpecError
 from .limits import NOT_POSSIBLE, fresh_script_state, torch_limit
@@ -38,7 +40,7 @@ class Check:
     name: str
     status: str  # "ok" | "failed" | "skipped" | "not possible" (torch's limit: a warning)
     detail: str = ""
-    seconds: float | None = None  # how long it took, when measured
+    seconds: float | None = None  # the check's own wall time (None: not timed, e.g. skipped)
 
     def line(self) -> str:
         return f"{self.name}: {self.status}" + (f" ({self.detail})" if self.detail else "")
@@ -74,68 +76,125 @@ DYNAMIC = f"{DYNAMIC_BATCH}, same outputs as eager"  # the export check's detail
 # The hint (hints.example_inputs_hint, with the spec's input names) is printed once by the CLI.
 NO_EXAMPLES = "no example inputs"
 
+OnCheck = Callable[[Check], None]  # called in the calling process as each check ends
 
-OnCheck = Callable[[Check], None] | None
+
+def _timed(run: Callable[[], Check]) -> Check:
+    """``run()``'s check, with its own wall time (a skipped check is not timed)."""
+    start = time.perf_counter()
+    check = run()
+    if check.status != "skipped":
+        check.seconds = time.perf_counter() - start
+    return check
 
 
-def verify(code: Code, model: Model, budget: int | None = None, on_check: OnCheck = None) -> Report:
+def verify(
+    code: Code, model: Model, budget: int | None = None, on_check: OnCheck | None = None
+) -> Report:
     """Check ``code``; a construction or example-input failure raises SpecError.
 
     A model whose parameters and buffers fit ``budget`` bytes (default budget.DEFAULT) is built
     with real weights and every check compares its outputs with eager's; a bigger one is built
     on the meta device and the checks compare output structure, shapes and dtypes, which the
-    check lines say (``meta tensors: ...``).
+    check lines say (``meta tensors: ...``). ``on_check`` is called with each check (its final
+    status and its ``seconds``) as it ends, in the order of the report.
     """
     budget = budgets.parse(budgets.DEFAULT) if budget is None else budget
-    clock = [time.perf_counter()]
+    report = Report()
 
-    def done(check: Check) -> Check:
-        now = time.perf_counter()
-        check.seconds, clock[0] = now - clock[0], now
+    def done(check: Check) -> None:
+        report.checks.append(check)
         if on_check is not None:
             on_check(check)
-        return check
 
     with imported(code.text) as module, numpy_known_missing():
         instance, meta = _build(module, code, model, budget)
         instance.eval()
         device = "meta" if meta else None
-        report = Report()
         inputs = expected = None
         if model.examples is not None:
+            start = time.perf_counter()
             named = meta_tensors(model.examples) if meta else example_tensors(model.examples)
             inputs = tuple(named.values())
             expected = run_forward(module, instance, code, model, named, device)["__return__"]
-            report.checks.append(done(Check("run", "ok", meta or "example inputs")))
+            done(Check("run", "ok", meta or "example inputs", time.perf_counter() - start))
 
         def run_bigger():
             bigger = dict(zip(named, _bigger_batch(inputs), strict=True))
             return run_forward(module, instance, code, model, bigger, device)
+
+        def limited(run: Callable[[], Check]) -> Callable[[], Check]:
+            """A failed check that torch can't do for a class the spec builds (whoever
+            calls it) becomes "not possible", with that class named: a warning."""
+
+            def check() -> Check:
+                result = run()
+                if result.status == "failed":
+                    why = torch_limit(result.name, instance, model, inputs, expected)
+                    if why is not None:
+                        result.status, result.detail = NOT_POSSIBLE, why
+                return result
+
+            return check
 
         # torch's own warnings while scripting, tracing, compiling and exporting are about
         # torch internals, not the spec: the check lines say what matters.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             with fresh_script_state():  # each spec's own TorchScript types (limits.py)
-                report.checks += _checks(instance, inputs, expected, run_bigger, meta, done)
-            _mark_torch_limits(report, instance, model, inputs, expected)
+                checks = [
+                    functools.partial(_timed, limited(run))
+                    for run in _checks(instance, inputs, expected, run_bigger, meta)
+                ]
+                names = ["script", *CHECKS[1:]]
+                # script and trace beside compile and export (which share dynamo's imports)
+                groups = [checks[:2], checks[2:]] if inputs is not None else [checks]
+                died = lambda i, why: Check(names[i], "failed", why)  # noqa: E731
+                for check in concurrent.run(groups, died, _warm_dynamo):
+                    done(check)
         return report
 
 
+_verified = 0
+
+
+def _warm_dynamo() -> None:
+    """From the second verification in a process on (many specs, other values), import
+    dynamo in the parent while the children check, so the next children start with it."""
+    global _verified
+    _verified += 1
+    if _verified >= 2 and "torch._dynamo" not in sys.modules:
+        import torch._dynamo  # noqa: F401
+
+
 def verify_other_values(
-    code: Code, model: Model, budget: int | None = None, on_check: OnCheck = None
+    code: Code, model: Model, budget: int | None = None, on_check: OnCheck | None = None
 ) -> list[Check]:
     """A parametrized file's checks at other values than the defaults (Family.other_values:
     the first set the class builds with), each check line saying at which. A forward that
-    fails there is a failed check: the sizes written as expressions would be wrong."""
+    fails there is a failed check: the sizes written as expressions would be wrong.
+    ``on_check``: as for verify."""
     from .example_rules import example_problems
     from .graph_rules import read_graph
     from .normalize import read_inputs
+
+    def done(checks: list[Check]) -> list[Check]:
+        for check in checks if on_check is not None else ():
+            on_check(check)
+        return checks
 
     tried = []
     for values in model.family.other_values():
         changed = [n for n, v in values.items() if v != model.params[n].default]
         shown = "at " + ", ".join(f"{n}={values[n]!r}" for n in changed)
+        checks: list[Check] = []
+
+        def at_values(c: Check, shown=shown, checks=checks) -> None:
+            detail = shown + (f"; {c.detail}" if c.detail else "")
+            checks.append(Check(c.name, c.status, detail, c.seconds))
+            if on_check is not None:
+                on_check(checks[-1])
+
         try:
             plain = model.family.plain(model.source, values)
             # the example inputs' shapes may follow the values: within the inputs' budget
@@ -144,34 +203,15 @@ def verify_other_values(
                 raise SpecError(too_big, plain.name)
             _, examples = read_inputs(plain.data["graph"]["input"])
             other = dataclasses.replace(model, examples=examples, init_args=values, source=plain)
-            report = verify(code, other, budget)
+            verify(code, other, budget, at_values)
         except ForwardError as e:
-            return _reported([Check("run", "failed", f"{shown}: {e.reason}")], on_check)
+            return done([Check("run", "failed", f"{shown}: {e.reason}")])
         except SpecError as e:  # the class can't be built with these values
             tried.append(f"{shown}: {e.problems[0].message}")
             continue
-        checks = [
-            Check(c.name, c.status, shown + (f"; {c.detail}" if c.detail else ""), c.seconds)
-            for c in report.checks
-        ]
-        return _reported(checks, on_check)
+        return checks
     why = "; ".join(tried) or "no parameter can take another value"
-    return _reported([Check("other values", "skipped", why)], on_check)
-
-
-def _reported(checks: list[Check], on_check: OnCheck) -> list[Check]:
-    for check in checks if on_check is not None else ():
-        on_check(check)
-    return checks
-
-
-def _mark_torch_limits(report: Report, instance, model: Model, inputs, expected) -> None:
-    """A failed check that torch can't do for a class the spec builds (whoever calls it)
-    becomes "not possible", with that class named: a warning, not an error."""
-    for check in report.failed:
-        why = torch_limit(check.name, instance, model, inputs, expected)
-        if why is not None:
-            check.status, check.detail = NOT_POSSIBLE, why
+    return done([Check("other values", "skipped", why)])
 
 
 def _build(module, code: Code, model: Model, budget: int) -> tuple[object, str]:
@@ -193,24 +233,28 @@ def _build(module, code: Code, model: Model, budget: int) -> tuple[object, str]:
 
 
 def _checks(
-    instance,
-    inputs,
-    expected,
-    run_bigger: Callable[[], object],
-    meta: str,
-    done: Callable[[Check], Check],
-) -> list[Check]:
+    instance, inputs, expected, run_bigger: Callable[[], object], meta: str
+) -> list[Callable[[], Check]]:
+    """The checks after ``run``, in the report's order, each to be called for its result."""
     import torch
 
-    with torch.no_grad():
-        checks = [done(_script(instance, inputs, expected, _uninitialized(instance), meta))]
-        if inputs is None:
-            return checks + [done(Check(n, "skipped", NO_EXAMPLES)) for n in CHECKS[1:]]
-        checks.append(done(_run_check("trace", lambda: _trace(instance, inputs), expected, meta)))
-        checks.append(done(_compile(instance, inputs, expected, meta)))
-        pinned = functools.partial(_pinning_node, run_bigger=run_bigger)
-        checks.append(done(_export(instance, inputs, expected, pinned, meta)))
-    return checks
+    def quiet(run: Callable[[], Check]) -> Callable[[], Check]:
+        def check() -> Check:
+            with torch.no_grad():
+                return run()
+
+        return check
+
+    lazy = _uninitialized(instance)
+    checks = [quiet(lambda: _script(instance, inputs, expected, lazy, meta))]
+    if inputs is None:
+        return checks + [lambda n=n: Check(n, "skipped", NO_EXAMPLES) for n in CHECKS[1:]]
+    pinned = functools.partial(_pinning_node, run_bigger=run_bigger)
+    return checks + [
+        quiet(lambda: _run_check("trace", lambda: _trace(instance, inputs), expected, meta)),
+        quiet(lambda: _compile(instance, inputs, expected, meta)),
+        quiet(lambda: _export(instance, inputs, expected, pinned, meta)),
+    ]
 
 
 def _uninitialized(instance) -> bool:
@@ -346,15 +390,13 @@ def _run_check(name: str, run: Callable[[], object], expected, meta: str = "") -
 def _compare(name: str, got, expected, meta: str = "") -> Check:
     """Outputs equal eager's (within float tolerance); on the meta device (``meta``: the
     note that says so) there are no values: the same structure, shapes and dtypes."""
-    import torch
+    from .check.compare import assert_close  # assert_close's verdict, without DTensor
 
     try:
         if meta:
             _same_structure(_plain(got), _plain(expected))
         else:
-            torch.testing.assert_close(
-                _plain(got), _plain(expected), rtol=1e-4, atol=1e-5, equal_nan=True
-            )
+            assert_close(_plain(got), _plain(expected))
     except Exception as e:  # noqa: BLE001
         return Check(name, "failed", "outputs differ from eager: " + _reason(e))
     return Check(name, "ok", meta or "same outputs as eager")

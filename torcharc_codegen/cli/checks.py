@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from ..verify import Check
     from ..verify import Report as Checked
 
-_HELD = ("failed", "not possible")  # shown once torch's limits are known (limits.NOT_POSSIBLE)
+_HELD = ("not possible",)  # limits.NOT_POSSIBLE: a warning or an error, once the report is done
 
 
 class Checks:
@@ -27,8 +27,9 @@ class Checks:
         self.report.status(f"{self.label}: generating")
 
     def on_check(self, check: Check) -> None:
-        """Called as each check ends: its line now, unless it failed (a failure may turn out
-        to be torch's own limit, said when the report is complete)."""
+        """Called as each check ends, with its final status: its line now, unless torch
+        itself can't do it (a warning, or an error where the project requires the check,
+        said with the report)."""
         self.report.status("")  # the line replaces the status, which the next step's follows
         if check.status not in _HELD:
             self._shown.add(id(check))

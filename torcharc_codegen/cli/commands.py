@@ -1,5 +1,5 @@
-"""The commands besides generate: ``summary``, ``graph``, ``schema``, ``resolve`` and
-``help``. Each reads its spec through the API (``-`` reads it from stdin) and writes nothing
+"""The commands besides generate: ``summary``, ``graph``, ``schema``, ``resolve``, ``space``
+and ``help``. Each reads its spec through the API (``-`` reads it from stdin) and writes nothing
 for a spec with an error."""
 
 from __future__ import annotations
@@ -129,6 +129,25 @@ def resolve(args: argparse.Namespace, report: Report) -> int:
         report.error(f"warning: {w.format(name)}")
     if args.output:
         written = write_atomic(Path(args.output), text, None if args.spec == "-" else args.spec)
+        report.info(f"{'wrote' if written else 'unchanged'} {args.output}")
+    else:
+        sys.stdout.write(text)
+    return OK
+
+
+def space(args: argparse.Namespace, report: Report) -> int:
+    """``space``: views.space's export, written like ``resolve``'s output."""
+    from ..views.space import export, load
+    from ..write import write_atomic
+
+    if not Path(args.spec).is_file():
+        raise UsageError(f"no spec file {args.spec!r}")
+    try:
+        text = export(load(args.spec), args.format, args.max_params, args.max_flops, args.batch)
+    except ValueError as e:
+        raise UsageError(f"{args.spec}: {e}") from None
+    if args.output:
+        written = write_atomic(Path(args.output), text, args.spec)
         report.info(f"{'wrote' if written else 'unchanged'} {args.output}")
     else:
         sys.stdout.write(text)

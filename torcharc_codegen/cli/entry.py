@@ -23,6 +23,7 @@ RUN = {
     "graph": commands.graph,
     "schema": commands.schema,
     "resolve": commands.resolve,
+    "space": commands.space,
     "help": commands.show_help,
 }
 

@@ -7,7 +7,7 @@ import argparse
 
 from .report import exit_codes_text
 
-COMMANDS = ("generate", "summary", "graph", "schema", "resolve", "help")
+COMMANDS = ("generate", "summary", "graph", "schema", "resolve", "space", "help")
 VERBOSITY_FLAGS = ("-q", "--quiet", "-v", "--verbose")
 SHELLS = ("bash", "zsh", "tcsh")
 
@@ -19,6 +19,7 @@ torcharc-gen [generate] [SPEC] [-o OUT] [--check] [--class-name NAME] [--no-veri
        torcharc-gen graph SPEC -o FILE [--import PKG]
        torcharc-gen schema [-o FILE] [--import MODULE]
        torcharc-gen resolve SPEC [--param NAME=VALUE ...] [-o FILE]
+       torcharc-gen space SPEC [--format json|optuna|wandb] [--max-params N] [--max-flops N]
        torcharc-gen help [COMMAND]
        torcharc-gen --version | --help | --print-completion {bash,zsh,tcsh}"""
 
@@ -148,6 +149,7 @@ def parser() -> _Parser:
     _graph(sub, same)
     _schema(sub, same)
     _resolve(sub, same)
+    _space(sub, same)
     h = sub.add_parser("help", help="show the help of the tool or of a command")
     h.add_argument("topic", nargs="?", metavar="COMMAND", choices=COMMANDS[:-1])
     return p
@@ -270,6 +272,24 @@ def _resolve(sub, verbosity) -> None:
     _param_option(r, "a parameter's value instead of its default (repeatable)")
     _output_argument(
         r, "-o", "--output", metavar="FILE", help="the file to write (default: stdout)"
+    )
+
+
+def _space(sub, verbosity) -> None:
+    sp = sub.add_parser(
+        "space",
+        parents=[verbosity],
+        help="export a parametrized spec's search space (json, optuna, wandb)",
+        description="Print (or write) the search space of the params with a domain; with "
+        "budgets, a small finite space keeps only the values some member within them takes.",
+    )
+    _spec_argument(sp, "the spec: a YAML file")
+    sp.add_argument("--format", choices=("json", "optuna", "wandb"), default="json")
+    sp.add_argument("--max-params", type=int, metavar="N", help="a parameter budget")
+    sp.add_argument("--max-flops", type=int, metavar="N", help="a FLOPs budget (see --batch)")
+    sp.add_argument("--batch", type=int, default=1, metavar="N", help="rows for --max-flops")
+    _output_argument(
+        sp, "-o", "--output", metavar="FILE", help="the file to write (default: stdout)"
     )
 
 

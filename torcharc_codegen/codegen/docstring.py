@@ -58,7 +58,8 @@ def class_docstring(model: Model, spec_name: str | None, probe: Probe | None) ->
         ]
         first += "\n\n" + textwrap.fill(intro, width=84) + "\n\nArgs:\n" + "\n".join(args)
     if probe is not None and probe.docstring:
-        return "\n".join([first, "", *probe.docstring, ""])
+        search = model.family.search.doc if model.family and model.family.search else []
+        return "\n".join([first, "", *probe.docstring, *search, ""])
     kind, items = model.outputs()
     shown = {
         "single": lambda: items[0][1],

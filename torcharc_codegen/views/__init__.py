@@ -1,0 +1,1 @@
+"""What the CLI shows of a spec: summary, picture, schema, search space."""
