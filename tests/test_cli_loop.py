@@ -168,7 +168,7 @@ def test_import_finds_a_package_in_the_current_directory_that_never_shadows_the_
     )
     assert proc.returncode == 0, proc.stderr
     assert "from mypkg import Double" in (here / "m.py").read_text()
-    help_text = " ".join(run("generate", "--help", cwd=here).stdout.split())
+    help_text = " ".join(run("generate", "--help", cwd=here.parent).stdout.split())
     assert "then from the current directory" in help_text
 
 
