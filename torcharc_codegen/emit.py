@@ -12,9 +12,8 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from .codegen.code import Code, Span, Statement
+from .codegen.code import Code, Shapes, Span, Statement
 from .codegen.docstring import class_docstring, comment_safe, docstring_text, init_param
 from .codegen.format import fits, format_big, format_source, line_length, with_comment
 from .codegen.imports import DEFAULT_IMPORTS, Imports
@@ -26,9 +25,6 @@ from .model import Layer, Model, Node
 from .namespace import Namespace
 from .provenance import CODE_HASH, COMMAND_INDENT, VERSION_PREFIX
 from .schema import float_arguments
-
-if TYPE_CHECKING:
-    from .shapes import Probe
 
 # Code, Statement and the formatters live in codegen/; other modules import them from here too.
 __all__ = [
@@ -60,7 +56,7 @@ def emit(
     model: Model,
     class_name: str,
     header: Header,
-    probe: Probe | None = None,
+    probe: Shapes | None = None,
     mode=None,
     *,
     big: bool | None = None,
@@ -134,7 +130,7 @@ def draft(
     model: Model,
     class_name: str,
     header: Header,
-    probe: Probe | None = None,
+    probe: Shapes | None = None,
     line_length: int = 88,
 ) -> Draft:
     """What the template needs (names, and statements as Python source), not yet formatted."""
@@ -175,14 +171,14 @@ def draft(
 
 
 class _Emitter:
-    def __init__(self, model: Model, class_name: str, probe: Probe | None, line_length: int):
+    def __init__(self, model: Model, class_name: str, probe: Shapes | None, line_length: int):
         self.model = model
         self.comments = probe.comments if probe else {}
         self.layer_comments = probe.layers if probe else {}
         self.concrete = probe.concrete if probe else {}
         self.values = probe.values if probe else {}
         # input or node -> its shape text, as the comments show it
-        self.shapes = {**_input_shapes(model, probe), **self.comments}
+        self.shapes = {**(probe.inputs if probe else {}), **self.comments}
         self.line_length = line_length
         self.class_name = class_name
         self.top = Namespace()  # the file's top level: the class, helper classes, imports
@@ -462,15 +458,6 @@ def _private_reset(layer: Layer) -> bool:
 
     cls = getattr(nn, layer.cls.name)
     return issubclass(cls, nn.MultiheadAttention) or cls.__module__ == nn.Transformer.__module__
-
-
-def _input_shapes(model: Model, probe: Probe | None) -> dict[str, str]:
-    """Each input's shape text, as the docstring's ``Inputs:`` lines show it."""
-    lines = probe.docstring if probe else []
-    if not lines or lines[0] != "Inputs:":
-        return {}
-    pairs = (line.strip().split(": ", 1) for line in lines[1 : 1 + len(model.inputs)])
-    return {name: text for name, text in pairs if name in model.inputs}
 
 
 def _without_defaults(cls_name: str, inferred: dict) -> dict:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 
 from . import budget as budgets
 from .check.probe_result import Result as SymbolicResult
-from .emit import Code
+from .codegen.code import Code, Shapes
 from .errors import SpecError
 from .literals import Expression
 from .model import Model
@@ -41,15 +41,11 @@ from .runtime import (
 
 
 @dataclass
-class Probe:
-    """What running the example inputs taught us; the emitter writes it into the file."""
+class Probe(Shapes):
+    """What running the example inputs taught us: the emitter's part (``Shapes``), and what
+    the API and ``summary`` use besides."""
 
-    comments: dict[str, str] = field(default_factory=dict)  # node name -> shape text
-    layers: dict[tuple, str] = field(default_factory=dict)  # (module, i) -> Sequential layer's
-    concrete: dict[tuple, tuple[str, dict]] = field(default_factory=dict)  # (module, i) -> Lazy
-    docstring: list[str] = field(default_factory=list)
     params: dict[str, int] = field(default_factory=dict)  # module name -> parameter count
-    values: dict[str, object] = field(default_factory=dict)  # node name -> structure (below)
     # The same texts with the batch written as a number, when these write it as ``B``: the
     # export check has the last word (api.compile_spec).
     static: Probe | None = None
@@ -157,6 +153,7 @@ def _probe(
     dynamic = _texts(model, code, inputs, scope, layers, instance, names, bigger, bigger_scope)
     static = replace(out)
     out.comments, out.docstring = dynamic.comments, dynamic.docstring
+    out.inputs = dynamic.inputs
     out.layers, out.static = _layer_texts(layers, names, bigger_layers, batch), static
     return out
 
@@ -233,8 +230,19 @@ def _texts(
         shown = describe(scope[var], got.get(var), batch, names.shapes.get(node.name))
         out.comments[node.name] = _short(shown)
     out.layers = _layer_texts(layers, names)
+    more = bigger or {}
+    out.inputs = {
+        n: describe(v, more.get(n), batch, names.inputs.get(n)) for n, v in inputs.items()
+    }
     out.docstring = _docstring(
-        model, inputs, scope["__return__"], instance, names, bigger, got.get("__return__"), batch
+        model,
+        out.inputs,
+        scope["__return__"],
+        instance,
+        names,
+        bigger,
+        got.get("__return__"),
+        batch,
     )
     return out
 
@@ -293,7 +301,7 @@ def _concrete_layers(
 
 def _docstring(
     model: Model,
-    inputs: dict,
+    inputs: dict[str, str],
     output,
     instance,
     names: SymbolicResult,
@@ -301,13 +309,9 @@ def _docstring(
     bigger_output=None,
     batch=None,
 ) -> list[str]:
+    """The docstring's shape lines; ``inputs``: each input's shape text."""
     params = sum(p.numel() for p in instance.parameters())
-    lines = ["Inputs:"]
-    more = bigger or {}
-    lines += [
-        f"    {n}: {describe(v, more.get(n), batch, names.inputs.get(n))}"
-        for n, v in inputs.items()
-    ]
+    lines = ["Inputs:", *(f"    {n}: {text}" for n, text in inputs.items())]
     kind, items = model.outputs()
     if kind == "single":
         shown = describe(output, bigger_output, batch, names.output)

@@ -6,7 +6,7 @@ code (runtime, shapes, verify) depend on it rather than on the emitter.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -45,3 +45,16 @@ class Code:
         innermost when a layer covers it."""
         hits = [key for key, (a, b) in self.init_lines.items() if a <= line <= b]
         return max(hits, key=lambda k: k[1] is not None, default=None)
+
+
+@dataclass
+class Shapes:
+    """What the shape probe learned that emit writes into the file: emit's one input from
+    the checks (check/shapes builds it), so the code generator never imports them."""
+
+    comments: dict[str, str] = field(default_factory=dict)  # node name -> shape text
+    layers: dict[tuple, str] = field(default_factory=dict)  # (module, i) -> Sequential layer's
+    concrete: dict[tuple, tuple[str, dict]] = field(default_factory=dict)  # (module, i) -> Lazy
+    docstring: list[str] = field(default_factory=list)  # the class docstring's shape lines
+    values: dict[str, object] = field(default_factory=dict)  # node -> its output's structure
+    inputs: dict[str, str] = field(default_factory=dict)  # input name -> shape text
