@@ -23,8 +23,8 @@ sys.path.insert(0, str(ROOT))
 
 from torcharc_codegen import params as P  # noqa: E402
 from torcharc_codegen.api import compile_spec  # noqa: E402
-from torcharc_codegen.normalize import read_inputs  # noqa: E402
-from torcharc_codegen.runtime import example_tensors, import_in_memory  # noqa: E402
+from torcharc_codegen.check.runtime import example_tensors, import_in_memory  # noqa: E402
+from torcharc_codegen.spec.normalize import read_inputs  # noqa: E402
 
 EXAMPLES = sorted((ROOT / "generated_examples" / "params").glob("*.yaml"))
 

@@ -33,12 +33,18 @@ from fx_reference import build_fx  # noqa: E402
 from handwritten import MODELS  # noqa: E402
 
 from torcharc_codegen import generate, load_model  # noqa: E402
-from torcharc_codegen.emit import BIG_MODEL, Header, draft, format_big, format_source  # noqa: E402
-from torcharc_codegen.load import load, no_gc  # noqa: E402
-from torcharc_codegen.runtime import example_tensors, import_in_memory  # noqa: E402
-from torcharc_codegen.shapes import probe  # noqa: E402
-from torcharc_codegen.validate import validate  # noqa: E402
-from torcharc_codegen.verify import verify  # noqa: E402
+from torcharc_codegen.check.runtime import example_tensors, import_in_memory  # noqa: E402
+from torcharc_codegen.check.shapes import probe  # noqa: E402
+from torcharc_codegen.check.verify import verify  # noqa: E402
+from torcharc_codegen.codegen.emit import (  # noqa: E402
+    BIG_MODEL,
+    Header,
+    draft,
+    format_big,
+    format_source,
+)
+from torcharc_codegen.spec.load import load, no_gc  # noqa: E402
+from torcharc_codegen.spec.validate import validate  # noqa: E402
 
 
 def _spec(name: str) -> dict:
@@ -52,7 +58,7 @@ def _torcharc_form(spec: dict) -> dict:
 
 
 def _inputs(spec: dict, batch: int) -> tuple:
-    from torcharc_codegen.model import Example
+    from torcharc_codegen.spec.model import Example
 
     examples = {
         n: Example(

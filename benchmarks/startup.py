@@ -33,7 +33,7 @@ CHECKS = ("run", "script", "trace", "compile", "export")
 PER_CHECK = """\
 import inspect, json, sys
 from torcharc_codegen.api import compile_spec
-from torcharc_codegen import verify as v
+from torcharc_codegen.check import verify as v
 result = compile_spec(sys.argv[1], verify=False)
 times = {}
 if "on_check" in inspect.signature(v.verify).parameters:

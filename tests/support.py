@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 
 from torcharc_codegen import generate
-from torcharc_codegen.runtime import import_in_memory
+from torcharc_codegen.check.runtime import import_in_memory
 
 
 def build_generated(spec: dict | str, class_name: str = "Model", **kwargs):

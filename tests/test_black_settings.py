@@ -13,12 +13,12 @@ import black
 import pytest
 from shared_specs import WIDE
 
-from torcharc_codegen import black_settings
 from torcharc_codegen.api import load_model
-from torcharc_codegen.black_settings import describe, for_output
 from torcharc_codegen.cli import main
-from torcharc_codegen.emit import Header, draft, format_big, format_source
-from torcharc_codegen.provenance import VERSION_PREFIX
+from torcharc_codegen.codegen import black_settings
+from torcharc_codegen.codegen.black_settings import describe, for_output
+from torcharc_codegen.codegen.emit import Header, draft, format_big, format_source
+from torcharc_codegen.codegen.provenance import VERSION_PREFIX
 
 pytestmark = pytest.mark.slow  # black and ruff run on generated files
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import textwrap
 
 from torcharc_codegen import compile_spec
-from torcharc_codegen.limits import torch_version
-from torcharc_codegen.verify import verify, verify_other_values
+from torcharc_codegen.check.limits import torch_version
+from torcharc_codegen.check.verify import verify, verify_other_values
 
 MLP = {
     "modules": {"fc": {"Linear": {"in_features": 4, "out_features": 2}}, "act": {"ReLU": None}},

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from yaml.composer import ComposerError
 
-from torcharc_codegen.compose import MAX_DEPTH, MAX_NODES, TOO_DEEP, Refused, compose
+from torcharc_codegen.spec.compose import MAX_DEPTH, MAX_NODES, TOO_DEEP, Refused, compose
 from torcharc_codegen.yaml12 import MERGE, STR, Loader12
 
 

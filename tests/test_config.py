@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from torcharc_codegen import verify
+from torcharc_codegen.check import verify
 from torcharc_codegen.cli.config import CHECKS, KEYS, Config, ConfigError, load_config
 
 

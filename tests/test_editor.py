@@ -172,7 +172,7 @@ graph:
 
 def test_the_editor_reads_yaml_as_the_cli_does(server):
     from torcharc_codegen.errors import SpecError
-    from torcharc_codegen.load import load_text
+    from torcharc_codegen.spec.load import load_text
 
     uri, lines = document(server, "readings.yaml", READINGS)
     flagged = {d["range"]["start"]["line"]: d["message"] for d in server[0].diagnostics(uri)}

@@ -10,8 +10,8 @@ import pytest
 import torch
 
 from torcharc_codegen.api import load_model
-from torcharc_codegen.emit import Header, emit
-from torcharc_codegen.helpers import HELPERS, OPERATOR_LIMITS
+from torcharc_codegen.codegen.emit import Header, emit
+from torcharc_codegen.spec.helpers import HELPERS, OPERATOR_LIMITS
 
 
 def code_of(modules: dict, nodes: dict, inputs, output, **kwargs):

@@ -14,9 +14,9 @@ import torch
 from torcharc_equivalence import TorchArc, assert_same_model, require_torcharc, tuple_of
 
 from torcharc_codegen.api import compile_file, load_model
-from torcharc_codegen.literals import pascal_case
+from torcharc_codegen.check.runtime import example_tensors, import_in_memory
 from torcharc_codegen.params import resolve
-from torcharc_codegen.runtime import example_tensors, import_in_memory
+from torcharc_codegen.spec.literals import pascal_case
 
 pytestmark = pytest.mark.slow  # end to end: `pytest -m "not slow"` skips it
 
@@ -68,7 +68,7 @@ def _example(spec: Path):
 
 def _torcharc_form_inputs(spec: Path):
     """Inputs for the examples that keep TorchArc's plain `input:` form (no shapes)."""
-    from torcharc_codegen.model import Example
+    from torcharc_codegen.spec.model import Example
 
     _, model = load_model(spec)
     return {name: Example(shape=(4, 8)) for name in model.inputs}
@@ -140,7 +140,7 @@ def test_readme_shows_a_current_spec_and_its_generated_file():
 
 def test_committed_pictures_are_current():
     from torcharc_codegen.api import compile_spec
-    from torcharc_codegen.picture import to_mermaid
+    from torcharc_codegen.views.picture import to_mermaid
 
     for picture in (ROOT / "generated_examples").rglob("*.mmd"):
         result = compile_spec(picture.with_suffix(".yaml"), "Model", verify=False)

@@ -13,10 +13,10 @@ import pytest
 import torch
 
 from torcharc_codegen.api import build, compile_spec, generate
+from torcharc_codegen.check.runtime import import_in_memory
 from torcharc_codegen.cli import main
 from torcharc_codegen.errors import SpecError
 from torcharc_codegen.params import ParamValueError
-from torcharc_codegen.runtime import import_in_memory
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "generated_examples" / "params"
 MLP = EXAMPLES / "mlp.yaml"
@@ -136,7 +136,7 @@ def test_no_other_values_says_why():
 def test_a_size_expression_right_only_at_the_defaults_fails_the_check(monkeypatch):
     """The second set of values catches a size expression that is right only at the defaults:
     given `hidden + 12` for `hidden * 4` (both 16 at hidden=4), the run at hidden=8 fails."""
-    import torcharc_codegen.shapes as shapes
+    import torcharc_codegen.check.shapes as shapes
 
     original = shapes._expression
 
@@ -154,7 +154,7 @@ def test_a_size_expression_right_only_at_the_defaults_fails_the_check(monkeypatc
 
 
 def test_a_size_expression_wrong_at_the_defaults_is_refused(monkeypatch):
-    import torcharc_codegen.shapes as shapes
+    import torcharc_codegen.check.shapes as shapes
 
     original = shapes._expression
     monkeypatch.setattr(
@@ -430,8 +430,8 @@ graph:
   modules: {lin: [x], drop: [lin]}
   output: drop
 """
-    from torcharc_codegen.load import load
     from torcharc_codegen.params import descriptions
+    from torcharc_codegen.spec.load import load
 
     assert descriptions(load(text.replace("  flow: {x: 1} # not a", "  # not a").encode())) == {
         "hidden": "width of the hidden layers",
@@ -447,8 +447,8 @@ graph:
 
 
 def test_params_on_one_flow_line_share_no_comment():
-    from torcharc_codegen.load import load
     from torcharc_codegen.params import descriptions
+    from torcharc_codegen.spec.load import load
 
     source = load(b"params: {a: 1, b: 2} # sizes\nmodules: {}\ngraph: {}\n")
     assert descriptions(source) == {}

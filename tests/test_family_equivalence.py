@@ -13,11 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torcharc_equivalence import TorchArc, assert_same_model, require_torcharc
 
-from torcharc_codegen.literals import pascal_case
-from torcharc_codegen.load import load
-from torcharc_codegen.normalize import read_inputs
+from torcharc_codegen.check.runtime import example_tensors, import_in_memory
 from torcharc_codegen.params import collect_params, resolve, substitute, values_for
-from torcharc_codegen.runtime import example_tensors, import_in_memory
+from torcharc_codegen.spec.literals import pascal_case
+from torcharc_codegen.spec.load import load
+from torcharc_codegen.spec.normalize import read_inputs
 
 pytestmark = pytest.mark.slow  # end to end: `pytest -m "not slow"` skips it
 

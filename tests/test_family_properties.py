@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from torcharc_codegen import params as P
 from torcharc_codegen.api import generate
-from torcharc_codegen.runtime import import_in_memory
+from torcharc_codegen.check.runtime import import_in_memory
 
 pytestmark = pytest.mark.slow
 

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from test_properties import graphs
 
 from torcharc_codegen.api import load_model
-from torcharc_codegen.emit import Header, draft, emit, format_big, format_source
+from torcharc_codegen.codegen.emit import Header, draft, emit, format_big, format_source
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "generated_examples").rglob("*.yaml"))

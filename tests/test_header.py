@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from torcharc_codegen import generate
-from torcharc_codegen.provenance import Header, read, sha256, short
-from torcharc_codegen.sync import compare, current_without_generating
+from torcharc_codegen.codegen.provenance import Header, read, sha256, short
+from torcharc_codegen.output.sync import compare, current_without_generating
 
 CODE = "import torch\n\n\nclass Model:\n    pass\n"
 HEADER = Header("mlp.yaml", "torcharc-gen mlp.yaml -o mlp.py", "ab" * 32, "0.1.0 (torch 2.13.0)")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from torcharc_codegen.helpers import HELPERS
 from torcharc_codegen.resources import TEMPLATE_DIR
+from torcharc_codegen.spec.helpers import HELPERS
 
 
 def test_code_fills_in_the_constructor_defaults():
@@ -66,8 +66,8 @@ def test_reduce_returns_what_torch_returns_for_a_dim(name, dim, returns):
 def test_an_integer_is_written_as_a_float_where_torch_says_float():
     from typing import Optional
 
-    from torcharc_codegen.literals import argument_literal, float_kind
-    from torcharc_codegen.schema import float_arguments
+    from torcharc_codegen.grammar.schema import float_arguments
+    from torcharc_codegen.spec.literals import argument_literal, float_kind
 
     assert float_kind(float) == float_kind(float | None) == "float"
     assert float_kind(Optional[tuple[float, float]]) == "items"  # noqa: UP045

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from torcharc_codegen.literals import pascal_case
-from torcharc_codegen.runtime import import_in_memory
+from torcharc_codegen.check.runtime import import_in_memory
+from torcharc_codegen.spec.literals import pascal_case
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "generated_examples").rglob("*.yaml"))

@@ -16,8 +16,8 @@ import jsonargparse  # the test extra installs it: no skip when it's missing
 import pytest
 import torch
 
-from torcharc_codegen.load import load
 from torcharc_codegen.params import collect_params
+from torcharc_codegen.spec.load import load
 
 pytestmark = pytest.mark.slow  # imports the generated file and a third-party CLI library
 

@@ -15,13 +15,13 @@ from torch.utils._pytree import tree_flatten
 
 from torcharc_codegen import SpecError, compile_spec, generate
 from torcharc_codegen.api import load_model
-from torcharc_codegen.budget import parse, show_bytes, show_count
+from torcharc_codegen.check.budget import parse, show_bytes, show_count
+from torcharc_codegen.check.runtime import construct, imported, meta_tensors, run_forward
+from torcharc_codegen.check.shapes import probe
+from torcharc_codegen.check.verify import verify
 from torcharc_codegen.cli import main
 from torcharc_codegen.cli.config import ConfigError, load_config
-from torcharc_codegen.emit import Header, emit
-from torcharc_codegen.runtime import construct, imported, meta_tensors, run_forward
-from torcharc_codegen.shapes import probe
-from torcharc_codegen.verify import verify
+from torcharc_codegen.codegen.emit import Header, emit
 
 pytestmark = pytest.mark.slow  # big specs and whole-example sweeps on the meta device
 

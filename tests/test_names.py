@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 from torcharc_codegen import generate
+from torcharc_codegen.check.runtime import import_in_memory
 from torcharc_codegen.cli import main
 from torcharc_codegen.errors import SpecError
 from torcharc_codegen.names import (
@@ -19,7 +20,6 @@ from torcharc_codegen.names import (
     name_problem,
     pascal_case,
 )
-from torcharc_codegen.runtime import import_in_memory
 
 RELU = {
     "modules": {"act": {"ReLU": None}},

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from torcharc_codegen.namespace import GENERATED_NAMES, Namespace
+from torcharc_codegen.codegen.namespace import GENERATED_NAMES, Namespace
 
 
 def test_fresh_names_count_up_from_2():

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import textwrap
 
-from torcharc_codegen.literals import Expression
-from torcharc_codegen.load import load
-from torcharc_codegen.model import Example
-from torcharc_codegen.normalize import normalize, read_inputs
-from torcharc_codegen.validate import validate
+from torcharc_codegen.spec.literals import Expression
+from torcharc_codegen.spec.load import load
+from torcharc_codegen.spec.model import Example
+from torcharc_codegen.spec.normalize import normalize, read_inputs
+from torcharc_codegen.spec.validate import validate
 
 
 def normalized(text: str):

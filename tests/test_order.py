@@ -7,8 +7,8 @@ import graphlib
 
 import pytest
 
-from torcharc_codegen.model import Node
-from torcharc_codegen.order import order
+from torcharc_codegen.spec.model import Node
+from torcharc_codegen.spec.order import order
 
 
 def node(name: str, *args, **kwargs) -> Node:

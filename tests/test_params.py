@@ -12,8 +12,8 @@ from shared_specs import MLP
 
 from torcharc_codegen import params as P
 from torcharc_codegen.errors import SpecError
-from torcharc_codegen.load import load_text
-from torcharc_codegen.schema import base_schema
+from torcharc_codegen.grammar.schema import base_schema
+from torcharc_codegen.spec.load import load_text
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ import pytest
 
 from torcharc_codegen.api import compile_spec
 from torcharc_codegen.cli import main
-from torcharc_codegen.picture import PictureError, render, to_dot, to_mermaid
+from torcharc_codegen.views.picture import PictureError, render, to_dot, to_mermaid
 
 ROOT = Path(__file__).resolve().parents[1]
 STEREO = ROOT / "generated_examples" / "basic" / "stereo_conv_reuse.yaml"

@@ -13,8 +13,8 @@ import torch
 
 from support import build_generated
 from torcharc_codegen.api import compile_spec, load_model
-from torcharc_codegen.emit import Header, draft, emit, format_big, format_source
-from torcharc_codegen.shapes import probe
+from torcharc_codegen.check.shapes import probe
+from torcharc_codegen.codegen.emit import Header, draft, emit, format_big, format_source
 
 ROOT = Path(__file__).resolve().parents[1]
 

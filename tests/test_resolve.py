@@ -14,7 +14,7 @@ from shared_specs import MLP
 from torcharc_equivalence import TorchArc, assert_same_model, require_torcharc
 
 from torcharc_codegen.api import compile_spec
-from torcharc_codegen.runtime import example_tensors, import_in_memory
+from torcharc_codegen.check.runtime import example_tensors, import_in_memory
 
 pytestmark = pytest.mark.slow  # CLI runs and TorchArc builds
 

@@ -7,8 +7,14 @@ import pytest
 
 from torcharc_codegen import SpecError
 from torcharc_codegen.api import load_model
-from torcharc_codegen.emit import Header, emit
-from torcharc_codegen.runtime import ForwardError, construct, example_tensors, imported, run_forward
+from torcharc_codegen.check.runtime import (
+    ForwardError,
+    construct,
+    example_tensors,
+    imported,
+    run_forward,
+)
+from torcharc_codegen.codegen.emit import Header, emit
 
 
 def compiled(modules: dict, nodes: dict, inputs: dict, output):

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from torcharc_codegen import SpecError, generate
-from torcharc_codegen.literals import identifier_from
+from torcharc_codegen.spec.literals import identifier_from
 
 SPEC = {
     "modules": {"lin": {"Linear": {"in_features": 4, "out_features": 2}}},
@@ -174,7 +174,7 @@ def test_a_run_killed_mid_write_leaves_the_previous_file(tmp_path):
     # Stall the run between writing the temporary file and renaming it, then kill it there.
     code = textwrap.dedent(f"""\
         import os, time
-        import torcharc_codegen.write as w
+        import torcharc_codegen.output.write as w
         def stalled(src, dst):
             open({str(tmp_path / 'ready')!r}, 'w').close()
             time.sleep(60)

@@ -19,12 +19,8 @@ import torch
 
 from torcharc_codegen import SpecError
 from torcharc_codegen.api import load_model
-from torcharc_codegen.classes import builtin_classes
-from torcharc_codegen.helpers import HELPERS
-from torcharc_codegen.load import load_text
-from torcharc_codegen.resources import SPEC_DIR
-from torcharc_codegen.schema import CLASS_TABLE_PATH, SCHEMA_PATH
-from torcharc_codegen.schema_gen import (
+from torcharc_codegen.grammar.schema import CLASS_TABLE_PATH, SCHEMA_PATH
+from torcharc_codegen.grammar.schema_gen import (
     arg_docs,
     build_class_table,
     build_schema,
@@ -32,10 +28,14 @@ from torcharc_codegen.schema_gen import (
     render_schema,
     torch_classes,
 )
+from torcharc_codegen.resources import SPEC_DIR
+from torcharc_codegen.spec.classes import builtin_classes
+from torcharc_codegen.spec.helpers import HELPERS
+from torcharc_codegen.spec.load import load_text
 
 SCHEMA = json.loads(SCHEMA_PATH.read_text())
 CLASSES = SCHEMA["definitions"]["class"]
-REGENERATE = "run `python -m torcharc_codegen.schema_gen`"
+REGENERATE = "run `python -m torcharc_codegen.views.published_schema`"
 PARAM_REF = {"$ref": "#/definitions/paramRef"}
 
 

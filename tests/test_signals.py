@@ -151,7 +151,7 @@ STALLS = {
     # writing the temporary file, before the rename
     "writing the temporary file": (
         """\
-        import torcharc_codegen.write as w
+        import torcharc_codegen.output.write as w
         real_fsync = w.os.fsync
         def fsync(fd):
             stall()
@@ -163,7 +163,7 @@ STALLS = {
     # between the rename and recording it: the signal waits for the record
     "just after the rename": (
         """\
-        import torcharc_codegen.signals as s
+        import torcharc_codegen.output.signals as s
         real_record = s.record_written
         def record(path):
             stall(until=lambda: s._pending is not None)  # the signal arrived, held back
@@ -175,7 +175,7 @@ STALLS = {
     # written, not yet reported
     "after the write, before the report": (
         """\
-        import torcharc_codegen.write as w
+        import torcharc_codegen.output.write as w
         real_write = w.write_atomic
         def write_atomic(*args, **kwargs):
             written = real_write(*args, **kwargs)
@@ -200,7 +200,7 @@ def test_a_signal_at_the_write_says_exactly_what_happened(tmp_path, unverified, 
 def test_a_signal_during_verification_removes_its_temporary_module(tmp_path, reference, signum):
     patch = """\
         import contextlib, traceback
-        import torcharc_codegen.runtime as r
+        import torcharc_codegen.check.runtime as r
         real_scratch = r.scratch_file
         @contextlib.contextmanager
         def scratch_file(name, text):

@@ -17,7 +17,7 @@ from shared_specs import MLP
 from torcharc_equivalence import TorchArc, require_torcharc
 
 from torcharc_codegen import params as P
-from torcharc_codegen.symbolic import SymbolicError, probe
+from torcharc_codegen.check.symbolic import SymbolicError, probe
 
 pytestmark = pytest.mark.slow  # symbolic probes compared with TorchArc's real builds
 

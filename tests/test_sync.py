@@ -8,9 +8,9 @@ import re
 import pytest
 
 from torcharc_codegen.api import compile_file
-from torcharc_codegen.black_settings import for_output
-from torcharc_codegen.provenance import VERSION_PREFIX, command_for, versions
-from torcharc_codegen.sync import compare, current_without_generating, same_but_versions
+from torcharc_codegen.codegen.black_settings import for_output
+from torcharc_codegen.codegen.provenance import VERSION_PREFIX, command_for, versions
+from torcharc_codegen.output.sync import compare, current_without_generating, same_but_versions
 
 SPEC = """\
 modules:

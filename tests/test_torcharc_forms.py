@@ -12,8 +12,8 @@ import pytest
 from test_differential import compare_with_torcharc
 from torcharc_equivalence import TorchArc, require_torcharc
 
-from torcharc_codegen import verify as verify_module
 from torcharc_codegen.api import compile_spec
+from torcharc_codegen.check import verify as verify_module
 from torcharc_codegen.cli import main
 from torcharc_codegen.errors import SpecError
 

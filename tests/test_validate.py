@@ -11,11 +11,11 @@ import torch
 from torch import nn
 
 from torcharc_codegen import SpecError, register_nn
-from torcharc_codegen.classes import builtin_classes
-from torcharc_codegen.example_rules import ELEMENT_BUDGET, FLOAT_MAX, INTEGER_RANGES
-from torcharc_codegen.hints import declare_input_hint, example_inputs_hint
-from torcharc_codegen.load import load
-from torcharc_codegen.validate import GENERATED_NAMES, Checked, validate
+from torcharc_codegen.spec.classes import builtin_classes
+from torcharc_codegen.spec.example_rules import ELEMENT_BUDGET, FLOAT_MAX, INTEGER_RANGES
+from torcharc_codegen.spec.hints import declare_input_hint, example_inputs_hint
+from torcharc_codegen.spec.load import load
+from torcharc_codegen.spec.validate import GENERATED_NAMES, Checked, validate
 
 RELU = {
     "modules": {"act": {"ReLU": None}},
@@ -235,7 +235,7 @@ def test_the_declaration_hint_follows_how_the_spec_writes_its_inputs():
 
 
 def test_torch_forward_signatures_are_torchs():
-    from torcharc_codegen.forward_params import forward_signature
+    from torcharc_codegen.spec.forward_params import forward_signature
 
     for name, ref in builtin_classes().items():
         if ref.kind == "torch":

@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 
 from torcharc_codegen.api import load_model
-from torcharc_codegen.emit import Header, emit
+from torcharc_codegen.check.limits import NOT_POSSIBLE
+from torcharc_codegen.check.verify import CHECKS, Check, Report, verify
+from torcharc_codegen.codegen.emit import Header, emit
 from torcharc_codegen.errors import SpecError
-from torcharc_codegen.limits import NOT_POSSIBLE
-from torcharc_codegen.verify import CHECKS, Check, Report, verify
 
 
 def checked(modules: dict, input, nodes: dict | None = None, imports=(), **kwargs) -> Report:

@@ -13,8 +13,8 @@ import yaml
 from torcharc_equivalence import TorchArc, assert_same_model, require_torcharc
 
 from torcharc_codegen.api import compile_spec
-from torcharc_codegen.load import load
-from torcharc_codegen.runtime import example_tensors, import_in_memory
+from torcharc_codegen.check.runtime import example_tensors, import_in_memory
+from torcharc_codegen.spec.load import load
 
 ROOT = Path(__file__).resolve().parents[1]
 WILD = Path(os.environ.get("TORCHARC_WILD_SPECS", ROOT.parent / "shared" / "wild-specs"))

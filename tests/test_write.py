@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from torcharc_codegen import cli
-from torcharc_codegen.write import WriteError, check_output_path, write_atomic
+from torcharc_codegen.output.write import WriteError, check_output_path, write_atomic
 
 SPEC = textwrap.dedent("""\
     modules: {lin: {Linear: {in_features: 4, out_features: 2}}}
@@ -188,7 +188,7 @@ def test_graph_refuses_the_same_places(tmp_path):
 @pytest.mark.parametrize("suffix", [".dot", ".mmd", ".svg"])
 def test_a_planted_link_at_the_old_temporary_name_is_not_followed(tmp_path, suffix):
     from torcharc_codegen import compile_spec
-    from torcharc_codegen.picture import render
+    from torcharc_codegen.views.picture import render
 
     if suffix == ".svg":
         import shutil
@@ -394,7 +394,7 @@ def test_directory_mode_goes_on_after_an_output_it_cant_write(tmp_path, capsys):
 def test_a_fifo_swapped_in_after_the_check_is_still_never_opened_for_long(tmp_path, monkeypatch):
     """Between the check and the write the output becomes a FIFO: the write opens it without
     blocking, sees it is no regular file and refuses (no hang, nothing written)."""
-    import torcharc_codegen.write as w
+    import torcharc_codegen.output.write as w
 
     out = tmp_path / "m.py"
     monkeypatch.setattr(w, "check_output_path", lambda path, spec=None: Path(path))

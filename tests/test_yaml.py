@@ -20,7 +20,7 @@ from peak_memory import run_measured
 from torcharc_codegen import generate
 from torcharc_codegen.api import compile_spec
 from torcharc_codegen.errors import SpecError
-from torcharc_codegen.load import load, load_text
+from torcharc_codegen.spec.load import load, load_text
 
 HOSTILE = Path(__file__).with_name("hostile")
 LOAD_CASES = sorted(HOSTILE.glob("load_*.yaml"))

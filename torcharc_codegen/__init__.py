@@ -11,7 +11,7 @@ _EXPORTS = {
     "generate": "api",
     "load_model": "api",
     "Options": "options",
-    "register_nn": "classes",
+    "register_nn": "spec.classes",
     "Problem": "errors",
     "SpecError": "errors",
     "VerificationError": "errors",
@@ -21,10 +21,10 @@ _EXPORTS = {
 TYPE_CHECKING = False  # not typing's: importing typing costs start-up time
 if TYPE_CHECKING:
     from .api import Result, build, compile_spec, generate, load_model
-    from .classes import register_nn
     from .errors import Problem, SpecError, VerificationError
     from .options import Options
     from .resources import SPEC_DIR
+    from .spec.classes import register_nn
 
 
 def __getattr__(name: str):

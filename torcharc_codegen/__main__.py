@@ -9,9 +9,9 @@ written and every temporary file removed by then.
 import sys
 
 try:
+    from .check.runtime import fast_exit
     from .cli import main as _cli_main
-    from .runtime import fast_exit
-    from .signals import exit_code, ignore, message
+    from .output.signals import exit_code, ignore, message
 except KeyboardInterrupt:
     sys.stderr.write("torcharc-gen: interrupted; nothing written\n")
     raise SystemExit(130) from None

@@ -9,20 +9,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from .black_settings import for_output
-from .emit import Code, emit
+from .check.shapes import Probe
+from .check.verify import Report
+from .codegen.black_settings import for_output
+from .codegen.emit import Code, emit
+from .codegen.provenance import Header, command_for, sha256, versions
 from .errors import Problem, SpecError, VerificationError
 from .family import Overrides
-from .literals import pascal_case
-from .load import Source, load, no_gc
-from .model import Model
 from .names import class_name_problem
-from .normalize import normalize
 from .options import Options
-from .provenance import Header, command_for, sha256, versions
-from .shapes import Probe
-from .validate import validate
-from .verify import Report
+from .spec.literals import pascal_case
+from .spec.load import Source, load, no_gc
+from .spec.model import Model
+from .spec.normalize import normalize
+from .spec.validate import validate
 
 Spec = str | bytes | os.PathLike | dict  # bytes: YAML text
 
@@ -80,18 +80,18 @@ def compile_spec(
         code = emit(model, class_name, header, mode=mode)
     shapes = None
     if model.examples is not None:
-        from .shapes import probe
+        from .check.shapes import probe
 
         shapes = probe(code, model, options.numeric_budget, names=_in_parameters(model))
         with no_gc():
             code = emit(model, class_name, header, shapes, mode)
     report = None
     if options.verify:
-        from .verify import verify as run_checks
+        from .check.verify import verify as run_checks
 
         report = run_checks(code, model, options.numeric_budget, on_check=options.on_check)
         if model.family is not None:
-            from .verify import verify_other_values
+            from .check.verify import verify_other_values
 
             report.checks += verify_other_values(
                 code, model, options.numeric_budget, on_check=options.on_check
@@ -197,8 +197,8 @@ def build(
     """A drop-in for ``torcharc.build``: generate the code, import it in memory, and return an
     instance of the generated class; ``params``: a parametrized spec's values (the defaults
     for those not given). ``options``: as for compile_spec (default: no checks)."""
+    from .check.runtime import import_in_memory
     from .params import values_for
-    from .runtime import import_in_memory
 
     options = options or Options(verify=False)
     if imports:
@@ -218,7 +218,7 @@ def resolve(
     SpecError; a ``params`` entry that names no parameter or doesn't fit its type a
     params.ParamValueError."""
     from . import params as P
-    from .schema import base_schema
+    from .grammar.schema import base_schema
 
     source = load(spec, name=name)
     shown = source.name

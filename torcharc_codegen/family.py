@@ -1,4 +1,4 @@
-"""A parametrized spec as the family of models it describes (issue 12).
+"""A parametrized spec as the family of models it describes.
 
 ``params.py`` is the language (``params:`` and ``${...}``); this module is what the pipeline
 keeps of it: the parameters with the defaults the generated class takes (the spec's, or the
@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 from . import params as P
 from .errors import SpecError
-from .helpers import HELPERS
-from .literals import Expression
+from .spec.helpers import HELPERS
+from .spec.literals import Expression
 
 Overrides = Mapping[str, object] | list[str] | None
 
@@ -169,7 +169,7 @@ def idle_params(model, probe=None) -> list[str]:
     """The parameters a ``${...}`` uses that nothing in the generated ``__init__`` follows: no
     argument value nor inferred size (one that sizes only an example input, say). Those no
     ``${...}`` uses have their own warning (params.analyze)."""
-    from .literals import expressions
+    from .spec.literals import expressions
 
     values = [layer.kwargs for m in model.modules.values() for layer in m.layers]
     values += [inferred for _, inferred in (probe.concrete if probe is not None else {}).values()]

@@ -10,8 +10,6 @@ TYPE_CHECKING = False  # not typing's: the fast path imports this module
 if TYPE_CHECKING:  # the types only: this module imports nothing heavy
     import black
 
-    from .verify import Check
-
 
 @dataclass(frozen=True)
 class Options:
@@ -22,7 +20,8 @@ class Options:
     # new defaults for a parametrized spec's params, by name or as ["hidden=512", ...]
     params: Mapping[str, object] | Sequence[str] | None = None
     require: tuple[str, ...] = ()  # checks that must pass even where torch can't do them
-    on_check: Callable[[Check], None] | None = field(default=None, compare=False)  # progress
+    # progress: called with each check (a check.verify.Check) as it ends
+    on_check: Callable[[object], None] | None = field(default=None, compare=False)
 
     def __post_init__(self):
         object.__setattr__(self, "imports", tuple(self.imports))

@@ -1,4 +1,4 @@
-"""Spec parameters (issue 12): the ``params:`` mapping and the ``${...}`` expressions that use it.
+"""Spec parameters: the ``params:`` mapping and the ``${...}`` expressions that use it.
 
 A ``${...}`` is a parameter reference only when it is the WHOLE string value (``"${hidden * 4}"``):
 the value then becomes a number (or the bool/str of a bare name). A ``${`` anywhere else inside a
@@ -30,7 +30,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from .errors import Problem
-from .namespace import FILE_BUILTINS, GENERATED_NAMES, normal
+from .names import FILE_BUILTINS, GENERATED_NAMES, normal
 
 # `${` then anything up to the first `}`; an unterminated one is caught separately.
 _REF = re.compile(r"\$\{([^}]*)\}")

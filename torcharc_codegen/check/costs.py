@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from .. import params as P
 from ..family import Family, Search, space
-from ..literals import literal
+from ..spec.literals import literal
 
 # Value sets of the plain parameters the probe runs at, at most (each a probe run).
 MAX_CASES = 16

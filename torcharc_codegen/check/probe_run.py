@@ -10,9 +10,9 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from ..classes import ClassRef
-from ..helpers import HELPERS
-from ..model import Model
+from ..spec.classes import ClassRef
+from ..spec.helpers import HELPERS
+from ..spec.model import Model
 from .probe_result import Inferred, Result, SymbolicError
 from .shape_rules import documented, rnn_outputs
 from .sympy_source import NotExpressible, is_number, relation_source, to_source, zero_or_one

@@ -39,14 +39,14 @@ import dataclasses
 from collections.abc import Mapping
 
 from .. import params as P
-from ..classes import ClassRef, builtin_classes
 from ..family import Family
-from ..literals import Expression
-from ..load import Source
-from ..model import Model
-from ..module_rules import class_names_used
-from ..normalize import normalize
-from ..validate import Checked
+from ..spec.classes import ClassRef, builtin_classes
+from ..spec.literals import Expression
+from ..spec.load import Source
+from ..spec.model import Model
+from ..spec.module_rules import class_names_used
+from ..spec.normalize import normalize
+from ..spec.validate import Checked
 from .probe_patches import probe_patches
 from .probe_result import Inferred, Result, SymbolicError
 from .probe_run import Planned, Run, key

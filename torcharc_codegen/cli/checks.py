@@ -9,8 +9,8 @@ from .report import STEPS, Report, check_line
 
 TYPE_CHECKING = False  # not typing's: start-up time
 if TYPE_CHECKING:
-    from ..verify import Check
-    from ..verify import Report as Checked
+    from ..check.verify import Check
+    from ..check.verify import Report as Checked
 
 _HELD = ("not possible",)  # limits.NOT_POSSIBLE: a warning or an error, once the report is done
 
@@ -46,7 +46,7 @@ class Checks:
 
     def judge(self, checked: Checked, output: str) -> bool:
         """Show the lines not shown yet; True when the file may be written."""
-        from ..limits import NOT_POSSIBLE
+        from ..check.limits import NOT_POSSIBLE
 
         refused = checked.refused(self.require)
         for check in checked.checks:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ..errors import SpecError
 from ..options import Options
-from ..write import check_output_path
+from ..output.write import check_output_path
 from .config import load_config
 from .imports import importable_here
 from .parser import UsageError
@@ -36,7 +36,7 @@ def _options(args: argparse.Namespace) -> Options:
 
 def summary(args: argparse.Namespace, report: Report) -> int:
     from ..api import compile_spec, load_model
-    from ..summary import NO_SHAPES, summarize
+    from ..views.summary import NO_SHAPES, summarize
 
     spec, name = _spec(args.spec)
     options = _options(args)
@@ -63,7 +63,7 @@ def graph(args: argparse.Namespace, report: Report) -> int:
             "(apt-get install graphviz, brew install graphviz), or write .dot or .mmd"
         )
     from ..api import compile_spec
-    from ..picture import PictureError, render
+    from ..views.picture import PictureError, render
 
     options = _options(args)
     check_output_path(args.output, None if args.spec == "-" else args.spec)
@@ -83,8 +83,8 @@ def schema(args: argparse.Namespace, report: Report) -> int:
 
     import torch
 
-    from ..schema_gen import build_schema, render_schema
-    from ..write import write_atomic
+    from ..grammar.schema_gen import build_schema, render_schema
+    from ..output.write import write_atomic
 
     importable_here(args.imports)
     extra: dict[str, type] = {}
@@ -113,8 +113,8 @@ def schema(args: argparse.Namespace, report: Report) -> int:
 def resolve(args: argparse.Namespace, report: Report) -> int:
     """``resolve``: the params' values put in; every problem located, nothing written."""
     from ..api import resolve as resolved
+    from ..output.write import write_atomic
     from ..params import ParamValueError
-    from ..write import write_atomic
 
     if args.spec != "-" and not Path(args.spec).is_file():
         raise UsageError(f"no spec file {args.spec!r}")
@@ -137,8 +137,8 @@ def resolve(args: argparse.Namespace, report: Report) -> int:
 
 def space(args: argparse.Namespace, report: Report) -> int:
     """``space``: views.space's export, written like ``resolve``'s output."""
+    from ..output.write import write_atomic
     from ..views.space import export, load
-    from ..write import write_atomic
 
     if not Path(args.spec).is_file():
         raise UsageError(f"no spec file {args.spec!r}")

@@ -18,8 +18,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import budget
-from ..literals import pascal_case
+from ..check import budget
+from ..spec.literals import pascal_case
 
 if sys.version_info >= (3, 11):
     import tomllib

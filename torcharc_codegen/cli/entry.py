@@ -7,10 +7,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .. import signals
-from ..black_settings import SettingsError
+from ..codegen.black_settings import SettingsError
 from ..errors import SpecError
-from ..write import OutputRefused, WriteError
+from ..output import signals
+from ..output.write import OutputRefused, WriteError
 from . import commands
 from .config import ConfigError
 from .generate import generate

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..codegen.provenance import command_for, sha256, versions
 from ..options import Options
-from ..provenance import command_for, sha256, versions
-from ..sync import current_without_generating
+from ..output.sync import current_without_generating
 from .plan import Job
 
 
@@ -30,7 +30,7 @@ class FastPath:
         return current_without_generating(existing, spec_sha, self.version(options), command)
 
     def version(self, options: Options) -> str:
-        from ..black_settings import describe
+        from ..codegen.black_settings import describe
 
         key = describe(options.mode)
         if key not in self._versions:

@@ -8,16 +8,16 @@ import argparse
 import sys
 from pathlib import Path
 
-from .. import budget
-from ..black_settings import for_output
+from ..check import budget
+from ..codegen.black_settings import for_output
+from ..codegen.provenance import Header, read
 from ..errors import SpecError
-from ..hints import example_inputs_hint
-from ..literals import pascal_case
 from ..names import class_name_problem
 from ..options import Options
+from ..output.write import OutputRefused, WriteError, check_output_path
 from ..params import ParamValueError
-from ..provenance import Header, read
-from ..write import OutputRefused, WriteError, check_output_path
+from ..spec.hints import example_inputs_hint
+from ..spec.literals import pascal_case
 from . import plan
 from .checks import Checks
 from .config import load_config
@@ -146,8 +146,8 @@ class _Run:
         if job.output == "-":
             sys.stdout.write(result.source)
             return OK, "printed"
-        from ..sync import same_but_versions
-        from ..write import write_atomic
+        from ..output.sync import same_but_versions
+        from ..output.write import write_atomic
 
         if same_but_versions(existing, result.source):
             written = False
@@ -159,8 +159,8 @@ class _Run:
 
     def check(self, job: plan.Job) -> tuple[int, str]:
         """``--check``: compare without writing; the fast path generates nothing at all."""
-        from ..provenance import command_for
-        from ..sync import compare
+        from ..codegen.provenance import command_for
+        from ..output.sync import compare
 
         check_output_path(job.output, job.spec)  # a FIFO or a device is never read
         options = self._options(job)

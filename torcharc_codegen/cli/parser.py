@@ -51,7 +51,7 @@ class _Version(argparse.Action):
         super().__init__(option_strings, dest, nargs=0, help="print the versions and exit")
 
     def __call__(self, parser, namespace, values, option_string=None):
-        from ..provenance import versions
+        from ..codegen.provenance import versions
 
         print(f"torcharc-gen {versions()}")
         parser.exit()

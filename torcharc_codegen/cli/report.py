@@ -14,8 +14,8 @@ TYPE_CHECKING = False  # not typing's: the fast path imports this module
 if TYPE_CHECKING:
     from typing import TextIO
 
-    from ..black_settings import Settings
-    from ..verify import Check
+    from ..check.verify import Check
+    from ..codegen.black_settings import Settings
 
 OK = 0
 CHECK_FAILED = 1
@@ -80,7 +80,7 @@ class Report:
             self.error(line)
 
     def settings(self, settings: Settings) -> None:
-        from ..black_settings import describe
+        from ..codegen.black_settings import describe
 
         if settings.source not in self._settings_shown:
             self._settings_shown.add(settings.source)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import textwrap
 
-from ..literals import literal
-from ..model import Model
+from ..spec.literals import literal
+from ..spec.model import Model
 from .code import Shapes
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .api import Result
+from ..api import Result
 
 NO_SHAPES = (
     "no example shapes for input(s) {names}: a summary runs the model once; give graph.input "
@@ -132,7 +132,7 @@ def _measure(result: Result) -> _Run:
     import torch
     from torch.utils.flop_counter import FlopCounterMode
 
-    from .runtime import construct, example_tensors, imported
+    from ..check.runtime import construct, example_tensors, imported
 
     code, model = result.code, result.model
     with imported(code.text) as module:

@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+from ..errors import KeyPath, Problem
 from .classes import ClassRef
-from .errors import KeyPath, Problem
 from .helpers import HELPERS, Helper
 from .load import Source
 
 if TYPE_CHECKING:
-    from .family import Family
-    from .params import Param
+    from ..family import Family
+    from ..params import Param
 
 Arg = str | tuple  # a node name, or a tuple of node names passed as one list
 

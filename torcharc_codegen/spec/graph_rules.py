@@ -7,14 +7,14 @@ from __future__ import annotations
 import graphlib
 from dataclasses import dataclass, field
 
+from ..errors import KeyPath, Problem
+from ..messages import close_matches, cut, quote, suggest
+from ..names import collision, is_identifier, name_problem, same_python_name
+from ..names import normal as python_name
 from .classes import ClassRef
-from .errors import KeyPath, Problem
 from .forward_params import call_problem, forward_signature
 from .hints import declare_input_hint
 from .load import Source
-from .messages import close_matches, cut, quote, suggest
-from .names import collision, is_identifier, name_problem, same_python_name
-from .names import normal as python_name
 
 
 @dataclass

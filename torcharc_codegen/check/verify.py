@@ -15,12 +15,12 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ..codegen.code import Code
+from ..errors import SpecError
+from ..spec.model import Model
 from . import budget as budgets
-from .check import concurrent
-from .emit import Code
-from .errors import SpecError
+from . import concurrent
 from .limits import NOT_POSSIBLE, fresh_script_state, torch_limit
-from .model import Model
 from .runtime import (
     ForwardError,
     construct,
@@ -174,9 +174,9 @@ def verify_other_values(
     the first set the class builds with), each check line saying at which. A forward that
     fails there is a failed check: the sizes written as expressions would be wrong.
     ``on_check``: as for verify."""
-    from .example_rules import example_problems
-    from .graph_rules import read_graph
-    from .normalize import read_inputs
+    from ..spec.example_rules import example_problems
+    from ..spec.graph_rules import read_graph
+    from ..spec.normalize import read_inputs
 
     def done(checks: list[Check]) -> list[Check]:
         for check in checks if on_check is not None else ():
@@ -390,7 +390,7 @@ def _run_check(name: str, run: Callable[[], object], expected, meta: str = "") -
 def _compare(name: str, got, expected, meta: str = "") -> Check:
     """Outputs equal eager's (within float tolerance); on the meta device (``meta``: the
     note that says so) there are no values: the same structure, shapes and dtypes."""
-    from .check.compare import assert_close  # assert_close's verdict, without DTensor
+    from .compare import assert_close  # assert_close's verdict, without DTensor
 
     try:
         if meta:

@@ -13,18 +13,18 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from .codegen.code import Code, Shapes, Span, Statement
-from .codegen.docstring import class_docstring, comment_safe, docstring_text, init_param
-from .codegen.format import fits, format_big, format_source, line_length, with_comment
-from .codegen.imports import DEFAULT_IMPORTS, Imports
-from .codegen.linemap import line_map
-from .codegen.render import render, render_model
-from .helpers import HELPERS, OPERATOR_LIMITS, TENSOR, Helper, class_returns
-from .literals import argument_literal, identifier_from, literal, pascal_case
-from .model import Layer, Model, Node
+from ..grammar.schema import float_arguments
+from ..spec.helpers import HELPERS, OPERATOR_LIMITS, TENSOR, Helper, class_returns
+from ..spec.literals import argument_literal, identifier_from, literal, pascal_case
+from ..spec.model import Layer, Model, Node
+from .code import Code, Shapes, Span, Statement
+from .docstring import class_docstring, comment_safe, docstring_text, init_param
+from .format import fits, format_big, format_source, line_length, with_comment
+from .imports import DEFAULT_IMPORTS, Imports
+from .linemap import line_map
 from .namespace import Namespace
 from .provenance import CODE_HASH, COMMAND_INDENT, VERSION_PREFIX
-from .schema import float_arguments
+from .render import render, render_model
 
 # Code, Statement and the formatters live in codegen/; other modules import them from here too.
 __all__ = [

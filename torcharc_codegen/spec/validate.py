@@ -11,19 +11,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from . import family as families
+from .. import family as families
+from ..errors import Problem, SpecError
+from ..family import Family, Overrides
+from ..names import GENERATED_NAMES, MODULE_ATTRIBUTES
 from . import graph_rules
 from .classes import ClassRef, ImportNotAllowed, builtin_classes, resolve_custom
-from .errors import Problem, SpecError
 from .example_rules import example_problems
-from .family import Family, Overrides
 from .load import Source
 from .module_rules import (
     class_names_used,
     module_name_problems,
     module_value_problems,
 )
-from .names import GENERATED_NAMES, MODULE_ATTRIBUTES
 from .schema_check import schema_problems, validator_for
 
 __all__ = ["Checked", "GENERATED_NAMES", "MODULE_ATTRIBUTES", "validate"]

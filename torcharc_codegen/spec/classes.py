@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from ..grammar.schema import base_schema, class_table
 from .helpers import HELPERS
-from .schema import base_schema, class_table
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import yaml
 from yaml.composer import ComposerError
 
-from .errors import KeyPath
+from ..errors import KeyPath
 from .yaml12 import STR, resolve12
 
 MAX_DEPTH = 64  # levels of nesting; real specs use under 10

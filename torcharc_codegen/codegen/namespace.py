@@ -11,7 +11,7 @@ from __future__ import annotations
 import keyword
 from collections.abc import Iterable
 
-from .names import FILE_BUILTINS, GENERATED_NAMES, normal
+from ..names import FILE_BUILTINS, GENERATED_NAMES, normal
 
 # The names the file's code reads: a variable or top-level name must not hide them. The
 # model's attributes (``self.torch``) hide nothing and reserve none of them.

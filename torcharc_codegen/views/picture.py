@@ -14,9 +14,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from .api import Result
-from .model import Model
-from .write import write_atomic
+from ..api import Result
+from ..output.write import write_atomic
+from ..spec.model import Model
 
 PALETTE = ["#fde68a", "#bfdbfe", "#c7f9cc", "#fbcfe8", "#ddd6fe", "#fed7aa"]
 FORMATS = (".dot", ".mmd", ".svg", ".png")

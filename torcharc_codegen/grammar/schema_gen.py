@@ -11,7 +11,7 @@ requires: no keywords of our own, no ``type`` list but ``[T, "null"]``, a ``type
 every keyword that applies to one type. What the generator needs beyond argument schemas is in
 the class table beside it (:func:`build_class_table`).
 
-Parametrized specs (issue 12): ``params`` is a top-level property, and every argument, item of a
+Parametrized specs: ``params`` is a top-level property, and every argument, item of a
 list argument and example-input shape entry also takes a ``${...}`` string, an ``anyOf`` whose
 last branch is ``definitions.paramRef`` (:func:`or_param_ref`).
 """
@@ -25,9 +25,8 @@ import re
 import types
 import typing
 
-from .classes import forward_returns_tensor
-from .helpers import HELPERS
-from .schema import CLASS_TABLE_PATH, SCHEMA_PATH
+from ..spec.classes import forward_returns_tensor
+from ..spec.helpers import HELPERS
 
 SCHEMA_ID = "https://torcharc-codegen.github.io/schema/torcharc.schema.json"
 DTYPES = [
@@ -180,7 +179,7 @@ def build_class_table() -> dict:
 def float_arguments(cls: type) -> dict[str, str]:
     """Constructor arguments whose annotation takes a float, not an int: "float", or "items"
     for a list of floats (literals.float_kind)."""
-    from .literals import float_kind
+    from ..spec.literals import float_kind
 
     try:
         params = inspect.signature(cls).parameters
@@ -195,17 +194,7 @@ def float_arguments(cls: type) -> dict[str, str]:
     return out
 
 
-def main() -> None:
-    """``python -m torcharc_codegen.schema_gen``: regenerate the published schema and the class
-    table beside it from the installed torch."""
-    from .write import write_atomic
-
-    write_atomic(SCHEMA_PATH, render_schema(build_schema()))
-    write_atomic(CLASS_TABLE_PATH, render_schema(build_class_table()))
-    print(f"wrote {SCHEMA_PATH} and {CLASS_TABLE_PATH}")
-
-
-# --- parameters (issue 12) -----------------------------------------------------------------------
+# --- parameters -----------------------------------------------------------------------------------
 
 PARAM_NAME_PATTERN = "^[A-Za-z][A-Za-z0-9_]*$"
 # Hover in yaml-language-server (measured): it shows the first title and the first description
@@ -860,7 +849,3 @@ def _graph() -> dict:
             },
         },
     }
-
-
-if __name__ == "__main__":
-    main()

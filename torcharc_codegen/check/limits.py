@@ -15,8 +15,8 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 
-from .literals import literal, plain
-from .model import Layer, Model
+from ..spec.literals import literal, plain
+from ..spec.model import Layer, Model
 
 NOT_POSSIBLE = "not possible"
 _VERBS = {"script": "script", "trace": "trace", "compile": "compile", "export": "export"}

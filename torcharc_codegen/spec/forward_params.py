@@ -11,9 +11,9 @@ import ast
 import functools
 import inspect
 
+from ..messages import close_matches, or_words, quote, suggest
 from .classes import ClassRef
 from .helpers import HELPERS
-from .messages import close_matches, or_words, quote, suggest
 
 P = inspect.Parameter
 

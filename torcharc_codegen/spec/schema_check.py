@@ -12,10 +12,10 @@ from collections.abc import Callable
 
 import jsonschema
 
-from .errors import KeyPath, Problem
+from ..errors import KeyPath, Problem
+from ..grammar.schema import arg_schema, base_schema
+from ..messages import alias_of, close_to, describe, did_you_mean, or_words, quote
 from .load import Source
-from .messages import alias_of, close_to, describe, did_you_mean, or_words, quote
-from .schema import arg_schema, base_schema
 
 
 @functools.lru_cache(maxsize=8)
@@ -23,7 +23,7 @@ def validator_for(custom: tuple) -> jsonschema.Draft7Validator:
     """The validator over the published schema, with the user's classes (name, class) added."""
     schema = base_schema()
     if custom:
-        from .schema_gen import with_classes
+        from ..grammar.schema_gen import with_classes
 
         schema = with_classes(schema, dict(custom))
     return _Draft7Dispatch(_plain(schema))

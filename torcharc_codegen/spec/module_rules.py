@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import functools
 
-from .errors import KeyPath, Problem
+from ..errors import KeyPath, Problem
+from ..messages import did_you_mean, quote
+from ..names import is_identifier, name_problem, same_python_name
+from ..names import normal as python_name
 from .literals import UnsafeValue, literal
 from .load import Source
-from .messages import did_you_mean, quote
-from .names import is_identifier, name_problem, same_python_name
-from .names import normal as python_name
 from .schema_check import layer_problems
 
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 import math
 import sys
 
-from .errors import Problem
+from ..errors import Problem
+from ..messages import quote
 from .load import Source
-from .messages import quote
 
 # All example inputs together; the checks run a batch twice this size at most.
 ELEMENT_BUDGET = 2**28

@@ -22,9 +22,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..spec.literals import pascal_case
+from ..version import __version__
 from .black_settings import describe
-from .literals import pascal_case
-from .version import __version__
 
 VERSION_PREFIX = "# torcharc-gen "
 CODE_HASH = "code sha256 "

@@ -13,7 +13,7 @@ import typing
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from .names import identifier_from, is_identifier, pascal_case  # noqa: F401 (importers)
+from ..names import identifier_from, is_identifier, pascal_case  # noqa: F401 (importers)
 
 
 class UnsafeValue(ValueError):
@@ -30,7 +30,7 @@ class Expression:
     source: str
 
     def __post_init__(self):
-        from .params import ExprError
+        from ..params import ExprError
 
         try:  # only the ${...} language (names, numbers, + - * // / %), perhaps in float()
             self._parsed()
@@ -48,7 +48,7 @@ class Expression:
         return float(value) if self.source.startswith("float(") else value
 
     def _parsed(self):
-        from .params import parse
+        from ..params import parse
 
         body = self.source
         if body.startswith("float(") and body.endswith(")"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .messages import cut
+from ..messages import cut
 
 
 def example_inputs_hint(inputs: Sequence[str]) -> str:

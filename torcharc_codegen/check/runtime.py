@@ -17,10 +17,10 @@ import traceback
 from collections.abc import Iterator
 from typing import NoReturn
 
-from .emit import Code, Statement
-from .errors import Problem, SpecError
-from .model import Example, Model, Module, shape_text
-from .write import scratch_file
+from ..codegen.code import Code, Statement
+from ..errors import Problem, SpecError
+from ..output.write import scratch_file
+from ..spec.model import Example, Model, Module, shape_text
 
 
 @contextlib.contextmanager

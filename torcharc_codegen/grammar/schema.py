@@ -5,11 +5,11 @@ from __future__ import annotations
 import functools
 import json
 
-from .resources import SCHEMA_PATH
+from ..resources import SCHEMA_PATH
 
 # What the generator needs about torch.nn classes that is not an argument schema (which
 # forwards return a Tensor); kept out of the published schema, whose readers refuse unknown
-# keywords. Written with the schema by `python -m torcharc_codegen.schema_gen`.
+# keywords. Written with the schema by `python -m torcharc_codegen.views.published_schema`.
 CLASS_TABLE_PATH = SCHEMA_PATH.with_name("torcharc.classes.json")
 
 

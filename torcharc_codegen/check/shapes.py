@@ -21,12 +21,12 @@ import dataclasses
 import inspect
 from dataclasses import dataclass, field, replace
 
+from ..codegen.code import Code, Shapes
+from ..errors import SpecError
+from ..spec.literals import Expression
+from ..spec.model import Model
 from . import budget as budgets
-from .check.probe_result import Result as SymbolicResult
-from .codegen.code import Code, Shapes
-from .errors import SpecError
-from .literals import Expression
-from .model import Model
+from .probe_result import Result as SymbolicResult
 from .runtime import (
     ForwardError,
     construct,
@@ -332,7 +332,7 @@ def _docstring(
 
 def _expression(value: int, source: str, model: Model, path: tuple, arg: str) -> object:
     """The inferred ``value`` written as ``source``; the two must agree at the defaults."""
-    from . import params as P
+    from .. import params as P
 
     got = P.parse(source).evaluate({n: p.default for n, p in model.params.items()})
     if got != value:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 
-from .provenance import VERSION_PREFIX, Header, read, short
+from ..codegen.provenance import VERSION_PREFIX, Header, read, short
 
 
 def current_without_generating(existing: str, spec_sha: str, version: str, command: str) -> bool:
