@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from torcharc_codegen.cli import main
+from torcharc_codegen.version import __version__
 
 pytestmark = pytest.mark.slow  # each test runs the real command in a process of its own
 
@@ -185,7 +186,7 @@ def test_version(spec):
     proc = run("--version")
     assert proc.returncode == 0
     assert proc.stdout == f"torcharc-gen {versions()}\n"
-    assert proc.stdout.startswith("torcharc-gen 0.1.0 (torch ")
+    assert proc.stdout.startswith(f"torcharc-gen {__version__} (torch ")
 
 
 def test_help_lists_every_command_in_its_usage():

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from torcharc_codegen.cli import main
+from torcharc_codegen.version import __version__
 
 pytestmark = pytest.mark.slow  # real command runs over trees of specs
 
@@ -211,7 +212,7 @@ def _with_version_line(text: str, line: str) -> str:
 def test_other_torch_or_black_versions_leave_a_current_file_byte_identical(tree, capsys):
     assert main(["specs/one.yaml", "-o", "one.py", "--no-verify"]) == 0
     other = _with_version_line(
-        (tree / "one.py").read_text(), "# torcharc-gen 0.1.0 (torch 2.4.0, black 24.1.0)"
+        (tree / "one.py").read_text(), f"# torcharc-gen {__version__} (torch 2.4.0, black 24.1.0)"
     )
     (tree / "one.py").write_text(other)
     capsys.readouterr()
