@@ -15,9 +15,9 @@ from .codegen.black_settings import for_output
 from .codegen.emit import Code, emit
 from .codegen.provenance import Header, command_for, sha256, versions
 from .errors import Problem, SpecError, VerificationError
-from .family import Overrides
 from .names import class_name_problem
 from .options import Options
+from .params.family import Overrides
 from .spec.literals import pascal_case
 from .spec.load import Source, load, no_gc
 from .spec.model import Model
@@ -103,7 +103,7 @@ def compile_spec(
                 code = emit(model, class_name, header, shapes, mode)
     warnings = list(model.warnings)
     if model.family is not None:
-        from .family import idle_params
+        from .params.family import idle_params
 
         warnings += [
             model.problem(

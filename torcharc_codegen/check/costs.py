@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .. import params as P
-from ..family import Family, Search, space
+from ..params.family import Family, Search, space
 from ..spec.literals import literal
 
 # Value sets of the plain parameters the probe runs at, at most (each a probe run).

@@ -39,7 +39,7 @@ import dataclasses
 from collections.abc import Mapping
 
 from .. import params as P
-from ..family import Family
+from ..params.family import Family
 from ..spec.classes import ClassRef, builtin_classes
 from ..spec.literals import Expression
 from ..spec.load import Source

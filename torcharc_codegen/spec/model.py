@@ -11,8 +11,8 @@ from .helpers import HELPERS, Helper
 from .load import Source
 
 if TYPE_CHECKING:
-    from ..family import Family
     from ..params import Param
+    from ..params.family import Family
 
 Arg = str | tuple  # a node name, or a tuple of node names passed as one list
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .. import family as families
 from ..errors import Problem, SpecError
-from ..family import Family, Overrides
 from ..names import GENERATED_NAMES, MODULE_ATTRIBUTES
+from ..params import family as families
+from ..params.family import Family, Overrides
 from . import graph_rules
 from .classes import ClassRef, ImportNotAllowed, builtin_classes, resolve_custom
 from .example_rules import example_problems

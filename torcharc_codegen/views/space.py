@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 from ..check.costs import Costs, costs
 from ..errors import SpecError
-from ..family import space as plain_space
 from ..params import Param
+from ..params.family import space as plain_space
 
 FORMATS = ("json", "optuna", "wandb")
 MAX_MEMBERS = 100_000  # a finite space up to this size is narrowed to what fits a budget

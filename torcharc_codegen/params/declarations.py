@@ -29,8 +29,8 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from .errors import Problem
-from .names import FILE_BUILTINS, GENERATED_NAMES, normal
+from ..errors import Problem
+from ..names import FILE_BUILTINS, GENERATED_NAMES, normal
 
 # `${` then anything up to the first `}`; an unterminated one is caught separately.
 _REF = re.compile(r"\$\{([^}]*)\}")

@@ -14,10 +14,10 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from . import params as P
-from .errors import SpecError
-from .spec.helpers import HELPERS
-from .spec.literals import Expression
+from ..errors import SpecError
+from ..spec.helpers import HELPERS
+from ..spec.literals import Expression
+from . import declarations as P
 
 Overrides = Mapping[str, object] | list[str] | None
 
@@ -169,7 +169,7 @@ def idle_params(model, probe=None) -> list[str]:
     """The parameters a ``${...}`` uses that nothing in the generated ``__init__`` follows: no
     argument value nor inferred size (one that sizes only an example input, say). Those no
     ``${...}`` uses have their own warning (params.analyze)."""
-    from .spec.literals import expressions
+    from ..spec.literals import expressions
 
     values = [layer.kwargs for m in model.modules.values() for layer in m.layers]
     values += [inferred for _, inferred in (probe.concrete if probe is not None else {}).values()]
