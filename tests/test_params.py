@@ -77,7 +77,7 @@ def test_rendered_source_means_the_same_as_the_tree(tree, a, b, c):
     values = {"a": a, "b": b, "c": c}
     text = P.render(tree)
     try:
-        want = P._evaluate(tree, values)
+        want = P.Expr(text, tree).evaluate(values)
     except ZeroDivisionError:
         with pytest.raises(ZeroDivisionError):
             eval(text, {}, values)  # noqa: S307 - our own whitelisted expression

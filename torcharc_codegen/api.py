@@ -198,7 +198,7 @@ def build(
     instance of the generated class; ``params``: a parametrized spec's values (the defaults
     for those not given). ``options``: as for compile_spec (default: no checks)."""
     from .check.runtime import import_in_memory
-    from .params import values_for
+    from .params.resolution import values_for
 
     options = options or Options(verify=False)
     if imports:
@@ -217,24 +217,25 @@ def resolve(
     without params and example inputs; and the warnings. A problem in the spec is a located
     SpecError; a ``params`` entry that names no parameter or doesn't fit its type a
     params.ParamValueError."""
-    from . import params as P
     from .grammar.schema import base_schema
+    from .params import resolution
+    from .params.declarations import check
 
     source = load(spec, name=name)
     shown = source.name
     if not isinstance(source.data, dict):
         raise SpecError([source.problem((), "a spec must be a mapping")], shown)
-    analysis, errors, warnings = P.check(source, base_schema())
+    analysis, errors, warnings = check(source, base_schema())
     if errors:
         raise SpecError(errors, shown)
     try:
         values = (
-            P.parse_assignments(list(params), analysis.params)
+            resolution.parse_assignments(list(params), analysis.params)
             if isinstance(params, list | tuple)
             else dict(params or {})
         )
-        text = P.dump_yaml(P.resolve(source.data, values))
-    except P.ParamValueError as e:
+        text = resolution.dump_yaml(resolution.resolve(source.data, values))
+    except resolution.ParamValueError as e:
         if e.path is not None:
             raise SpecError([source.problem(e.path, str(e))], shown) from None
         raise

@@ -27,7 +27,7 @@ import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .. import params as P
+from ..params.declarations import Param, collect_params
 from ..params.family import Family, Search, space
 from ..spec.literals import literal
 
@@ -41,7 +41,7 @@ MAX_GRID = 8
 class Costs:
     """Python source of each count: a list of (values of the plain params, expression)."""
 
-    params: dict[str, P.Param]
+    params: dict[str, Param]
     batch: str | None  # count_flops's batch argument; None: no FLOPs formula
     parameters: list[tuple[dict, str | None]]  # None: the probe can't build that case
     flops: list[tuple[dict, str | None]] | None
@@ -118,7 +118,7 @@ def _condition(values: dict) -> str:
     return " and ".join(parts)
 
 
-def _body(cases: list[tuple[dict, str | None]], params: Mapping[str, P.Param]) -> list[str]:
+def _body(cases: list[tuple[dict, str | None]], params: Mapping[str, Param]) -> list[str]:
     merged = _merge(cases)
     if len(merged) == 1 and not merged[0][0] and merged[0][1] is not None:
         return [f"    return {merged[0][1]}"]
@@ -174,10 +174,10 @@ def costs(data: Mapping, values: Mapping[str, object], classes=None) -> Costs | 
     from .symbolic import SymbolicError, probe
     from .sympy_source import NotExpressible, to_source
 
-    params, problems = P.collect_params(data)
+    params, problems = collect_params(data)
     if problems:
         return None
-    params = {n: P.Param(n, values[n], p.type, p.domain) for n, p in params.items()}
+    params = {n: Param(n, values[n], p.type, p.domain) for n, p in params.items()}
     batch = batch_name(params)
     with_batch, why = _with_batch(data, batch)
     try:
@@ -222,7 +222,7 @@ def costs(data: Mapping, values: Mapping[str, object], classes=None) -> Costs | 
     return Costs(params, None if no_flops else batch, parameters, None if no_flops else flops, why)
 
 
-def _values(p: P.Param) -> list:
+def _values(p: Param) -> list:
     """The values of a plain parameter the formulas cover: a bool's two, a domain's choices
     or small grid, else the default alone."""
     d = p.domain

@@ -332,9 +332,9 @@ def _docstring(
 
 def _expression(value: int, source: str, model: Model, path: tuple, arg: str) -> object:
     """The inferred ``value`` written as ``source``; the two must agree at the defaults."""
-    from .. import params as P
+    from ..params.expressions import parse
 
-    got = P.parse(source).evaluate({n: p.default for n, p in model.params.items()})
+    got = parse(source).evaluate({n: p.default for n, p in model.params.items()})
     if got != value:
         raise SpecError(
             [

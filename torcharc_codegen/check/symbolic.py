@@ -38,8 +38,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
-from .. import params as P
+from ..params.declarations import analyze, collect_params
 from ..params.family import Family
+from ..params.resolution import other_float, values_for
 from ..spec.classes import ClassRef, builtin_classes
 from ..spec.literals import Expression
 from ..spec.load import Source
@@ -112,12 +113,12 @@ def probe(
 
 
 def _model(data: Mapping, values: Mapping[str, object] | None, classes: dict) -> Model:
-    params, problems = P.collect_params(data)
+    params, problems = collect_params(data)
     if problems:
         raise SymbolicError(problems[0].path, problems[0].message)
-    actual = P.values_for(params, values)
+    actual = values_for(params, values)
     params = {n: dataclasses.replace(p, default=actual[n]) for n, p in params.items()}
-    refs = {ref.path: ref.expr for ref in P.analyze(data).refs}
+    refs = {ref.path: ref.expr for ref in analyze(data).refs}
     family = Family(params, refs, data)
     builtin = builtin_classes()
     refs_by_name = {
@@ -221,7 +222,7 @@ def _evaluated(value: object, values: Mapping[str, object]) -> object:
 
 def _others(value: int | float) -> list:
     """Other values of a plain parameter: an int's neighbours, a float as params.other_float."""
-    return [value + 1, value - 1] if type(value) is int else [P.other_float(value)]
+    return [value + 1, value - 1] if type(value) is int else [other_float(value)]
 
 
 def _spelled(model: Model, concrete: dict, env) -> dict:

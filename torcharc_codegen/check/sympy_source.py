@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 
-from ..params import render
+from ..params.expressions import render
 
 
 class NotExpressible(ValueError):

@@ -114,7 +114,7 @@ def resolve(args: argparse.Namespace, report: Report) -> int:
     """``resolve``: the params' values put in; every problem located, nothing written."""
     from ..api import resolve as resolved
     from ..output.write import write_atomic
-    from ..params import ParamValueError
+    from ..params.resolution import ParamValueError
 
     if args.spec != "-" and not Path(args.spec).is_file():
         raise UsageError(f"no spec file {args.spec!r}")

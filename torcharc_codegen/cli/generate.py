@@ -15,7 +15,7 @@ from ..errors import SpecError
 from ..names import class_name_problem
 from ..options import Options
 from ..output.write import OutputRefused, WriteError, check_output_path
-from ..params import ParamValueError
+from ..params.resolution import ParamValueError
 from ..spec.hints import example_inputs_hint
 from ..spec.literals import pascal_case
 from . import plan

@@ -1,25 +1,16 @@
 """Parametrized specs: the ${...} language, declarations, search domains, resolution, families."""
 
-from .declarations import (
-    Analysis,
-    Domain,
-    Expr,
-    ExprError,
-    Param,
-    ParamProblem,
+# The public names, for `from torcharc_codegen import params`; the package's own modules
+# import from the module that defines each one.
+from .declarations import Analysis, Param, ParamProblem, analyze, check, collect_params
+from .descriptions import descriptions
+from .domains import Domain, describe
+from .expressions import Expr, ExprError, parse, render
+from .resolution import (
     ParamValueError,
-    _evaluate,
-    analyze,
-    check,
-    collect_params,
-    describe,
-    descriptions,
     dump_yaml,
     flow_style_hint,
-    other_float,
-    parse,
     parse_assignments,
-    render,
     resolve,
     substitute,
     values_for,
@@ -33,7 +24,6 @@ __all__ = [
     "Param",
     "ParamProblem",
     "ParamValueError",
-    "_evaluate",
     "analyze",
     "check",
     "collect_params",
@@ -41,7 +31,6 @@ __all__ = [
     "descriptions",
     "dump_yaml",
     "flow_style_hint",
-    "other_float",
     "parse",
     "parse_assignments",
     "render",

@@ -1,11 +1,11 @@
 """A parametrized spec as the family of models it describes.
 
-``params.py`` is the language (``params:`` and ``${...}``); this module is what the pipeline
-keeps of it: the parameters with the defaults the generated class takes (the spec's, or the
-``--param`` overrides), where each ``${...}`` stands, and the spec with the values put in (the
-plain spec that validation checks and normalize reads). normalize then writes every value that
-came from a ``${...}`` as a :class:`literals.Expression`, which emit writes as Python in the
-parameter names.
+``expressions`` and ``declarations`` are the language (``params:`` and ``${...}``); this
+module is what the pipeline keeps of it: the parameters with the defaults the generated class
+takes (the spec's, or the ``--param`` overrides), where each ``${...}`` stands, and the spec
+with the values put in (the plain spec that validation checks and normalize reads). normalize
+then writes every value that came from a ``${...}`` as a :class:`literals.Expression`, which
+emit writes as Python in the parameter names.
 """
 
 from __future__ import annotations
@@ -17,7 +17,11 @@ from dataclasses import dataclass
 from ..errors import SpecError
 from ..spec.helpers import HELPERS
 from ..spec.literals import Expression
-from . import declarations as P
+from .declarations import Analysis, Param, ParamProblem, check
+from .descriptions import descriptions
+from .domains import describe
+from .expressions import Expr
+from .resolution import ParamValueError, other_float, parse_assignments, substitute, values_for
 
 Overrides = Mapping[str, object] | list[str] | None
 
@@ -32,7 +36,7 @@ class Search:
     doc: list[str]
 
 
-def space(params: Mapping[str, P.Param]) -> dict[str, dict]:
+def space(params: Mapping[str, Param]) -> dict[str, dict]:
     """The search space as plain data: each param with a domain -> its type, default and
     domain (``low``/``high``/``step``/``log`` or ``choices``); fixed params are left out."""
     out = {}
@@ -55,8 +59,8 @@ def space(params: Mapping[str, P.Param]) -> dict[str, dict]:
 
 @dataclass(frozen=True)
 class Family:
-    params: dict[str, P.Param]  # in spec order; each default the one the class takes
-    refs: dict[tuple, P.Expr]  # key path of a value written as ${...} -> its expression
+    params: dict[str, Param]  # in spec order; each default the one the class takes
+    refs: dict[tuple, Expr]  # key path of a value written as ${...} -> its expression
     data: Mapping  # the spec as written
     docs: dict[str, str] = dataclasses.field(default_factory=dict)  # its comment in the spec
     search: Search | None = None  # the space and the cost formulas, once check.costs ran
@@ -72,8 +76,8 @@ class Family:
         stay those of the spec as written."""
         values = self.values if values is None else values
         try:
-            data = P.substitute(self.data, self.params, values)
-        except P.ParamValueError as e:
+            data = substitute(self.data, self.params, values)
+        except ParamValueError as e:
             raise SpecError([source.problem(e.path or (), str(e))], source.name) from None
         return dataclasses.replace(source, data=data)
 
@@ -98,7 +102,7 @@ class Family:
             if p.type is int:
                 changed[name] = p.default * 2 if p.default else 1
             elif p.type is float:
-                changed[name] = P.other_float(p.default)
+                changed[name] = other_float(p.default)
             elif p.type is bool:
                 changed[name] = not p.default
         ints = {n: v for n, v in changed.items() if self.params[n].type is int}
@@ -113,39 +117,39 @@ class Family:
 def read(source, schema: Mapping | None, overrides: Overrides = None):
     """(family or None, errors, warnings) of a loaded spec: None when it declares no
     parameters and uses no ``${...}``. ``overrides`` change defaults: values by name, or the
-    CLI's ``["hidden=512", ...]`` (raise params.ParamValueError when one names no parameter
+    CLI's ``["hidden=512", ...]`` (raise ParamValueError when one names no parameter
     or has the wrong type)."""
     data = source.data
     if not isinstance(data, Mapping):
         return None, [], []
-    analysis, errors, warnings = P.check(source, schema)
+    analysis, errors, warnings = check(source, schema)
     if "params" not in data and not analysis.refs and not errors:
         if overrides:
-            raise P.ParamValueError("the spec declares no `params:` to override")
+            raise ParamValueError("the spec declares no `params:` to override")
         return None, [], warnings
     errors += [p.located(source) for p in _forward_helper_refs(analysis)]
     if errors:
         return None, errors, warnings
     if isinstance(overrides, (list, tuple)):
-        overrides = P.parse_assignments(list(overrides), analysis.params)
-    values = P.values_for(analysis.params, overrides)
+        overrides = parse_assignments(list(overrides), analysis.params)
+    values = values_for(analysis.params, overrides)
     for name, value in (overrides or {}).items():
         domain = analysis.params[name].domain
         if domain is not None and values[name] not in domain:
-            raise P.ParamValueError(
-                f"parameter `{name}`: {value!r} is outside its domain ({P.describe(domain)})"
+            raise ParamValueError(
+                f"parameter `{name}`: {value!r} is outside its domain ({describe(domain)})"
             )
     params = {n: dataclasses.replace(p, default=values[n]) for n, p in analysis.params.items()}
     refs = {r.path: r.expr for r in analysis.refs}
-    docs = P.descriptions(source)
+    docs = descriptions(source)
     for name, p in params.items():  # the docstring's Args (and so --help) show the domain
         if p.domain is not None:
-            domain = f"(search domain: {P.describe(p.domain)})"
+            domain = f"(search domain: {describe(p.domain)})"
             docs[name] = f"{docs[name]} {domain}" if docs.get(name) else domain
     return Family(params, refs, data, docs), [], warnings
 
 
-def _forward_helper_refs(analysis: P.Analysis) -> list[P.ParamProblem]:
+def _forward_helper_refs(analysis: Analysis) -> list[ParamProblem]:
     """A ${...} for an argument of a TorchArc helper that is written as code in forward
     (``Narrow``, ``ForkChunk``, ``MergeConcat``, ...): forward's steps can't depend on a
     parameter (a chunk count is how many values a node gives)."""
@@ -154,7 +158,7 @@ def _forward_helper_refs(analysis: P.Analysis) -> list[P.ParamProblem]:
         helper = HELPERS.get(ref.cls or "")
         if ref.kind != "shape" and helper is not None and not helper.stateful:
             out.append(
-                P.ParamProblem(
+                ParamProblem(
                     ref.path,
                     f"`{ref.cls}` is written as code in forward, so its `{ref.arg}` can't be"
                     " a parameter (forward's steps are the same for every member of the"

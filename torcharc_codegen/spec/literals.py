@@ -30,7 +30,7 @@ class Expression:
     source: str
 
     def __post_init__(self):
-        from ..params import ExprError
+        from ..params.expressions import ExprError
 
         try:  # only the ${...} language (names, numbers, + - * // / %), perhaps in float()
             self._parsed()
@@ -48,7 +48,7 @@ class Expression:
         return float(value) if self.source.startswith("float(") else value
 
     def _parsed(self):
-        from ..params import parse
+        from ..params.expressions import parse
 
         body = self.source
         if body.startswith("float(") and body.endswith(")"):

@@ -23,7 +23,7 @@ from pathlib import Path as FsPath
 import yaml
 
 from ..errors import KeyPath, Problem, SpecError
-from ..params import flow_style_hint
+from ..params.resolution import flow_style_hint
 from .compose import TOO_DEEP, Refused, compose
 from .yaml12 import FLOAT, INT, MERGE, STR, Loader12, reading_conflict, resolve12
 

@@ -11,7 +11,7 @@ from .helpers import HELPERS, Helper
 from .load import Source
 
 if TYPE_CHECKING:
-    from ..params import Param
+    from ..params.declarations import Param
     from ..params.family import Family
 
 Arg = str | tuple  # a node name, or a tuple of node names passed as one list

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from ..check.costs import Costs, costs
 from ..errors import SpecError
-from ..params import Param
+from ..params.declarations import Param
 from ..params.family import space as plain_space
 
 FORMATS = ("json", "optuna", "wandb")
