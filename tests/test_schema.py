@@ -19,8 +19,7 @@ import torch
 
 from torcharc_codegen import SpecError
 from torcharc_codegen.api import load_model
-from torcharc_codegen.grammar.schema import CLASS_TABLE_PATH, SCHEMA_PATH
-from torcharc_codegen.grammar.schema_gen import (
+from torcharc_codegen.grammar.class_schema import (
     arg_docs,
     build_class_table,
     build_schema,
@@ -28,6 +27,7 @@ from torcharc_codegen.grammar.schema_gen import (
     render_schema,
     torch_classes,
 )
+from torcharc_codegen.grammar.schema import CLASS_TABLE_PATH, SCHEMA_PATH
 from torcharc_codegen.resources import SPEC_DIR
 from torcharc_codegen.spec.classes import builtin_classes
 from torcharc_codegen.spec.helpers import HELPERS
