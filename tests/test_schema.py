@@ -19,15 +19,15 @@ import torch
 
 from torcharc_codegen import SpecError
 from torcharc_codegen.api import load_model
-from torcharc_codegen.grammar.class_schema import (
-    arg_docs,
+from torcharc_codegen.grammar.class_schema import init_params
+from torcharc_codegen.grammar.docstrings import arg_docs
+from torcharc_codegen.grammar.schema import CLASS_TABLE_PATH, SCHEMA_PATH
+from torcharc_codegen.grammar.schema_gen import (
     build_class_table,
     build_schema,
-    init_params,
     render_schema,
     torch_classes,
 )
-from torcharc_codegen.grammar.schema import CLASS_TABLE_PATH, SCHEMA_PATH
 from torcharc_codegen.resources import SPEC_DIR
 from torcharc_codegen.spec.classes import builtin_classes
 from torcharc_codegen.spec.helpers import HELPERS

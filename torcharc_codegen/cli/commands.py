@@ -83,7 +83,7 @@ def schema(args: argparse.Namespace, report: Report) -> int:
 
     import torch
 
-    from ..grammar.class_schema import build_schema, render_schema
+    from ..grammar.schema_gen import build_schema, render_schema
     from ..output.write import write_atomic
 
     importable_here(args.imports)

@@ -23,7 +23,7 @@ def validator_for(custom: tuple) -> jsonschema.Draft7Validator:
     """The validator over the published schema, with the user's classes (name, class) added."""
     schema = base_schema()
     if custom:
-        from ..grammar.class_schema import with_classes
+        from ..grammar.schema_gen import with_classes
 
         schema = with_classes(schema, dict(custom))
     return _Draft7Dispatch(_plain(schema))

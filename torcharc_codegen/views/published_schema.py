@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from ..grammar.class_schema import build_class_table, build_schema, render_schema
 from ..grammar.schema import CLASS_TABLE_PATH, SCHEMA_PATH
+from ..grammar.schema_gen import build_class_table, build_schema, render_schema
 from ..output.write import write_atomic
 
 
