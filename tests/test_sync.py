@@ -9,7 +9,7 @@ import pytest
 
 from torcharc_codegen.api import compile_file
 from torcharc_codegen.codegen.black_settings import for_output
-from torcharc_codegen.codegen.provenance import VERSION_PREFIX, command_for, versions
+from torcharc_codegen.codegen.provenance import VERSION_PREFIX, command_for, sha256, versions
 from torcharc_codegen.output.sync import compare, current_without_generating, same_but_versions
 
 SPEC = """\
@@ -31,7 +31,7 @@ def committed(tmp_path):
     spec.write_text(SPEC)
     result = compile_file(spec, out, verify=False)
     version = versions(for_output(out).mode)
-    return result.source, result.model.source.sha256, version, command_for(spec, out, "Model")
+    return result.source, sha256(spec.read_bytes()), version, command_for(spec, out, "Model")
 
 
 def edited(text: str) -> str:

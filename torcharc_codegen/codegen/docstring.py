@@ -7,11 +7,7 @@ import textwrap
 from ..spec.literals import literal
 from ..spec.model import Model
 from .code import Shapes
-
-
-def comment_safe(text: str) -> str:
-    """Text on one comment line: control characters (newlines, ...) escaped."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+from .provenance import comment_safe
 
 
 def docstring_text(text: str) -> str:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import gc
-import hashlib
 import os
 import re
 import stat
@@ -38,13 +37,6 @@ class Source:
     values: dict = field(default_factory=dict)  # path -> (line, col) of the value
     keys: dict = field(default_factory=dict)  # path -> (line, col) of the mapping key
     warnings: list = field(default_factory=list)  # Problems that don't stop generation
-
-    @property
-    def sha256(self) -> str:
-        import json
-
-        raw = self.text if self.text is not None else json.dumps(self.data, sort_keys=True)
-        return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
     def problem(self, path: KeyPath, message: str, at_key: bool = False) -> Problem:
         """A problem at ``path``, located at its key or value, or the nearest enclosing one."""
