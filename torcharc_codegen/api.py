@@ -101,19 +101,24 @@ def compile_spec(
             shapes = shapes.static
             with no_gc():
                 code = emit(model, class_name, header, shapes, mode)
-    warnings = list(model.warnings)
-    if model.family is not None:
-        from .params.family import idle_params
-
-        warnings += [
-            model.problem(
-                ("params", name),
-                f"parameter `{name}` changes nothing the generated class builds (no argument"
-                " or inferred size follows it): its __init__ argument would be ignored",
-            )
-            for name in idle_params(model, shapes)
-        ]
+    warnings = list(model.warnings) + _idle_params(model, shapes)
     return Result(code.text, model, report, warnings, source.name, shapes, code)
+
+
+def _idle_params(model: Model, shapes) -> list[Problem]:
+    """A warning for each parameter that nothing the generated class builds follows."""
+    if model.family is None:
+        return []
+    from .params.family import idle_params
+
+    return [
+        model.problem(
+            ("params", name),
+            f"parameter `{name}` changes nothing the generated class builds (no argument"
+            " or inferred size follows it): its __init__ argument would be ignored",
+        )
+        for name in idle_params(model, shapes)
+    ]
 
 
 def _options(options: Options | None, changes: dict, **defaults) -> Options:

@@ -189,27 +189,9 @@ def analyze(data: Mapping, schema: Mapping | None = None) -> Analysis:
             problems.append(ParamProblem(path, clash, ref.offset))
             continue
         refs.append(ref)
-    for path, value in _strings(data, ()) if declared else ():
-        if path not in allowed and "${" in value and path[:1] != ("params",):
-            problems.append(
-                ParamProblem(
-                    path,
-                    "a ${...} can stand only for a module's argument value, a compact-form"
-                    " value or an example-input shape entry",
-                    value.index("${"),
-                    at_key=path[-1] == value,
-                )
-            )
-    for name in params:
-        if name not in used:
-            problems.append(
-                ParamProblem(
-                    ("params", name),
-                    f"parameter `{name}` is declared but never used: remove it or use"
-                    f" ${{{name}}}",
-                    warning=True,
-                )
-            )
+    if declared:
+        problems += _misplaced(data, allowed)
+    problems += _unused(params, used)
     return Analysis(params, refs, problems)
 
 
@@ -220,6 +202,33 @@ def check(source, schema: Mapping | None = None) -> tuple[Analysis, list, list]:
     errors = [p.located(source) for p in analysis.errors]
     warnings = [p.located(source) for p in analysis.warnings]
     return analysis, errors, warnings
+
+
+def _misplaced(data: Mapping, allowed: set[tuple]) -> list[ParamProblem]:
+    """A ``${`` in a string outside the places a parameter may stand (``allowed``)."""
+    return [
+        ParamProblem(
+            path,
+            "a ${...} can stand only for a module's argument value, a compact-form"
+            " value or an example-input shape entry",
+            value.index("${"),
+            at_key=path[-1] == value,
+        )
+        for path, value in _strings(data, ())
+        if path not in allowed and "${" in value and path[:1] != ("params",)
+    ]
+
+
+def _unused(params: Mapping[str, Param], used: set[str]) -> list[ParamProblem]:
+    return [
+        ParamProblem(
+            ("params", name),
+            f"parameter `{name}` is declared but never used: remove it or use ${{{name}}}",
+            warning=True,
+        )
+        for name in params
+        if name not in used
+    ]
 
 
 def _type_clash(ref: Ref, types: Mapping[str, type], schema: Mapping | None) -> str | None:

@@ -71,105 +71,7 @@ def compose(loader) -> yaml.Node | None:
             (),
             start.start_mark,
         )
-    anchors: dict[str, yaml.Node] = {}
-    sizes: dict[str, int] = {}  # anchor -> values it expands to
-    stack: list[_Open] = []
-    total = 0
-    root = None
-
-    def fail(message: str, event) -> None:
-        parts = (f.part(f is stack[-1]) for f in stack)
-        raise Refused(message, tuple(p for p in parts if p is not None), event.start_mark)
-
-    def count(values: int, event) -> None:
-        nonlocal total
-        total += values
-        if total > MAX_NODES:
-            fail(
-                (
-                    f"aliases expand the spec past {MAX_NODES:,} values (the limit): "
-                    "use fewer or smaller aliases"
-                    if sizes
-                    else f"the spec has more than {MAX_NODES:,} values (the limit)"
-                ),
-                event,
-            )
-
-    def attach(node) -> None:
-        nonlocal root
-        if not stack:
-            root = node
-            return
-        parent = stack[-1]
-        if isinstance(parent.node, yaml.SequenceNode):
-            parent.node.value.append(node)
-        elif parent.key is _NO_KEY:
-            parent.key = node
-        else:
-            parent.node.value.append((parent.key, node))
-            parent.key = _NO_KEY
-
-    def register(anchor: str | None, node, event) -> None:
-        if anchor is None:
-            return
-        if anchor in anchors:
-            raise ComposerError(
-                f"found duplicate anchor {anchor!r}; first occurrence",
-                anchors[anchor].start_mark,
-                "second occurrence",
-                event.start_mark,
-            )
-        anchors[anchor] = node
-
-    while True:
-        event = loader.get_event()
-        kind = type(event)
-        if kind is yaml.ScalarEvent:
-            tag = event.tag
-            if tag is None or tag == "!":
-                tag = resolve12(event.value) if event.implicit[0] else STR
-            node = yaml.ScalarNode(
-                tag, event.value, event.start_mark, event.end_mark, style=event.style
-            )
-            count(1, event)
-            register(event.anchor, node, event)
-            if event.anchor is not None:
-                sizes[event.anchor] = 1
-            attach(node)
-        elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
-            if len(stack) >= MAX_DEPTH:
-                fail(TOO_DEEP, event)
-            tag = event.tag
-            mapping = kind is yaml.MappingStartEvent
-            if tag is None or tag == "!":
-                tag = _MAP if mapping else _SEQ
-            cls = yaml.MappingNode if mapping else yaml.SequenceNode
-            node = cls(tag, [], event.start_mark, None, flow_style=event.flow_style)
-            count(1, event)
-            register(event.anchor, node, event)
-            attach(node)
-            stack.append(_Open(node, event.anchor, total - 1))
-        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-            done = stack.pop()
-            done.node.end_mark = event.end_mark
-            if done.anchor is not None:
-                sizes[done.anchor] = total - done.start
-        elif kind is yaml.AliasEvent:
-            anchor = event.anchor
-            if anchor not in anchors:
-                raise ComposerError(
-                    None, None, f"found undefined alias {anchor!r}", event.start_mark
-                )
-            if any(f.anchor == anchor for f in stack):
-                fail(
-                    f"alias *{anchor} is inside its own anchor &{anchor}: a value with no end; "
-                    "write it out",
-                    event,
-                )
-            count(sizes[anchor], event)
-            attach(anchors[anchor])
-        if not stack and root is not None:
-            break
+    root = _Composer().document(loader)
     loader.get_event()  # document end
     if not loader.check_event(yaml.StreamEndEvent):
         event = loader.get_event()
@@ -181,3 +83,121 @@ def compose(loader) -> yaml.Node | None:
         )
     loader.get_event()
     return root
+
+
+class _Composer:
+    """One document's nodes, composed event by event: the anchors, the collections open, and
+    the values counted so far with every alias expanded."""
+
+    def __init__(self):
+        self.anchors: dict[str, yaml.Node] = {}
+        self.sizes: dict[str, int] = {}  # anchor -> values it expands to
+        self.stack: list[_Open] = []
+        self.total = 0
+        self.root = None
+
+    def document(self, loader) -> yaml.Node:
+        """The root node: the events up to the end of the document's one value."""
+        steps = {
+            yaml.ScalarEvent: self.scalar,
+            yaml.MappingStartEvent: self.start,
+            yaml.SequenceStartEvent: self.start,
+            yaml.MappingEndEvent: self.end,
+            yaml.SequenceEndEvent: self.end,
+            yaml.AliasEvent: self.alias,
+        }
+        while True:
+            event = loader.get_event()
+            step = steps.get(type(event))
+            if step is not None:
+                step(event)
+            if not self.stack and self.root is not None:
+                return self.root
+
+    def scalar(self, event) -> None:
+        tag = event.tag
+        if tag is None or tag == "!":
+            tag = resolve12(event.value) if event.implicit[0] else STR
+        node = yaml.ScalarNode(
+            tag, event.value, event.start_mark, event.end_mark, style=event.style
+        )
+        self.count(1, event)
+        self.register(event.anchor, node, event)
+        if event.anchor is not None:
+            self.sizes[event.anchor] = 1
+        self.attach(node)
+
+    def start(self, event) -> None:
+        if len(self.stack) >= MAX_DEPTH:
+            self.fail(TOO_DEEP, event)
+        tag = event.tag
+        mapping = type(event) is yaml.MappingStartEvent
+        if tag is None or tag == "!":
+            tag = _MAP if mapping else _SEQ
+        cls = yaml.MappingNode if mapping else yaml.SequenceNode
+        node = cls(tag, [], event.start_mark, None, flow_style=event.flow_style)
+        self.count(1, event)
+        self.register(event.anchor, node, event)
+        self.attach(node)
+        self.stack.append(_Open(node, event.anchor, self.total - 1))
+
+    def end(self, event) -> None:
+        done = self.stack.pop()
+        done.node.end_mark = event.end_mark
+        if done.anchor is not None:
+            self.sizes[done.anchor] = self.total - done.start
+
+    def alias(self, event) -> None:
+        anchor = event.anchor
+        if anchor not in self.anchors:
+            raise ComposerError(None, None, f"found undefined alias {anchor!r}", event.start_mark)
+        if any(f.anchor == anchor for f in self.stack):
+            self.fail(
+                f"alias *{anchor} is inside its own anchor &{anchor}: a value with no end; "
+                "write it out",
+                event,
+            )
+        self.count(self.sizes[anchor], event)
+        self.attach(self.anchors[anchor])
+
+    def fail(self, message: str, event) -> None:
+        parts = (f.part(f is self.stack[-1]) for f in self.stack)
+        raise Refused(message, tuple(p for p in parts if p is not None), event.start_mark)
+
+    def count(self, values: int, event) -> None:
+        self.total += values
+        if self.total > MAX_NODES:
+            self.fail(
+                (
+                    f"aliases expand the spec past {MAX_NODES:,} values (the limit): "
+                    "use fewer or smaller aliases"
+                    if self.sizes
+                    else f"the spec has more than {MAX_NODES:,} values (the limit)"
+                ),
+                event,
+            )
+
+    def attach(self, node) -> None:
+        if not self.stack:
+            self.root = node
+            return
+        parent = self.stack[-1]
+        if isinstance(parent.node, yaml.SequenceNode):
+            parent.node.value.append(node)
+        elif parent.key is _NO_KEY:
+            parent.key = node
+        else:
+            parent.node.value.append((parent.key, node))
+            parent.key = _NO_KEY
+
+    def register(self, anchor: str | None, node, event) -> None:
+        if anchor is None:
+            return
+        if anchor in self.anchors:
+            raise ComposerError(
+                f"found duplicate anchor {anchor!r}; first occurrence",
+                self.anchors[anchor].start_mark,
+                "second occurrence",
+                event.start_mark,
+            )
+        self.anchors[anchor] = node
