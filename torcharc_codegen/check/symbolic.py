@@ -221,7 +221,7 @@ def _evaluated(value: object, values: Mapping[str, object]) -> object:
 
 
 def _others(value: int | float) -> list:
-    """Other values of a plain parameter: an int's neighbours, a float as params.other_float."""
+    """Other values of a plain parameter: an int's neighbours, a float as resolution.other_float."""
     return [value + 1, value - 1] if type(value) is int else [other_float(value)]
 
 
