@@ -85,6 +85,7 @@ def compile_spec(
         shapes = probe(code, model, options.numeric_budget, names=_in_parameters(model))
         with no_gc():
             code = emit(model, class_name, header, shapes, mode)
+    _check_domains(code, model, options)
     report = None
     if options.verify:
         from .check.verify import verify as run_checks
@@ -114,6 +115,15 @@ def compile_spec(
             for name in idle_params(model, shapes)
         ]
     return Result(code.text, model, report, warnings, source.name, shapes, code)
+
+
+def _check_domains(code: Code, model: Model, options: Options) -> None:
+    """A parametrized spec's search domains, at sampled points: SpecError where the model
+    can't take a value (check/domains.py)."""
+    if model.family is not None and any(p.domain is not None for p in model.params.values()):
+        from .check.domains import check
+
+        check(code, model, options.numeric_budget)
 
 
 def _options(options: Options | None, changes: dict, **defaults) -> Options:
