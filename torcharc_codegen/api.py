@@ -65,7 +65,8 @@ def compile_spec(
     """Run the whole pipeline with ``options`` (and ``changes`` to them by keyword:
     ``imports=``, ``verify=``, ``mode=``, ``numeric_budget=``, ``params=``, ``on_check=``;
     see Options). Raises SpecError for an invalid spec (or one whose modules can't be built or
-    whose example inputs can't run); never raises for a failed check: the report says which
+    whose example inputs can't run, at the defaults or at a sampled point of a search
+    domain: check/domains.py); never raises for a failed check: the report says which
     failed. ``numeric_budget``: bytes of parameters up to which the model is built with real
     weights (to compare outputs with eager); above it shapes and checks run on the meta device
     (None: budget.DEFAULT). ``on_check`` is called with each check as it ends."""
