@@ -133,22 +133,29 @@ def _failure(module, code: Code, model: Model, values: Mapping, budget: int) -> 
             _, examples = read_inputs(plain.data["graph"]["input"])
             for name, ex in examples.items():
                 if any(not isinstance(n, int) or n <= 0 for n in ex.shape):
-                    return f"example input {name!r} gets the shape {list(ex.shape)}"
+                    path = ("graph", "input", name, "shape")
+                    problem = model.problem(path, f"the shape is {list(ex.shape)}")
+                    return _where(SpecError([problem]))
         at = dataclasses.replace(model, examples=examples, init_args=dict(values), source=plain)
-        instance = construct(module, code, at, "meta")
-        if examples is None:
-            return None
         try:
-            run_forward(module, instance, code, at, meta_tensors(examples), "meta")
-            return None
-        except ForwardError as e:
-            if state_bytes(instance) > budget or _elements(examples) > 2**28:
-                return f"{_where(e, model)} (on the meta device: too big to run for real)"
+            instance = construct(module, code, at, "meta")
+        except SpecError:
+            instance = None  # built for real below: its error, or it builds there (as the probe)
+        if instance is not None:
+            if examples is None:
+                return None
+            try:
+                run_forward(module, instance, code, at, meta_tensors(examples), "meta")
+                return None
+            except ForwardError as e:
+                if state_bytes(instance) > budget or _elements(examples) > 2**28:
+                    return f"{_where(e)} (on the meta device: too big to run for real)"
         instance = construct(module, code, at)  # meta refused: real weights have the last word
-        run_forward(module, instance, code, at, example_tensors(examples))
+        if examples is not None:
+            run_forward(module, instance, code, at, example_tensors(examples))
         return None
     except SpecError as e:
-        return _where(e, model)
+        return _where(e)
 
 
 def _elements(examples) -> int:
@@ -157,7 +164,7 @@ def _elements(examples) -> int:
     return sum(math.prod(ex.shape) for ex in examples.values())
 
 
-def _where(e: SpecError, model: Model) -> str:
+def _where(e: SpecError) -> str:
     """The failing node or layer of ``e`` with its line, and torch's reason."""
     problem = e.problems[0]
     where = format_path(problem.path)
