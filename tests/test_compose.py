@@ -10,7 +10,7 @@ import yaml
 from yaml.composer import ComposerError
 
 from torcharc_codegen.spec.compose import MAX_DEPTH, MAX_NODES, TOO_DEEP, Refused, compose
-from torcharc_codegen.yaml12 import MERGE, STR, Loader12
+from torcharc_codegen.spec.yaml12 import MERGE, STR, Loader12
 
 
 def composed(text: str):
