@@ -117,3 +117,28 @@ def test_no_batch_no_flops_formula():
 def test_batch_name_avoids_a_param():
     assert C.batch_name({"batch": 1}) == "batch_size"
     assert C.batch_name({"width": 1}) == "batch"
+
+
+@pytest.mark.parametrize("spec", [EXAMPLES / "mlp.yaml", EXAMPLES / "conv_classifier.yaml"])
+def test_summary_shows_the_formulas_and_they_give_its_total(spec, capsys):
+    """mlp has one formula, conv_classifier one case per value of its plain bool."""
+    from torcharc_codegen.cli import main
+
+    assert main(["summary", str(spec)]) == 0
+    out = capsys.readouterr().out
+    total = int(out.split("Total params: ")[1].split("\n")[0].replace(",", ""))
+    shown = out.split("Costs (exact formulas in the arguments):\n")[1]
+    parameters, flops = shown.split("count_flops(batch)")
+    params = P.collect_params(yaml.safe_load(spec.read_text()))[0]
+    defaults = {n: p.default for n, p in params.items()}
+    if parameters.startswith("count_parameters(), by case:"):  # the method's body
+        body = parameters.split("\n", 1)[1]
+        source = f"def count_parameters({', '.join(defaults)}):\n{body}"
+    else:
+        source = "def count_parameters({}):\n    return {}".format(
+            ", ".join(defaults), " ".join(parameters.split(" = ", 1)[1].split())
+        )
+    scope: dict = {}
+    exec(source, scope)  # noqa: S102 - the summary's own output
+    assert scope["count_parameters"](**defaults) == total
+    assert flops.startswith(" = batch * ")

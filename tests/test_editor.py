@@ -291,3 +291,59 @@ def test_params_completes_among_the_top_level_keys(server):
     )
     got = labels(server[0].completion(uri, 1, 0))
     assert "params" in got, f"blank first line: got {sorted(got)}"
+
+
+# --- search domains ------------------------------------------------------------------------
+
+DOMAINS = """params:
+  hidden: {default: 256, low: 64, high: 1024, log: true}
+  k: {default: 3, low: 1, high: 7, step: 2}
+  use_bias: {default: true, choices: [true, false]}
+  n_classes: 10
+modules:
+  body:
+    Sequential:
+      - LazyLinear:
+          out_features: ${hidden}
+          bias: ${use_bias}
+      - LazyLinear:
+          out_features: ${n_classes}
+  wrong:
+    Linear:
+      in_features: 4
+      out_features: [1, 2]
+graph:
+  input:
+    x: {shape: [4, 32]}
+  modules:
+    body: [x]
+  output: body
+"""
+
+
+def test_a_search_domain_is_not_flagged_but_a_misspelt_domain_key_is(server):
+    uri, line = parametrized(server, "domains_diag.yaml", DOMAINS)
+    flagged = {d["range"]["start"]["line"]: d["message"] for d in server[0].diagnostics(uri)}
+    # the one mistake is flagged (so the document is checked), and no domain is
+    assert flagged == {
+        line["out_features: [1, 2]"]: 'Incorrect type. Expected "integer | string".'
+    }, flagged
+    body = DOMAINS.replace("high: 1024", "hihg: 1024")
+    uri, line = parametrized(server, "domains_typo.yaml", body)
+    flagged = [(d["range"]["start"]["line"], d["message"]) for d in server[0].diagnostics(uri)]
+    typo = line["hidden: {default: 256, low: 64, hihg: 1024, log: true}"]
+    assert (typo, "Property hihg is not allowed.") in flagged, flagged
+
+
+def test_domain_keys_complete_inside_a_parameter_and_hover_shows_them(server):
+    body = "params:\n  hidden:\n    default: 256\n    low: 64\n    \n" + GRAPH.replace(
+        "graph:", "modules: {m: {ReLU: null}}\ngraph:"
+    )
+    uri, line = parametrized(server, "domains_complete.yaml", body)
+    got = labels(server[0].completion(uri, line["low: 64"] + 1, 4))
+    want = {"high", "step", "log", "choices"}
+    assert want <= got, f"blank line inside a param: missing {sorted(want - got)}; got {got}"
+    text = server[0].hover(uri, line["low: 64"], 5)
+    assert "The range's lowest value (included)." in text, f"hover on low shows {text!r}"
+    text = server[0].hover(uri, line["default: 256"], 5)
+    assert "it lies in the domain" in text, f"hover on default shows {text!r}"

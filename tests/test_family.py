@@ -266,7 +266,7 @@ def test_summary_shows_shapes_in_the_params_and_which_member_it_counts(capsys):
     out = capsys.readouterr().out
     assert re.search(r"^body +Sequential\(5\) +\(B, n_classes\) +281,866 ", out, re.M)
     assert re.search(r"^  3 +Linear +\(B, hidden \* 4\) ", out, re.M)
-    assert out.endswith("Counts at the defaults: hidden=256, n_classes=10, p_drop=0.1\n")
+    assert "\nCounts at the defaults: hidden=256, n_classes=10, p_drop=0.1\n" in out
 
 
 def test_readme_shows_the_current_spec_and_generated_init():

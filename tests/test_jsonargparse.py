@@ -102,3 +102,17 @@ def test_a_value_of_the_wrong_type_is_refused(Mlp, tmp_path, value):
     refused = r"(?s)model\.hidden.*Expected a <class 'int'>"
     with pytest.raises(argparse.ArgumentError, match=refused):
         parser.parse_args(["--config", str(config)])
+
+
+def test_help_shows_each_search_domain(monkeypatch):
+    """conv_classifier's width is a log range, use_bias a choice, n_classes fixed: the
+    generated docstring's Args carry the domains from the spec into --help."""
+    monkeypatch.syspath_prepend(str(PARAMS))
+    monkeypatch.delitem(sys.modules, "conv_classifier", raising=False)
+    ConvClassifier = importlib.import_module("conv_classifier").ConvClassifier
+    parser = _parser()
+    parser.add_class_arguments(ConvClassifier, "model")
+    text = " ".join(parser.format_help().split())
+    assert "channels of the convolution (search domain: 4..128, log scale)" in text, text
+    assert "whether the convolution adds a bias (search domain: one of True, False)" in text
+    assert "classes the head scores (type: int, default: 10)" in text  # fixed: no domain

@@ -224,7 +224,8 @@ def test_a_spec_mistake_over_the_budget_is_torchs_meta_message_alone():
         probe(code, model, budget=0)
     assert err.value.lines() == [
         "graph.modules.lin: the example inputs fail at node 'lin': RuntimeError: a and b must"
-        " have same reduction dim, but got [2, 5] X [4, 2]. (it got x: (2, 5))"
+        " have same reduction dim, but got [2, 5] X [4, 2]. (it got x: (2, 5)): write"
+        " in_features: 5, or use LazyLinear, which infers it"
     ]
     with pytest.raises(SpecError) as err:  # within the budget: the CPU kernel's words
         probe(code, model)

@@ -65,7 +65,8 @@ def compile_spec(
     """Run the whole pipeline with ``options`` (and ``changes`` to them by keyword:
     ``imports=``, ``verify=``, ``mode=``, ``numeric_budget=``, ``params=``, ``on_check=``;
     see Options). Raises SpecError for an invalid spec (or one whose modules can't be built or
-    whose example inputs can't run); never raises for a failed check: the report says which
+    whose example inputs can't run, at the defaults or at a sampled point of a search
+    domain: check/domains.py); never raises for a failed check: the report says which
     failed. ``numeric_budget``: bytes of parameters up to which the model is built with real
     weights (to compare outputs with eager); above it shapes and checks run on the meta device
     (None: budget.DEFAULT). ``on_check`` is called with each check as it ends."""
@@ -85,6 +86,7 @@ def compile_spec(
         shapes = probe(code, model, options.numeric_budget, names=_in_parameters(model))
         with no_gc():
             code = emit(model, class_name, header, shapes, mode)
+    _check_domains(code, model, options)
     report = None
     if options.verify:
         from .check.verify import verify as run_checks
@@ -119,6 +121,15 @@ def _idle_params(model: Model, shapes) -> list[Problem]:
         )
         for name in idle_params(model, shapes)
     ]
+
+
+def _check_domains(code: Code, model: Model, options: Options) -> None:
+    """A parametrized spec's search domains, at sampled points: SpecError where the model
+    can't take a value (check/domains.py)."""
+    if model.family is not None and any(p.domain is not None for p in model.params.values()):
+        from .check.domains import check
+
+        check(code, model, options.numeric_budget)
 
 
 def _options(options: Options | None, changes: dict, **defaults) -> Options:

@@ -132,7 +132,7 @@ def _node_name_problem(node: str, g: Graph, read_inputs: dict[str, str]) -> str 
         what = "is empty" if not suffix else "has a control character"
         return f"reuse suffix {quote(suffix)} {what}: write letters, digits or underscores"
     if module not in g.modules:
-        what = "reuse of" if "~" in node else "node"
+        what = "reuse of" if "~" in node else f"node {quote(node)}:"
         return f"{what} unknown module {quote(module)}" + suggest(g.close(module, g.modules))
     other = read_inputs.get(python_name(node)) if is_identifier(node) else None
     if other == node:

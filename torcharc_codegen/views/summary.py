@@ -79,7 +79,39 @@ def summarize(result: Result) -> str:
     if model.params:  # the counts are one member's: say which
         values = ", ".join(f"{p.name}={p.default!r}" for p in model.params.values())
         lines.append(f"Counts at the defaults: {values}")
+    lines += _formulas(result)
     return "\n".join(lines) + "\n"
+
+
+def _formulas(result: Result) -> list[str]:
+    """A parametrized spec's cost formulas, as the generated docstring shows them; a count
+    with several cases (by the params the probe keeps plain) as its method's body."""
+    family = result.model.family
+    if family is None or family.search is None:
+        return []
+    bodies = _bodies(family.search.source)
+    lines = []
+    for line in family.search.doc:
+        name = line.partition("(")[0]
+        if name in bodies and " cases (see the method)" in line:
+            lines += [f"{line.partition(':')[0]}, by case:", *bodies[name]]
+        else:
+            lines.append(line)
+    return lines
+
+
+def _bodies(source: str) -> dict[str, list[str]]:
+    """The generated ``count_*`` methods' bodies (docstring left out), indented by 4."""
+    import ast
+    import textwrap
+
+    out = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.FunctionDef) and node.name.startswith("count_"):
+            body = node.body[1:] if ast.get_docstring(node) is not None else node.body
+            text = "\n".join(ast.unparse(stmt) for stmt in body)
+            out[node.name] = textwrap.indent(text, "    ").splitlines()
+    return out
 
 
 def _layer_rows(parent, path: str, module: str, probe, counts: dict, depth: int) -> list:
