@@ -18,6 +18,7 @@ from .errors import Problem, SpecError, VerificationError
 from .family import Overrides
 from .names import class_name_problem
 from .options import Options
+from .output.signals import checkpoint
 from .spec.literals import pascal_case
 from .spec.load import Source, load, no_gc
 from .spec.model import Model
@@ -74,21 +75,25 @@ def compile_spec(
     if problem := class_name_problem(class_name):
         raise ValueError(f"class name {class_name!r} {problem}: choose another")
     source, model = load_model(spec, options.imports, name, options.params)
+    checkpoint()  # a SIGINT or SIGTERM held while torch loaded (output/signals.py): here
     header = header or Header(spec_name=source.name if source.text is not None else None)
     header = Header(header.spec_name, header.command, _spec_sha256(source), versions(mode))
     with no_gc():
         code = emit(model, class_name, header, mode=mode)
+    checkpoint()
     shapes = None
     if model.examples is not None:
         from .check.shapes import probe
 
         shapes = probe(code, model, options.numeric_budget, names=_in_parameters(model))
+        checkpoint()
         with no_gc():
             code = emit(model, class_name, header, shapes, mode)
     report = None
     if options.verify:
         from .check.verify import verify as run_checks
 
+        checkpoint()
         report = run_checks(code, model, options.numeric_budget, on_check=options.on_check)
         if model.family is not None:
             from .check.verify import verify_other_values
@@ -101,6 +106,7 @@ def compile_spec(
             shapes = shapes.static
             with no_gc():
                 code = emit(model, class_name, header, shapes, mode)
+    checkpoint()
     warnings = list(model.warnings)
     if model.family is not None:
         from .family import idle_params

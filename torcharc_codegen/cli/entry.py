@@ -28,10 +28,12 @@ RUN = {
 }
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, last: bool = False) -> int:
+    """The command's exit code. ``last``: the process ends after it (the entry point), so
+    SIGINT and SIGTERM stay ignored once the outcome is reported."""
     import warnings
 
-    with warnings.catch_warnings(), signals.handled():
+    with warnings.catch_warnings(), signals.handled(last=last):
         _one_line_warnings()
         return _main(list(sys.argv[1:] if argv is None else argv))
 
@@ -44,7 +46,7 @@ def _one_line_warnings() -> None:
 
     def show(message, category, filename, lineno, file=None, line=None):
         text = str(message).strip().splitlines()
-        print(f"warning: {category.__name__}: {text[0] if text else ''}", file=sys.stderr)
+        sys.stderr.write(f"warning: {category.__name__}: {text[0] if text else ''}\n")
 
     warnings.showwarning = show
 
