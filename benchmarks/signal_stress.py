@@ -46,7 +46,7 @@ SPEC = textwrap.dedent("""\
       output: head
     """)
 OLD = "the previous, good file\n"
-CHECK_LINE = re.compile(r"  (run|script|trace|compile|export): ")
+CHECK_LINE = re.compile(r"  (run|script|trace|compile|export|checks): ")
 
 
 def command(d: Path) -> list[str]:

@@ -95,7 +95,7 @@ def _popen(command: list[str], env: dict) -> subprocess.Popen:
     )
 
 
-CHECK_LINE = re.compile(r"  (run|script|trace|compile|export): ")
+CHECK_LINE = re.compile(r"  (run|script|trace|compile|export|checks): ")
 
 
 def _check(d: Path, out: Path, new: str, proc, err: str, signum: int) -> str:
@@ -303,6 +303,20 @@ STALLS = {
         w.write_atomic = write_atomic
         """,
         "interrupted after writing",
+    ),
+    # printing the outcome's line: the run has said how it ended, and says nothing more
+    "printing the outcome": (
+        """\
+        import torcharc_codegen.cli.report as r
+        import torcharc_codegen.output.signals as s
+        real_info = r.Report.info
+        def info(self, line):
+            if line.startswith("wrote "):
+                stall(until=lambda: s._pending is not None)  # arrived, held back
+            real_info(self, line)
+        r.Report.info = info
+        """,
+        "finished",
     ),
 }
 

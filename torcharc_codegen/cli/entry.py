@@ -63,7 +63,9 @@ def _main(argv: list[str]) -> int:
         if quiet and verbose:
             raise UsageError("-q/--quiet and -v/--verbose can't be used together")
         report = Report(-1 if quiet else 1 if verbose else 0)
-        return RUN[args.command](args, report)
+        code = RUN[args.command](args, report)
+        signals.checkpoint()  # one held or lost after the run's last checkpoint
+        return code
     except UsageError as e:
         message = str(e)
         name = argv[at] if at < len(argv) else ""

@@ -64,6 +64,7 @@ def message() -> str:
 _deferring = False
 _pending: int | None = None  # arrived in a deferred step, not raised yet
 _received: int | None = None  # the signal of the run, once it arrived
+_settled = False  # the run's outcome is reported: a signal changes nothing now
 _HELD_WHILE_IMPORTING = ("torch", "numpy")
 
 
@@ -71,6 +72,8 @@ def _on_signal(signum: int, frame) -> None:
     global _pending, _received
     for s in SIGNALS:  # the first signal counts; later ones must not cut the clean-up short
         signal.signal(s, signal.SIG_IGN)
+    if _settled:
+        return
     _received = signum
     if _deferring:
         _pending = signum
@@ -90,10 +93,18 @@ def _importing(frame, packages: tuple[str, ...]) -> bool:
     return False
 
 
+def settle() -> None:
+    """The run's outcome is reported (call it under :func:`deferred`, with the line that
+    says it): a signal from here on, or one held in that block, is ignored, so the run
+    never says more than its outcome."""
+    global _settled, _pending
+    _settled, _pending = True, None
+
+
 def checkpoint() -> None:
     """Raise :class:`Interrupted` if a signal arrived in the run: its first exception got
     lost (a finalizer, C code) and the run went on."""
-    if _received is not None:
+    if _received is not None and not _settled:
         raise Interrupted(_received)
 
 
@@ -123,7 +134,7 @@ def handled(last: bool = False) -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    global _pending, _received
+    global _pending, _received, _settled
     checkpoint()  # one arrived at start-up and got lost
     previous = {s: signal.getsignal(s) for s in SIGNALS}
     hook = sys.unraisablehook
@@ -143,6 +154,7 @@ def handled(last: bool = False) -> Iterator[None]:
                     signal.signal(s, handler)
             sys.unraisablehook = hook
             _pending = _received = None
+            _settled = False
 
 
 def ignore() -> None:
@@ -164,7 +176,7 @@ def deferred() -> Iterator[None]:
         yield
     finally:
         _deferring = outer
-        if not outer and _pending is not None:
+        if not outer and _pending is not None and not _settled:
             signum, _pending = _pending, None
             raise Interrupted(signum)
 
