@@ -2,6 +2,7 @@
 
     python benchmarks/signal_stress.py                 # 40 delays per signal, every check
     python benchmarks/signal_stress.py --delays 100 --group
+    python benchmarks/signal_stress.py --calls --delays 300   # at Python calls, not delays
 
 The script first times an uninterrupted run of ``torcharc-gen`` on a small spec with every
 check, then starts the command again and again, each in its own session, with a private
@@ -9,8 +10,8 @@ TMPDIR and a previous ``out.py``, and sends the signal after delays spread from 
 beyond the run's length (SIGTERM and SIGINT at interleaved points). Each run must end:
 
 - with exit 143 (SIGTERM) or 130 (SIGINT); or 0 when the signal came after the outcome was
-  reported; or by the signal itself with nothing printed (before Python ran the package:
-  nothing can handle it there);
+  reported; or, before Python ran the package (nothing of it can handle the signal there), by
+  the signal itself with nothing printed or, for SIGINT, Python's own KeyboardInterrupt;
 - with stderr made of the check lines finished so far and one last line, the outcome, no
   traceback and no "Exception ignored";
 - with no ``torcharc-gen-*`` directory left in the TMPDIR, no temporary file beside the
@@ -49,9 +50,43 @@ OLD = "the previous, good file\n"
 CHECK_LINE = re.compile(r"  (run|script|trace|compile|export|checks): ")
 
 
-def command(d: Path) -> list[str]:
+# --calls: the run signals itself at its N-th Python function call (a profile hook; not in
+# the checks' children), so the points cover every call, however short, not just where the
+# run spends its time; N = 0 counts the calls of an uninterrupted run into SIGNAL_COUNT_TO.
+AT_CALL = """\
+import os, signal, sys
+AT, SIGNUM = int(os.environ["SIGNAL_AT_CALL"]), int(os.environ["SIGNAL_NUMBER"])
+PARENT, calls = os.getpid(), 0
+def count(frame, event, arg):
+    global calls
+    if event == "call":
+        calls += 1
+        if calls == AT:
+            sys.setprofile(None)
+            os.kill(PARENT, SIGNUM)
+if AT == 0:
+    real_exit = os._exit
+    def counted_exit(code):
+        sys.setprofile(None)
+        if os.getpid() == PARENT:
+            with open(os.environ["SIGNAL_COUNT_TO"], "w") as f:
+                f.write(str(calls))
+        real_exit(code)
+    os._exit = counted_exit
+os.register_at_fork(after_in_child=lambda: sys.setprofile(None))
+sys.argv = ["torcharc-gen", *sys.argv[1:]]
+sys.setprofile(count)
+from torcharc_codegen.__main__ import main
+raise SystemExit(main())
+"""
+
+
+def command(d: Path, at_call: bool = False) -> list[str]:
     exe = Path(sys.executable).with_name("torcharc-gen")
-    start = [str(exe)] if exe.exists() else [sys.executable, "-m", "torcharc_codegen"]
+    if at_call:
+        start = [sys.executable, "-c", AT_CALL]
+    else:
+        start = [str(exe)] if exe.exists() else [sys.executable, "-m", "torcharc_codegen"]
     return start + [str(d / "spec.yaml"), "-o", str(d / "out.py")]
 
 
@@ -92,15 +127,29 @@ def left_running(sid: int, grace: float = 1.0) -> list[int]:
     return alive
 
 
-def run_once(d: Path, signum: int | None, delay: float, group: bool, timeout: float = 300):
-    """One run, signalled after ``delay`` s (None: not signalled): (returncode, stderr,
-    seconds, processes left running)."""
+def run_once(
+    d: Path,
+    signum: int | None,
+    delay: float,
+    group: bool,
+    at_call: int | None = None,
+    timeout: float = 300,
+):
+    """One run, signalled after ``delay`` s or at call ``at_call`` (``signum`` None: not
+    signalled): (returncode, stderr, seconds, processes left running)."""
     env = setup(d)
+    if at_call is not None:
+        env.update(SIGNAL_AT_CALL=str(at_call), SIGNAL_NUMBER=str(int(signum or 0)))
+        env.update(SIGNAL_COUNT_TO=str(d / "calls"))
     start = time.monotonic()
     proc = subprocess.Popen(
-        command(d), env=env, stderr=subprocess.PIPE, text=True, start_new_session=True
+        command(d, at_call is not None),
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     )
-    if signum is not None:
+    if signum is not None and at_call is None:
         time.sleep(delay)
         try:
             (os.killpg if group else os.kill)(proc.pid, signum)
@@ -137,6 +186,12 @@ def judge(d: Path, new: str, signum: int, code, err: str, left: list[int]) -> tu
     out = d / "out.py"
     if code == -signum and not err:
         outcome = "killed before the package ran"
+        if text != OLD:
+            failures.append("written yet killed")
+    elif signum == signal.SIGINT and code in (1, -signum) and "torcharc_codegen" not in err:
+        # Python's own KeyboardInterrupt, in its start-up (site, the console script)
+        outcome = "Python's own start-up (its KeyboardInterrupt)"
+        failures = [f for f in failures if f != "traceback"]
         if text != OLD:
             failures.append("written yet killed")
     elif code == 0:
@@ -176,6 +231,11 @@ def main() -> int:
         metavar=("FROM", "TO"),
         help="delays spread over FROM-TO seconds instead of the whole run",
     )
+    ap.add_argument(
+        "--calls",
+        action="store_true",
+        help="signal at Python function calls spread over the run instead of after delays",
+    )
     ap.add_argument("-v", "--verbose", action="store_true", help="a failed run's whole stderr")
     args = ap.parse_args()
     signums = [signal.Signals["SIG" + s.strip()] for s in args.signals.split(",")]
@@ -190,9 +250,17 @@ def main() -> int:
         new = (root / "reference0" / "out.py").read_text()
         length = min(times)
         first, last = args.window or (0.0, 1.1 * length)
+        unit = "s"
+        if args.calls:
+            counted = root / "counted"
+            code, err, _, _ = run_once(counted, None, 0, False, at_call=0)
+            if code != 0:
+                sys.exit(f"the counted run failed ({code}):\n{err}")
+            calls = int((counted / "calls").read_text())
+            first, last, unit = 1, calls, " calls"
         print(
-            f"uninterrupted run: {length:.2f} s; {args.delays} delays per signal over "
-            f"{first:.2f}-{last:.2f} s; {'group' if args.group else 'process'} signals"
+            f"uninterrupted run: {length:.2f} s; {args.delays} points per signal over "
+            f"{first:g}-{last:g}{unit}; {'group' if args.group else 'process'} signals"
         )
         outcomes: collections.Counter = collections.Counter()
         failures: collections.Counter = collections.Counter()
@@ -201,7 +269,8 @@ def main() -> int:
             for k, signum in enumerate(signums):
                 delay = first + (last - first) * (point + k / len(signums)) / args.delays
                 d = root / f"run{point}-{signum.name}"
-                code, err, seconds, left = run_once(d, signum, delay, args.group)
+                at_call = round(delay) if args.calls else None
+                code, err, seconds, left = run_once(d, signum, delay, args.group, at_call)
                 outcome, wrong = judge(d, new, signum, code, err, left)
                 outcomes[outcome] += 1
                 failures.update(wrong)
@@ -209,8 +278,8 @@ def main() -> int:
                     failed += 1
                     shown = err if args.verbose else err.strip().splitlines()[-3:]
                     print(
-                        f"FAIL {signum.name} at {delay:.3f} s: exit {code}, {', '.join(wrong)}"
-                        f"; stderr: {shown}"
+                        f"FAIL {signum.name} at {delay:.6g}{unit}: exit {code}, "
+                        f"{', '.join(wrong)}; stderr: {shown}"
                     )
         runs = args.delays * len(signums)
         print(f"{runs} runs, {failed} failed")

@@ -7,18 +7,20 @@ process then ends without the interpreter's teardown (runtime.fast_exit): every 
 written and every temporary file removed by then.
 """
 
+import signal
 import sys
 
-from .output import signals
-
-signals.install()
 try:
+    from .output import signals
+
+    signals.install()
     from .check.runtime import fast_exit
     from .cli import main as _cli_main
-except KeyboardInterrupt as e:
-    signals.ignore()
+except KeyboardInterrupt as e:  # Python's own (SIGINT) before install, or Interrupted
+    for s in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(s, signal.SIG_IGN)
     sys.stderr.write("torcharc-gen: interrupted; nothing written\n")
-    raise SystemExit(signals.exit_code(e)) from None
+    raise SystemExit(128 + getattr(e, "signum", signal.SIGINT)) from None
 
 
 def main() -> int:  # never returns: fast_exit ends the process with the code
