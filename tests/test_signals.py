@@ -1,10 +1,13 @@
 """SIGINT and SIGTERM at any point of a real run: the previous file stays whole or the new one
-is complete, no temporary file or module is left behind, no traceback, and the last line says
-exactly what happened."""
+is complete, no temporary file or module and no process of the run is left behind, no
+traceback, and the last line says exactly what happened (the check lines finished before it
+are the only others). `python benchmarks/signal_stress.py` sends them at many more points."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -61,13 +64,51 @@ def _left_behind(d: Path) -> list[str]:
     return beside + modules
 
 
+def _session(sid: int) -> list[int]:
+    """The live processes of session ``sid`` (a run started with start_new_session)."""
+    alive = []
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text() if entry.name.isdigit() else ""
+        except OSError:  # it ended meanwhile
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split() if stat else []
+        if fields and int(fields[3]) == sid and fields[0] != "Z":  # state ppid pgrp session
+            alive.append(int(entry.name))
+    return alive
+
+
+def _still_running(proc) -> list[int]:
+    """The run's processes (its checks' children) alive a second after it ended; killed."""
+    end = time.monotonic() + 1
+    while (alive := _session(proc.pid)) and time.monotonic() < end:
+        time.sleep(0.02)
+    for pid in alive:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    return alive
+
+
+def _popen(command: list[str], env: dict) -> subprocess.Popen:
+    return subprocess.Popen(
+        command, env=env, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+
+
+CHECK_LINE = re.compile(r"  (run|script|trace|compile|export|checks): ")
+
+
 def _check(d: Path, out: Path, new: str, proc, err: str, signum: int) -> str:
     """Assert the guarantees for one interrupted run; what it ended as."""
-    assert "Traceback" not in err, err
+    assert "Traceback" not in err and "Exception ignored" not in err, err
     assert not _left_behind(d)
+    if sys.platform == "linux":
+        assert not _still_running(proc), "no process of the run outlives it"
     text = out.read_text()
     assert text in (OLD, new), "never a partial file"
-    last = err.splitlines()[-1] if err.strip() else ""
+    lines = err.splitlines()
+    assert all(CHECK_LINE.match(line) for line in lines[:-1]), err  # one line besides them
+    last = lines[-1] if lines else ""
     if proc.returncode == -signum:  # before Python ran any of this package: nothing started
         assert text == OLD and not err
         return "killed at start-up"
@@ -91,11 +132,90 @@ def test_a_signal_anywhere_in_a_run_loses_nothing_and_leaves_nothing(
     offset = 0.5 if signum == signal.SIGINT else 0.0  # the two signals at interleaved points
     delay = duration * (point + offset) / DELAYS
     spec, out, env = _setup(tmp_path / "run")
-    proc = subprocess.Popen(_command(out, spec), env=env, stderr=subprocess.PIPE, text=True)
+    proc = _popen(_command(out, spec), env)
     time.sleep(delay)
     proc.send_signal(signum)
     _, err = proc.communicate(timeout=600)
     _check(tmp_path / "run", out, new, proc, err, signum)
+
+
+# --- a signal at the start of each phase: sent when a function is first called ----------------
+
+# (module, function): the signal goes to the run's process when the function is first called,
+# in that process or in a check's forked child (the parent, waiting for it, is signalled)
+PHASES = {
+    "start-up": ("torcharc_codegen.cli.generate", "<module>"),
+    "validation": ("torcharc_codegen.spec.validate", "validate"),
+    "emit": ("torcharc_codegen.codegen.emit", "emit"),
+    "torch's import": ("torch.functional", "<module>"),
+    "numpy's import inside torch's": ("numpy", "<module>"),
+    "probe": ("torcharc_codegen.check.shapes", "probe"),
+    "probe, in a finalizer": ("torcharc_codegen.check.shapes", "probe"),
+    "building the checked model": ("torcharc_codegen.check.verify", "_build"),
+    "script": ("torcharc_codegen.check.verify", "_script"),
+    "trace": ("torcharc_codegen.check.verify", "_trace"),
+    "compile": ("torcharc_codegen.check.verify", "_compile"),
+    "export": ("torcharc_codegen.check.verify", "_export"),
+    "write": ("torcharc_codegen.output.write", "_replace"),
+}
+
+# Sent from a generator's finally run by the garbage collector: the handler's exception is
+# "ignored" there by Python, and the run must still end as interrupted, without that message
+IN_A_FINALIZER = """\
+    def finalized():
+        try:
+            yield
+        finally:
+            os.kill(PARENT, SIGNUM)
+            for _ in range(1000):  # the handler runs here
+                pass
+    g = finalized()
+    next(g)
+    del g
+"""
+
+
+def _signalled_at(tmp_path: Path, module: str, function: str, signum: int, finalizer: bool):
+    spec, out, env = _setup(tmp_path / "run")
+    reached = tmp_path / "reached"
+    send = IN_A_FINALIZER if finalizer else "os.kill(PARENT, SIGNUM)\n"
+    code = (
+        textwrap.dedent(f"""\
+        import os, sys
+        PARENT, SIGNUM = os.getpid(), {int(signum)}
+        def at_call(frame, event, arg):
+            if (event, frame.f_code.co_name) == ("call", {function!r}) and (
+                frame.f_globals.get("__name__") == {module!r}
+            ):
+                sys.setprofile(None)
+                open({str(reached)!r}, "w").close()
+        """)
+        + textwrap.indent(textwrap.dedent(send), " " * 8)
+        + textwrap.dedent(f"""\
+        sys.setprofile(at_call)
+        sys.argv = ["torcharc-gen", {str(spec)!r}, "-o", {str(out)!r}]
+        from torcharc_codegen.__main__ import main
+        raise SystemExit(main())
+        """)
+    )
+    proc = _popen([sys.executable, "-c", code], env)
+    _, err = proc.communicate(timeout=300)
+    assert reached.exists(), f"the run reached {module}.{function}: {err}"
+    return tmp_path / "run", out, proc, err
+
+
+@pytest.mark.parametrize("phase", list(PHASES))
+def test_a_sigterm_at_the_start_of_each_phase_ends_the_run_cleanly(tmp_path, reference, phase):
+    """Every phase of a run with every check, the checks' children included: exit 143, one
+    line, nothing written or left behind. Inside torch's or numpy's import the signal waits
+    for it (their C++ code swallows or aborts on an exception from Python)."""
+    if "numpy" in phase:
+        pytest.importorskip("numpy")
+    module, function = PHASES[phase]
+    d, out, proc, err = _signalled_at(
+        tmp_path, module, function, signal.SIGTERM, "finalizer" in phase
+    )
+    assert _check(d, out, reference[0], proc, err, signal.SIGTERM) == "interrupted before writing"
 
 
 # --- signals at chosen points: stalled there by a patch, then signalled ---------------------
@@ -125,8 +245,7 @@ def _stalled_run(tmp_path: Path, patch: str, signum: int, verify: bool = False):
         raise SystemExit(main())
         """)
     )
-    command = [sys.executable, "-c", code]
-    proc = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+    proc = _popen([sys.executable, "-c", code], env)
     deadline = time.monotonic() + 300
     while not ready.exists() and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -184,6 +303,20 @@ STALLS = {
         w.write_atomic = write_atomic
         """,
         "interrupted after writing",
+    ),
+    # printing the outcome's line: the run has said how it ended, and says nothing more
+    "printing the outcome": (
+        """\
+        import torcharc_codegen.cli.report as r
+        import torcharc_codegen.output.signals as s
+        real_info = r.Report.info
+        def info(self, line):
+            if line.startswith("wrote "):
+                stall(until=lambda: s._pending is not None)  # arrived, held back
+            real_info(self, line)
+        r.Report.info = info
+        """,
+        "finished",
     ),
 }
 

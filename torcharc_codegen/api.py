@@ -17,6 +17,7 @@ from .codegen.provenance import Header, command_for, sha256, versions
 from .errors import Problem, SpecError, VerificationError
 from .names import class_name_problem
 from .options import Options
+from .output.signals import checkpoint
 from .params.family import Overrides
 from .spec.literals import pascal_case
 from .spec.load import Source, load, no_gc
@@ -75,15 +76,18 @@ def compile_spec(
     if problem := class_name_problem(class_name):
         raise ValueError(f"class name {class_name!r} {problem}: choose another")
     source, model = load_model(spec, options.imports, name, options.params)
+    checkpoint()  # a SIGINT or SIGTERM held while torch loaded (output/signals.py): here
     header = header or Header(spec_name=source.name if source.text is not None else None)
     header = Header(header.spec_name, header.command, _spec_sha256(source), versions(mode))
     with no_gc():
         code = emit(model, class_name, header, mode=mode)
+    checkpoint()
     shapes = None
     if model.examples is not None:
         from .check.shapes import probe
 
         shapes = probe(code, model, options.numeric_budget, names=_in_parameters(model))
+        checkpoint()
         with no_gc():
             code = emit(model, class_name, header, shapes, mode)
     _check_domains(code, model, options)
@@ -91,6 +95,7 @@ def compile_spec(
     if options.verify:
         from .check.verify import verify as run_checks
 
+        checkpoint()
         report = run_checks(code, model, options.numeric_budget, on_check=options.on_check)
         if model.family is not None:
             from .check.verify import verify_other_values
@@ -103,6 +108,7 @@ def compile_spec(
             shapes = shapes.static
             with no_gc():
                 code = emit(model, class_name, header, shapes, mode)
+    checkpoint()
     warnings = list(model.warnings) + _idle_params(model, shapes)
     return Result(code.text, model, report, warnings, source.name, shapes, code)
 

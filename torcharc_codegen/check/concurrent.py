@@ -23,6 +23,8 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 
+from ..output import signals
+
 _HEADER = struct.Struct("!I")
 
 
@@ -48,8 +50,12 @@ def run(
             for function in group:
                 yield function()
         return
-    children = [_start(group) for group in groups]
+    children: list[tuple[int, object]] = []
     try:
+        for group in groups:
+            with signals.deferred():  # a child is never forked without being recorded
+                signals.checkpoint()
+                children.append(_start(group))
         if while_waiting is not None:
             while_waiting()
         index = 0
@@ -69,20 +75,23 @@ def run(
 
 def _start(group: list[Callable[[], object]]) -> tuple[int, object]:
     read_end, write_end = os.pipe()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # the child: never returns
         os.close(read_end)
-        _child(group, write_end)
+        _child(group, write_end, parent)
     os.close(write_end)
     return pid, os.fdopen(read_end, "rb")
 
 
-def _child(group: list[Callable[[], object]], fd: int) -> None:
+def _child(group: list[Callable[[], object]], fd: int, parent: int) -> None:
     code = 0
     try:
         for s in (signal.SIGINT, signal.SIGTERM):
             signal.signal(s, signal.SIG_IGN)
         _die_with_parent()
+        if os.getppid() != parent:  # the parent died before the line above
+            raise SystemExit(1)
         import torch
 
         torch.set_num_threads(1)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from ..codegen.code import Code
 from ..errors import SpecError
+from ..output.signals import checkpoint
 from ..spec.model import Model
 from . import budget as budgets
 from . import concurrent
@@ -103,6 +104,7 @@ def verify(
     report = Report()
 
     def done(check: Check) -> None:
+        checkpoint()  # a signal whose exception got lost (output/signals.py): here
         report.checks.append(check)
         if on_check is not None:
             on_check(check)
@@ -150,8 +152,10 @@ def verify(
                 # script and trace beside compile and export (which share dynamo's imports)
                 groups = [checks[:2], checks[2:]] if inputs is not None else [checks]
                 died = lambda i, why: Check(names[i], "failed", why)  # noqa: E731
-                for check in concurrent.run(groups, died, _warm_dynamo):
-                    done(check)
+                # closed here, not by the garbage collector, when a check's line raises
+                with contextlib.closing(concurrent.run(groups, died, _warm_dynamo)) as checked:
+                    for check in checked:
+                        done(check)
         return report
 
 

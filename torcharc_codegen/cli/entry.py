@@ -28,10 +28,12 @@ RUN = {
 }
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, last: bool = False) -> int:
+    """The command's exit code. ``last``: the process ends after it (the entry point), so
+    SIGINT and SIGTERM stay ignored once the outcome is reported."""
     import warnings
 
-    with warnings.catch_warnings(), signals.handled():
+    with warnings.catch_warnings(), signals.handled(last=last):
         _one_line_warnings()
         return _main(list(sys.argv[1:] if argv is None else argv))
 
@@ -44,7 +46,7 @@ def _one_line_warnings() -> None:
 
     def show(message, category, filename, lineno, file=None, line=None):
         text = str(message).strip().splitlines()
-        print(f"warning: {category.__name__}: {text[0] if text else ''}", file=sys.stderr)
+        sys.stderr.write(f"warning: {category.__name__}: {text[0] if text else ''}\n")
 
     warnings.showwarning = show
 
@@ -61,7 +63,9 @@ def _main(argv: list[str]) -> int:
         if quiet and verbose:
             raise UsageError("-q/--quiet and -v/--verbose can't be used together")
         report = Report(-1 if quiet else 1 if verbose else 0)
-        return RUN[args.command](args, report)
+        code = RUN[args.command](args, report)
+        signals.checkpoint()  # one held or lost after the run's last checkpoint
+        return code
     except UsageError as e:
         message = str(e)
         name = argv[at] if at < len(argv) else ""

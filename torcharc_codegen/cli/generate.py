@@ -14,6 +14,7 @@ from ..codegen.provenance import Header, read
 from ..errors import SpecError
 from ..names import class_name_problem
 from ..options import Options
+from ..output import signals
 from ..output.write import OutputRefused, WriteError, check_output_path
 from ..params.resolution import ParamValueError
 from ..spec.hints import example_inputs_hint
@@ -154,7 +155,12 @@ class _Run:
             self.report.detail(f"  {job.output}: the same code; its version line is left as it is")
         else:
             written = write_atomic(Path(job.output), result.source, job.spec)
-        self.report.info(f"{'wrote' if written else 'unchanged'} {job.output} ({job.class_name})")
+        with signals.deferred():  # the outcome's line, then a signal changes nothing
+            self.report.info(
+                f"{'wrote' if written else 'unchanged'} {job.output} ({job.class_name})"
+            )
+            if not self.many:
+                signals.settle()
         return OK, "written" if written else "unchanged"
 
     def check(self, job: plan.Job) -> tuple[int, str]:

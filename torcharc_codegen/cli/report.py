@@ -108,7 +108,10 @@ class Report:
     def _print(self, line: str) -> None:
         status = self._status
         self._clear()
-        print(line, file=self.stream, flush=True)
+        # one write with its newline (print writes them apart): a signal between the two
+        # would put the interrupted run's line at the end of this one
+        self.stream.write(f"{line}\n")
+        self.stream.flush()
         if status:
             self.status(status)
 

@@ -169,6 +169,7 @@ def _replace(target: Path, data: bytes, mode: int, label: str) -> None:
     tmp = None
     try:
         with signals.deferred():  # never a temporary file whose name got lost
+            signals.checkpoint()  # nor one once the run is interrupted
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
             f = os.fdopen(fd, "wb")
         with f:
@@ -177,6 +178,7 @@ def _replace(target: Path, data: bytes, mode: int, label: str) -> None:
             os.fchmod(f.fileno(), mode)
             os.fsync(f.fileno())
         with signals.deferred():  # the rename and the record of it happen together
+            signals.checkpoint()  # never a rename once the run is interrupted
             os.replace(tmp, target)
             tmp = None
             signals.record_written(label)
