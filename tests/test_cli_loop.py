@@ -11,22 +11,11 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from test_cli import MLP
 
 pytestmark = pytest.mark.slow  # each test runs the real command in a process of its own
 
-SPEC = textwrap.dedent("""\
-    modules:
-      mlp:
-        Sequential:
-          - Linear: {in_features: 8, out_features: 4}
-          - ReLU:
-    graph:
-      input:
-        x: {shape: [2, 8]}
-      modules:
-        mlp: [x]
-      output: mlp
-    """)
+SPEC = MLP  # the small spec test_cli.py runs
 PARAMS = Path(__file__).resolve().parents[1] / "generated_examples" / "params"
 STATUS = "\r\x1b[K"  # how the status line is erased
 CONSOLE_SCRIPT = Path(sys.executable).with_name("torcharc-gen")

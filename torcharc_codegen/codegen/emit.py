@@ -13,9 +13,10 @@ import re
 from dataclasses import dataclass
 
 from ..grammar.schema import float_arguments
-from ..spec.helpers import HELPERS, OPERATOR_LIMITS, TENSOR, Helper, class_returns
+from ..spec.helpers import HELPERS, OPERATOR_LIMITS, TENSOR, Helper
 from ..spec.literals import argument_literal, identifier_from, literal, pascal_case
 from ..spec.model import Layer, Model, Node
+from ..spec.return_types import class_returns
 from .code import Code, Shapes, Span, Statement
 from .docstring import class_docstring, docstring_text, init_param
 from .format import fits, format_big, format_source, line_length, with_comment
