@@ -333,3 +333,16 @@ graph:
 def test_a_param_override_that_is_not_a_block_param():
     with pytest.raises(ParamValueError):
         generate(STAGE, "Model", params={"width": 3})
+
+
+def test_resolve_says_a_spec_with_blocks_is_an_extension():
+    from torcharc_codegen.api import resolve
+
+    with pytest.raises(SpecError) as e:
+        resolve(STAGE)
+    (line,) = e.value.lines()
+    assert line.startswith("<string>:1:1: blocks:") and "extension" in line
+    nested = "modules:\n  s:\n    Sequential:\n      - Sequential: [{ReLU: }]\n"
+    nested += "graph: {input: x, modules: {s: [x]}, output: s}\n"
+    with pytest.raises(SpecError, match="a nested Sequential is this project's extension"):
+        resolve(nested)
