@@ -10,6 +10,7 @@ Sequential layer's lines), so later stages never read the generated text back.
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass, field
 
 from ..errors import SpecError
@@ -142,9 +143,12 @@ def draft(
                 for module in m.modules.values()
                 for layer in module.layers
             ),
-            "imports": emitter.imports(),
         }
     )
+    stdlib, others = emitter.imports()
+    if parts["search"]:
+        stdlib = sorted([*stdlib, "from typing import ClassVar"])
+    parts.update({"stdlib_imports": stdlib, "imports": others})
     statements = parts.pop("_statements")
     written = [m["name"] for m in parts["modules"]]
     layers = {
@@ -369,8 +373,12 @@ class _Emitter:
     def helper_sources(self) -> list[str]:
         return list(self._classes.values())
 
-    def imports(self) -> list[str]:
-        return [*DEFAULT_IMPORTS, *self._imports.lines()]
+    def imports(self) -> tuple[list[str], list[str]]:
+        """The standard library's import lines, and the others: torch's, then the user's
+        classes' (the two groups isort makes)."""
+        lines = self._imports.lines()
+        stdlib = [line for line in lines if line.split()[1] in sys.stdlib_module_names]
+        return stdlib, [*DEFAULT_IMPORTS, *(line for line in lines if line not in stdlib)]
 
     # --- forward --------------------------------------------------------------------------
     def unpacking(self) -> dict[str, str]:
