@@ -284,7 +284,7 @@ def test_an_unknown_block_is_located_with_did_you_mean():
     assert any("no block named 'Residul'" in x and "Residual" in x for x in e.value.lines())
 
 
-def test_a_block_whose_lazy_sizes_differ_per_use_is_refused():
+def test_lazy_sizes_that_differ_per_use_become_the_blocks_arguments():
     text = """\
 blocks:
   Head:
@@ -302,10 +302,36 @@ graph:
     b: [y]
   output: [a, b]
 """
+    model, source = build_generated(text, verify=True)
+    assert "def __init__(self, *, fc_in_features: int) -> None:" in source
+    assert "nn.Linear(in_features=fc_in_features, out_features=2)" in source
+    assert "Head(fc_in_features=4)" in source and "Head(fc_in_features=6)" in source
+    assert (model.a.fc.in_features, model.b.fc.in_features) == (4, 6)
+
+
+def test_lazy_sizes_that_differ_between_copies_of_one_entry_are_refused():
+    text = """\
+blocks:
+  Head:
+    modules: {fc: {LazyLinear: {out_features: 6}}}
+    graph: {input: x, modules: {fc: [x]}, output: fc}
+modules:
+  body:
+    Sequential:
+      - repeat: 2
+        module: {.Head: }
+graph:
+  input:
+    x: {shape: [2, 4]}
+  modules:
+    body: [x]
+  output: body
+"""
     with pytest.raises(SpecError) as e:
         generate(text, "Model")
     (line,) = e.value.lines()
-    assert "other sizes in different uses of block Head" in line and ":3:" in line
+    assert "infers other sizes where this one line builds it more than once" in line
+    assert ":9:18:" in line
 
 
 def test_lazy_sizes_a_blocks_uses_share_are_written():

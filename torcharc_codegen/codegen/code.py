@@ -71,3 +71,7 @@ class Shapes:
     values: dict[str, object] = field(default_factory=dict)  # node -> its output's structure
     inputs: dict[str, str] = field(default_factory=dict)  # input name -> shape text
     blocks: dict[str, Shapes] = field(default_factory=dict)  # block -> what its uses share
+    # (module, entry) -> the sizes a block used there takes as arguments (its Lazy layers'
+    # that differ between its uses); a block's own: those arguments -> what each is
+    block_args: dict[tuple, dict] = field(default_factory=dict)
+    lifted: dict[str, str] = field(default_factory=dict)

@@ -201,6 +201,8 @@ class _Emitter:
         self.comments = probe.comments if probe else {}
         self.layer_comments = probe.layers if probe else {}
         self.concrete = probe.concrete if probe else {}
+        self.block_args = probe.block_args if probe else {}
+        self.lifted = probe.lifted if probe else {}
         self.values = probe.values if probe else {}
         # input or node -> its shape text, as the comments show it
         self.shapes = {**(probe.inputs if probe else {}), **self.comments}
@@ -234,7 +236,8 @@ class _Emitter:
             "docstring": docstring_text(docstring),
             "modules": modules,
             "params": list(self.model.inputs),
-            "init_params": [init_param(p) for p in self.model.params.values()],
+            "init_params": [init_param(p) for p in self.model.params.values()]
+            + [f"{name}: int" for name in self.lifted],
             "returns": returns,
             "statements": [
                 {"var": s.var, "expr": s.expr, "comment": s.comment, "above": s.above}
@@ -320,6 +323,7 @@ class _Emitter:
         kwargs = dict(layer.kwargs)
         cls_name = ref.name
         if ref.kind == "block":
+            kwargs.update(self.block_args.get((module, index), {}) if index is not None else {})
             args = ", ".join(f"{k}={argument_literal(v)}" for k, v in kwargs.items())
             return f"{self.file.block_names[ref.attr]}({args})"
         if index is not None and (module, index) in self.concrete:
