@@ -372,3 +372,27 @@ def test_resolve_says_a_spec_with_blocks_is_an_extension():
     nested += "graph: {input: x, modules: {s: [x]}, output: s}\n"
     with pytest.raises(SpecError, match="a nested Sequential is this project's extension"):
         resolve(nested)
+
+
+def test_a_layer_torch_cant_build_inside_a_block_is_located_there():
+    text = """\
+blocks:
+  Bad:
+    params: {channels: 4}
+    modules:
+      conv: {Conv2d: {in_channels: "${channels}", out_channels: 6, kernel_size: 1, groups: 4}}
+    graph: {input: x, modules: {conv: [x]}, output: conv}
+modules:
+  bad: {.Bad: }
+graph:
+  input:
+    x: {shape: [2, 4, 5, 5]}
+  modules:
+    bad: [x]
+  output: bad
+"""
+    with pytest.raises(SpecError) as e:
+        generate(text, "Model")
+    (line,) = e.value.lines()
+    assert line.startswith("<string>:5:") and "blocks.Bad.modules.conv.Conv2d" in line
+    assert "out_channels must be divisible by groups" in line

@@ -9,6 +9,7 @@ Sequential layer's lines), so later stages never read the generated text back.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import sys
 from dataclasses import dataclass, field
@@ -95,6 +96,12 @@ class Draft:
             formatted.split("\n"), self.parts["class_name"], self.layers, self.statements
         )
         offset = top.count("\n")
+        lines = formatted.split("\n")
+        blocks = {}
+        for name, block in self.blocks.items():
+            block_init, _ = line_map(lines, block.class_name, block.layers, block.statements)
+            spans = {k: (a + offset, b + offset) for k, (a, b) in block_init.items()}
+            blocks[name] = dataclasses.replace(block, init_lines=spans)
         return Code(
             text=top + formatted,
             class_name=self.parts["class_name"],
@@ -103,7 +110,7 @@ class Draft:
             output=self.parts["output"],
             forward_lines={k: (a + offset, b + offset) for k, (a, b) in forward.items()},
             init_lines={k: (a + offset, b + offset) for k, (a, b) in init.items()},
-            blocks=self.blocks,
+            blocks=blocks,
         )
 
 
@@ -128,6 +135,14 @@ def draft(
             dict(emitter.vars),
             parts.pop("_statements"),
             parts["output"],
+            {
+                m["name"]: (
+                    len(block.modules[m["name"]].layers)
+                    if block.modules[m["name"]].sequential
+                    else None
+                )
+                for m in parts["modules"]
+            },
         )
         blocks.append(render("block.py.j2", **parts))
     emitter = _Emitter(model, class_name, probe, line_length, file)
