@@ -8,7 +8,7 @@ import textwrap
 import pytest
 import torch
 
-from tests.support import build_generated
+from support import build_generated
 from torcharc_codegen import generate
 from torcharc_codegen.errors import SpecError
 from torcharc_codegen.params.resolution import ParamValueError
@@ -396,3 +396,32 @@ graph:
     (line,) = e.value.lines()
     assert line.startswith("<string>:5:") and "blocks.Bad.modules.conv.Conv2d" in line
     assert "out_channels must be divisible by groups" in line
+
+
+def test_a_model_of_blocks_builds_on_meta_and_initializes_after_to_empty():
+    from torcharc_codegen.check.runtime import import_in_memory
+
+    module = import_in_memory(generate(STAGE, "Model"))
+    with torch.device("meta"):
+        model = module.Model(depth=4)
+    assert all(p.is_meta for p in model.parameters())
+    model.to_empty(device="cpu")
+    model.init_weights()
+    reference = module.Model(depth=4)
+    assert [p.shape for p in model.parameters()] == [p.shape for p in reference.parameters()]
+    assert all(torch.isfinite(p).all() for p in model.parameters())
+    assert model(torch.randn(2, 4)).shape == (2, 8)
+
+
+def test_summary_nests_a_blocks_layers_under_its_use(tmp_path, capsys):
+    from torcharc_codegen.cli import main
+
+    path = tmp_path / "stage.yaml"
+    path.write_text(STAGE)
+    assert main(["summary", str(path)]) == 0
+    rows = capsys.readouterr().out.splitlines()
+    names = [row.split()[:2] for row in rows if row.strip()]
+    assert ["stage", "Sequential(3)"] in names
+    at = names.index(["stage", "Sequential(3)"])
+    assert names[at + 1 : at + 3] == [["0", "Residual"], ["fc", "Linear"]]
+    assert rows[[r.split()[:1] for r in rows].index(["fc"])].startswith("    fc")
