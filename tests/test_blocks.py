@@ -425,3 +425,19 @@ def test_summary_nests_a_blocks_layers_under_its_use(tmp_path, capsys):
     at = names.index(["stage", "Sequential(3)"])
     assert names[at + 1 : at + 3] == [["0", "Residual"], ["fc", "Linear"]]
     assert rows[[r.split()[:1] for r in rows].index(["fc"])].startswith("    fc")
+
+
+def test_a_repeat_count_from_the_command_lines_param(tmp_path):
+    from torcharc_codegen.check.runtime import import_in_memory
+    from torcharc_codegen.cli import main
+
+    path = tmp_path / "stage.yaml"
+    path.write_text(STAGE)
+    out = tmp_path / "stage.py"
+    assert main([str(path), "-o", str(out), "--no-verify", "--param", "depth=4"]) == 0
+    text = out.read_text()
+    assert "depth: int = 4" in text and "--param depth=4" in text
+    assert len(import_in_memory(text).Stage().stage) == 4
+    bad = tmp_path / "bad.py"
+    assert main([str(path), "-o", str(bad), "--no-verify", "--param", "depth=0"]) == 2
+    assert not bad.exists()
