@@ -33,6 +33,11 @@ def constructor_args(module, where: str) -> dict:
     """The keyword arguments (only those that differ from the defaults, as spec literals) that
     build ``module``'s class into a module of the same structure; ArgumentsError naming
     ``where`` and why when there are none."""
+    return recover(module, where)[0]
+
+
+def recover(module, where: str) -> tuple[dict, dict]:
+    """``constructor_args``, and every argument's value (the defaults too)."""
     cls = type(module)
     try:
         signature = inspect.signature(cls.__init__)
@@ -64,7 +69,12 @@ def constructor_args(module, where: str) -> dict:
             builds += 1
             rebuilt = _build(cls, args)
             if rebuilt is not None and same_structure(module, rebuilt):
-                return args
+                full = {
+                    k: defaults[k] if v is _DEFAULT else v
+                    for k, v in values.items()
+                    if not (v is _DEFAULT and defaults[k] is inspect.Parameter.empty)
+                }
+                return args, full
             if builds >= _MAX_BUILDS:
                 break
         if builds >= _MAX_BUILDS:
@@ -128,6 +138,8 @@ def _written(value: object, short: bool) -> object:
 
 
 def _build(cls, args: dict):
+    import warnings
+
     import torch
 
     def tuples(v):
@@ -136,7 +148,8 @@ def _build(cls, args: dict):
     kwargs = {k: tuples(v) for k, v in args.items()}
     for device in ("meta", "cpu"):
         try:
-            with torch.device(device):
+            with torch.device(device), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
                 return cls(**kwargs)
         except Exception:  # noqa: BLE001 - a wrong guess: the next one
             continue

@@ -130,10 +130,13 @@ def _parametrize(block: Block) -> None:
             varying.setdefault(vector, []).append(path)
     body = copy.deepcopy(block.bodies[0])
     params: dict[str, tuple] = {}  # name -> vector
+    known = _known(block) if varying else {}
     for vector, paths in varying.items():
-        expression = _derived(vector, params)
+        name = next((n for n, v in known.items() if v == vector and n not in params), None)
+        expression = name or _derived(vector, params)
         if expression is None:
             name = _param_name(block, vector, paths, params)
+        if name is not None:
             params[name] = vector
             expression = name
         for path in paths:
@@ -141,6 +144,27 @@ def _parametrize(block: Block) -> None:
     block.params = {name: vector[0] for name, vector in params.items()}
     block.body = body
     block.args = [{name: vector[i] for name, vector in params.items()} for i in range(len(leaves))]
+
+
+def _known(block: Block) -> dict[str, tuple]:
+    """The numbers each member holds, by name: its plain attributes (``stride``), then its
+    constructor's arguments as recovered from it (``inplanes``, ``planes``)."""
+    from .arguments import ArgumentsError, recover
+
+    out: dict[str, tuple] = {}
+    first = block.members[0].module
+    for attr, value in vars(first).items():
+        if not attr.startswith("_") and _is_number(value) and attr not in _RESERVED:
+            vector = tuple(getattr(m.module, attr, None) for m in block.members)
+            out.setdefault(attr, vector)
+    try:
+        values = [recover(m.module, m.path)[1] for m in block.members]
+    except ArgumentsError:
+        return out
+    for name, value in values[0].items():
+        if _is_number(value) and name not in _RESERVED and name not in out:
+            out[name] = tuple(v.get(name) for v in values)
+    return out
 
 
 def _derived(vector: tuple, params: dict) -> str | None:
@@ -166,13 +190,7 @@ _RESERVED = {"self", "input", "x", "super", "torch", "nn", "i"}
 
 
 def _param_name(block: Block, vector: tuple, paths: list, params: dict) -> str:
-    """An attribute of the instances that holds these values, else the argument they set."""
-    for attr, value in vars(block.members[0].module).items():
-        if attr.startswith("_") or not _is_number(value):
-            continue
-        if tuple(getattr(m.module, attr, None) for m in block.members) == vector:
-            if attr not in params and attr not in _RESERVED:
-                return attr
+    """The argument these values set (``out_channels``), the most frequent."""
     keys = Counter(_key(path) for path in paths)
     name = max(keys, key=lambda k: (keys[k], -list(keys).index(k)))
     if name in _RESERVED or not name.isidentifier():

@@ -16,6 +16,10 @@ class ImportRefused(ValueError):
     """The module can't be imported at all (the reason says why); nothing is written."""
 
 
+class InputRefused(ImportRefused):
+    """The module refuses the example inputs (torch's message)."""
+
+
 @dataclass
 class FallbackReport:
     path: str  # the module kept as a custom module
@@ -54,8 +58,8 @@ class ImportReport:
         """The last line: nodes, blocks, fallbacks (their share of parameters), spec lines."""
         share = f" ({self.fallback_share:.1%} of parameters)" if self.fallbacks else ""
         return (
-            f"{self.nodes} nodes, {len(self.blocks)} blocks, {len(self.fallbacks)} fallbacks"
-            f"{share}, {self.spec_lines} spec lines"
+            f"{_count(self.nodes, 'node')}, {_count(len(self.blocks), 'block')}, "
+            f"{_count(len(self.fallbacks), 'fallback')}{share}, {self.spec_lines} spec lines"
         )
 
     def lines(self) -> list[str]:
@@ -63,6 +67,10 @@ class ImportReport:
         out += [f"fallback: {f.text()}" for f in self.fallbacks]
         out += [f"unused: {u}" for u in self.unused]
         return out
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'' if n == 1 else 's'}"
 
 
 @dataclass
@@ -103,7 +111,13 @@ def from_module(
     was_training = module.training
     module.eval()
     try:
-        calls, _ = record_calls(module, example_inputs)
+        try:
+            calls, _ = record_calls(module, example_inputs)
+        except Exception as e:  # noqa: BLE001 - the model's own refusal, as torch words it
+            lines = str(e).strip().splitlines()
+            raise InputRefused(
+                f"the model refuses them: {type(e).__name__}: {lines[0] if lines else ''}"
+            ) from None
         walker = Walker(calls)
         try:
             root = walker.unit("", module)

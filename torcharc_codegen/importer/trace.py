@@ -143,10 +143,14 @@ def _user_line(e: Exception) -> str | None:
 def node_line(node) -> str | None:
     """The source line (``file:line``) a traced node came from, from fx's stack trace."""
     trace_text = node.meta.get("stack_trace") or ""
-    lines = [line.strip() for line in trace_text.splitlines() if line.strip().startswith("File")]
+    lines = [
+        line.strip()
+        for line in trace_text.splitlines()
+        if line.strip().startswith("File") and "/torch/" not in line.replace("\\", "/")
+    ]
     if not lines:
         return None
-    last = lines[-1]  # File "path", line N, in forward
+    last = lines[-1]  # File "path", line N, in forward: the innermost outside torch
     try:
         path = last.split('"')[1]
         number = last.split("line ")[1].split(",")[0]

@@ -11,6 +11,7 @@ import re
 
 WIDTH = 100
 _PLAIN = re.compile(r"^[A-Za-z_.][A-Za-z0-9_.~]*$")
+_BLOCK_KEYS = {"graph:", "modules:", "input:"}  # always one entry a line, as the examples
 _SPECIAL = {"true", "false", "null", "yes", "no", "on", "off", "y", "n", "~"}
 
 
@@ -82,7 +83,8 @@ def _lines(key: str, value, indent: int, child: int, comment: str = "") -> list[
         text = "" if value is None else " " + flow(value)
         return [f"{pad}{key}{text}{note}"]
     one = f"{pad}{key} {flow(value)}"
-    if (len(one) + len(note) <= WIDTH or _flat(value)) and not comment:
+    fits = len(one) + len(note) <= WIDTH or _flat(value)
+    if fits and not comment and not (key in _BLOCK_KEYS and isinstance(value, dict)):
         return [one]
     out = [f"{pad}{key}{note}"]
     if isinstance(value, dict):
