@@ -86,7 +86,8 @@ def load_target(target: str, kwargs: dict):
         raise UsageError(f"target {target!r}: calling {attr}() failed: {_one(e)}") from None
     if not isinstance(model, torch.nn.Module):
         raise UsageError(
-            f"target {target!r}: {attr}() returned an object of type {type(model).__name__}, not a torch.nn.Module"
+            f"target {target!r}: {attr}() returned an object of type {type(model).__name__},"
+            " not a torch.nn.Module"
         )
     return model
 
