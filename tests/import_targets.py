@@ -10,12 +10,27 @@ from torch import nn
 from support import torchvision_models
 
 
+def random_statistics(model: nn.Module, seed: int = 0) -> nn.Module:
+    """Random BatchNorm statistics and affine parameters: at torchvision's initialization eval
+    mode's normalization is nearly the identity and would hide one loaded into the wrong place."""
+    gen = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, nn.modules.batchnorm._BatchNorm):
+                n = m.num_features
+                m.running_mean.copy_(torch.randn(n, generator=gen) * 0.1)
+                m.running_var.copy_(torch.rand(n, generator=gen) + 0.5)
+                m.weight.copy_(torch.rand(n, generator=gen) + 0.5)
+                m.bias.copy_(torch.randn(n, generator=gen) * 0.1)
+    return model
+
+
 def resnet18(num_classes: int = 1000) -> nn.Module:
-    return torchvision_models().resnet18(num_classes=num_classes)
+    return random_statistics(torchvision_models().resnet18(num_classes=num_classes))
 
 
 def torchvision_model(name: str) -> nn.Module:
-    return getattr(torchvision_models(), name)()
+    return random_statistics(getattr(torchvision_models(), name)())
 
 
 class Scale(nn.Module):
@@ -66,6 +81,61 @@ class Tower(nn.Module):
 
     def forward(self, x):
         return self.out(self.body(self.first(x)))
+
+
+class Leaky(nn.Module):
+    def __init__(self, width: int):
+        super().__init__()
+        self.fc = nn.Linear(width, width)
+        self.act = nn.LeakyReLU(0.2)
+
+    def forward(self, x):
+        return self.act(self.fc(x))
+
+
+class LeakyStack(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(Leaky(8), Leaky(8))
+
+    def forward(self, x):
+        return self.body(x)
+
+
+class Offset(nn.Module):
+    """A bare nn.Parameter read in forward."""
+
+    def __init__(self, width: int):
+        super().__init__()
+        self.offset = nn.Parameter(torch.zeros(width))
+        self.fc = nn.Linear(width, width)
+
+    def forward(self, x):
+        return self.fc(x) + self.offset
+
+
+class Branchy(nn.Module):
+    """Control flow on a tensor's value: fx can't trace it."""
+
+    def __init__(self, width: int):
+        super().__init__()
+        self.fc = nn.Linear(width, width)
+
+    def forward(self, x):
+        if x.sum() > 0:
+            return self.fc(x)
+        return x
+
+
+class Fallbacks(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.offset = Offset(8)
+        self.branchy = Branchy(8)
+        self.head = nn.Linear(8, 2)
+
+    def forward(self, x):
+        return self.head(self.branchy(self.offset(x)))
 
 
 def not_a_module() -> int:
