@@ -11,6 +11,7 @@ import inspect
 from collections import Counter
 from dataclasses import dataclass, field
 
+from ..spec.helpers import HELPERS
 from .units import Custom, Leaf, Seq, Unit, all_units
 
 _HOLE = "\0"  # a numeric leaf, in a body's skeleton
@@ -93,19 +94,22 @@ def _is_number(v) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
 
 
-def _skeleton(value):
+def _skeleton(value, fixed=False):
+    """The body with its numbers as holes, but for a helper's arguments: a helper written as
+    torch code in forward takes no ``${...}``, so its numbers are part of the structure."""
     if isinstance(value, dict):
-        return tuple((k, _skeleton(v)) for k, v in value.items())
+        return tuple((k, _skeleton(v, fixed or k in HELPERS)) for k, v in value.items())
     if isinstance(value, list):
-        return ("[",) + tuple(_skeleton(v) for v in value)
-    return _HOLE if _is_number(value) else (type(value).__name__, value)
+        return ("[",) + tuple(_skeleton(v, fixed) for v in value)
+    return _HOLE if _is_number(value) and not fixed else (type(value).__name__, value)
 
 
 def _leaves(value, path=()):
-    """(path, number) of every numeric leaf, in order."""
+    """(path, number) of every numeric leaf that may be a param, in order."""
     if isinstance(value, dict):
         for k, v in value.items():
-            yield from _leaves(v, path + (k,))
+            if k not in HELPERS:
+                yield from _leaves(v, path + (k,))
     elif isinstance(value, list):
         for i, v in enumerate(value):
             yield from _leaves(v, path + (i,))
@@ -223,7 +227,7 @@ def _name(unit: Unit, blocks: Blocks, groups: dict) -> str:
     if first is not None:
         extra = [c for c in unit.graph.children if c not in first.members[0].graph.children]
         name = base + "".join(c.title().replace("_", "") for c in extra)
-        if extra and name not in taken:
+        if extra and len(extra) <= 2 and name not in taken:
             return name
     n = 2
     while f"{base}{n}" in taken:

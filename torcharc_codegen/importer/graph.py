@@ -41,6 +41,12 @@ _ARITHMETIC = {
     operator.truediv,
     operator.mod,
     operator.neg,
+    operator.eq,
+    operator.ne,
+    operator.lt,
+    operator.le,
+    operator.gt,
+    operator.ge,
     getattr,
     int,
     len,
@@ -153,10 +159,17 @@ def _is_size(node, static, is_tensor) -> bool:
         return True
     if node.target is getattr and len(node.args) == 2 and node.args[1] in _SIZE_ATTRS:
         return True
-    if node.op == "call_function" and node.target in _ARITHMETIC:
+    if node.op == "call_function" and (node.target in _ARITHMETIC or _is_assert(node.target)):
         nodes = [a for a in node.all_input_nodes]
         return bool(nodes) and all(n.name in static for n in nodes)
     return False
+
+
+def _is_assert(target) -> bool:
+    """``torch._assert`` on sizes: true on the example, checked by its shapes ever after."""
+    import torch
+
+    return target is torch._assert
 
 
 def _recorded(a, values):

@@ -103,9 +103,11 @@ def map_call(node, value, is_tensor, const) -> Mapped | object:
     if target in (torch.cat, torch.concat, torch.stack):
         tensors = args[0] if args else kwargs.pop("tensors")
         dim = const(args[1] if len(args) > 1 else kwargs.pop("dim", 0))
+        cls = "MergeStack" if target is torch.stack else "MergeConcat"
+        if not kwargs and is_tensor(tensors) and isinstance(value(tensors), list | tuple):
+            return Mapped(cls, {"dim": dim}, [tensors])  # a list the graph passes whole
         if kwargs or not isinstance(tensors, list | tuple) or not all(map(is_tensor, tensors)):
             raise Unwritable(f"torch.{name} of anything but a list of tensors")
-        cls = "MergeStack" if target is torch.stack else "MergeConcat"
         return Mapped(cls, {"dim": dim}, [list(tensors)])
     if target in (torch.chunk, torch.split):
         return _fork(name, args, kwargs, is_tensor, const)

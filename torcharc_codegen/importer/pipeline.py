@@ -125,6 +125,14 @@ def from_module(
             at = f" ({e.line})" if e.line else ""
             where = e.path or type(module).__name__
             raise ImportRefused(f"{where}: {e.reason}{at}") from None
+        unused = _unused(root, "", module)
+        if unused:
+            held = sum(n for _, n in unused)
+            raise ImportRefused(
+                f"forward never calls {', '.join(p for p, _ in unused)} ({held:,} parameters"
+                " and buffers): a spec keeps only the modules its graph calls, so the generated"
+                " class couldn't load the state_dict strictly"
+            )
         blocks, body = build(root)
         spec, comments, report = _spec(module, root, blocks, body, example_inputs, walker)
     finally:
@@ -216,19 +224,25 @@ def _spec(module, root, blocks, body, inputs, walker):
         FallbackReport(c.path, c.import_path, c.reason, c.line, c.parameters)
         for c in walker.customs
     ]
-    report.unused = _unused(root, "")
+    report.unused = []  # (refused above: a module forward never calls can't be kept)
     report.parameters = sum(p.numel() for p in module.parameters())
     return spec, comments, report
 
 
-def _unused(unit, path) -> list[str]:
+def _unused(unit, path, module) -> list[tuple[str, int]]:
+    """The modules forward never calls that hold tensors (an empty one loses nothing), with
+    how many numbers they hold."""
     from .units import Seq, Unit
 
-    out = [f"{path}.{n}" if path else n for n in unit.unused]
+    out = []
+    for name in unit.unused:
+        held = sum(t.numel() for t in unit.module.get_submodule(name).state_dict().values())
+        if held:
+            out.append((f"{path}.{name}" if path else name, held))
 
     def walk(entry, where):
         if isinstance(entry, Unit):
-            out.extend(_unused(entry, where))
+            out.extend(_unused(entry, where, module))
         elif isinstance(entry, Seq):
             for k, e in entry.items:
                 walk(e, f"{where}.{k}")
