@@ -140,3 +140,18 @@ class Fallbacks(nn.Module):
 
 def not_a_module() -> int:
     return 3
+
+
+class WithAux(nn.Module):
+    """A head forward doesn't call in eval mode (as GoogLeNet's auxiliary classifiers)."""
+
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Linear(8, 8)
+        self.aux = nn.Linear(8, 2)
+
+    def forward(self, x):
+        x = self.body(x)
+        if self.training:
+            return x, self.aux(x)
+        return x

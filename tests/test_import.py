@@ -179,3 +179,36 @@ def test_the_command_writes_resnet18_after_every_check(capsys, tmp_path):
         f"wrote {out} (strict load, bit-exact): 26 nodes, 2 blocks, 0 fallbacks, 84 spec lines"
     )
     assert "out_features: 10" in out.read_text()
+
+
+def test_a_module_forward_never_calls_is_refused_by_name():
+    with pytest.raises(ImportRefused, match=r"forward never calls aux \(18 parameters"):
+        from_module(import_targets.WithAux(), {"x": torch.randn(2, 8)})
+
+
+# ------------------------------------------------------------- torchvision, against its code
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["densenet121", "shufflenet_v2_x0_5", "mnasnet0_5"])
+def test_torchvision_models_round_trip_with_no_fallback(name):
+    imported = from_module(import_targets.torchvision_model(name), image(1), verify=False)
+    assert imported.report.fallbacks == []
+    assert imported.report.round_trip == "strict load, bit-exact"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("name", "size", "reason"),
+    [
+        # squeeze-excitation's `scale * x` has no helper, and the classes above it take
+        # arguments that aren't spec literals (InvertedResidualConfig, nn.Hardsigmoid)
+        ("mobilenet_v3_small", 64, r"features\.1: mul of tensors of shapes .* broadcasting"),
+        ("efficientnet_b0", 64, r"features\.1\.0: mul of tensors of shapes .* broadcasting"),
+        ("googlenet", 64, r"forward never calls aux1, aux2"),
+        ("vit_b_16", 224, r"VisionTransformer: it reads its own tensor `self\.class_token`"),
+    ],
+)
+def test_torchvision_models_that_cant_be_written_yet_are_refused_saying_why(name, size, reason):
+    with pytest.raises(ImportRefused, match=reason):
+        from_module(import_targets.torchvision_model(name), image(1, size), verify=False)
