@@ -106,8 +106,7 @@ def _first_difference(original, generated, inputs: dict) -> str:
     for path, out in outputs["b"]:
         theirs.setdefault(path, []).append(out)
     seen: dict[str, int] = {}
-    order = sorted(outputs["a"], key=lambda item: 0)  # the original's call order, as recorded
-    for path, out in order:
+    for path, out in outputs["a"]:  # the original's call order
         n = seen[path] = seen.get(path, 0) + 1
         mine = theirs.get(path, [])
         if len(mine) < n:
