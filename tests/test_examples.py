@@ -17,8 +17,8 @@ from torcharc_codegen.api import compile_file, load_model
 from torcharc_codegen.check.runtime import example_tensors, import_in_memory
 from torcharc_codegen.params import resolve
 from torcharc_codegen.spec.blocks import extension_used
-from torcharc_codegen.spec.load import load
 from torcharc_codegen.spec.literals import pascal_case
+from torcharc_codegen.spec.load import load
 
 pytestmark = pytest.mark.slow  # end to end: `pytest -m "not slow"` skips it
 
