@@ -155,3 +155,51 @@ class WithAux(nn.Module):
         if self.training:
             return x, self.aux(x)
         return x
+
+
+class Widening(nn.Module):
+    """A Sequential of one class whose widths step evenly, and of Linears that do: each run is
+    one repeat entry with ``${...}`` of the copy's index."""
+
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(*(Residual(8, 16 + 8 * k) for k in range(4)))
+        self.ladder = nn.Sequential(*(nn.Linear(8 + 4 * k, 12 + 4 * k) for k in range(3)))
+
+    def forward(self, x):
+        return self.ladder(self.body(x))
+
+
+class Grow(nn.Module):
+    """A dense block's layer: it concatenates the list it is given, then adds 4 features."""
+
+    def __init__(self, width: int):
+        super().__init__()
+        self.fc = nn.Linear(width, 4)
+
+    def forward(self, features):
+        return self.fc(torch.cat(features, 1))
+
+
+class Dense(nn.ModuleDict):
+    """Each layer reads the input and every layer's output before it (torchvision's
+    _DenseBlock): a Sequential of layers that each concatenate their output to their input."""
+
+    def __init__(self, width: int, layers: int):
+        super().__init__({f"layer{k + 1}": Grow(width + 4 * k) for k in range(layers)})
+
+    def forward(self, x):
+        features = [x]
+        for layer in self.values():
+            features.append(layer(features))
+        return torch.cat(features, 1)
+
+
+class DenseNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.block = Dense(8, 5)
+        self.head = nn.Linear(28, 2)
+
+    def forward(self, x):
+        return self.head(self.block(x))

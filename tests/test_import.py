@@ -77,6 +77,34 @@ def test_one_class_used_three_times_is_one_block_whose_param_is_what_differs():
     assert imported.report.blocks == {"Residual": 3}
 
 
+def test_entries_whose_arguments_step_evenly_are_one_repeat_entry_of_the_index():
+    imported = from_module(import_targets.Widening(), {"x": torch.randn(2, 8)}, verify=False)
+    assert imported.report.round_trip == "strict load, bit-exact"
+    modules = yaml.safe_load(imported.spec)["modules"]
+    assert modules["body"] == {
+        "Sequential": [{"repeat": 4, "module": {".Residual": {"hidden": "${16 + i * 8}"}}}]
+    }
+    linear = {"Linear": {"in_features": "${8 + i * 4}", "out_features": "${12 + i * 4}"}}
+    assert modules["ladder"] == {"Sequential": [{"repeat": 3, "module": linear}]}
+
+
+def test_a_dense_block_is_a_named_sequential_of_layers_that_concatenate_their_output():
+    imported = from_module(import_targets.DenseNet(), {"x": torch.randn(2, 8)}, verify=False)
+    assert imported.report.round_trip == "strict load, bit-exact"
+    spec = yaml.safe_load(imported.spec)
+    assert spec["modules"]["block"] == {
+        "Sequential": {
+            "layer{i}": {
+                "repeat": 5,
+                "start": 1,
+                "module": {".Grow": {"width": "${8 + (i - 1) * 4}"}},
+            }
+        }
+    }
+    grow = spec["blocks"]["Grow"]["graph"]
+    assert grow["modules"] == {"fc": ["x"], "cat": [["x", "fc"]]} and grow["output"] == "cat"
+
+
 def test_a_difference_in_the_outputs_names_the_first_module_and_fails(monkeypatch):
     from torcharc_codegen.importer import units
 
@@ -195,6 +223,15 @@ def test_torchvision_models_round_trip_with_no_fallback(name):
     imported = from_module(import_targets.torchvision_model(name), image(1), verify=False)
     assert imported.report.fallbacks == []
     assert imported.report.round_trip == "strict load, bit-exact"
+
+
+@pytest.mark.slow
+def test_densenet121_is_under_100_lines_each_dense_block_one_repeat_entry():
+    imported = from_module(import_targets.torchvision_model("densenet121"), image(1), verify=False)
+    assert imported.report.spec_lines < 100 and list(imported.report.blocks) == ["DenseLayer"]
+    features = yaml.safe_load(imported.spec)["modules"]["features"]["Sequential"]
+    (entry,) = features["denseblock3"]["Sequential"].values()
+    assert entry["repeat"] == 24 and entry["start"] == 1
 
 
 @pytest.mark.slow

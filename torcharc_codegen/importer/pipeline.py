@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .blocks import build
+from .rewrite import dense_blocks
 from .units import Fallback, Walker
 from .write import compress, dump
 
@@ -125,6 +126,7 @@ def from_module(
             at = f" ({e.line})" if e.line else ""
             where = e.path or type(module).__name__
             raise ImportRefused(f"{where}: {e.reason}{at}") from None
+        dense_blocks(root)
         unused = _unused(root, "", module)
         if unused:
             held = sum(n for _, n in unused)

@@ -16,13 +16,18 @@ _SPECIAL = {"true", "false", "null", "yes", "no", "on", "off", "y", "n", "~"}
 
 
 def compress(value):
-    """Runs of two or more equal entries of a list-form Sequential as one repeat entry."""
+    """Runs of a Sequential's entries that are one class or block whose arguments are equal or
+    step evenly from one entry to the next as one repeat entry (``${64 + i * 32}``, ``i`` the
+    copy's index); in a named Sequential, a run whose names count up (``denselayer1``,
+    ``denselayer2``, ...) as one entry named ``denselayer{i}`` with ``start`` its first index."""
     if isinstance(value, dict):
         out = {}
         for k, v in value.items():
             v = compress(v)
             if k == "Sequential" and isinstance(v, list):
                 v = _runs(v)
+            elif k == "Sequential" and isinstance(v, dict):
+                v = _named_runs(v)
             out[k] = v
         return out
     if isinstance(value, list):
@@ -30,17 +35,110 @@ def compress(value):
     return value
 
 
+_MIN_STEPPED = 3  # entries a run with stepping arguments needs to be written as one
+
+
 def _runs(entries: list) -> list:
     out: list = []
     i = 0
     while i < len(entries):
-        j = i
-        while j + 1 < len(entries) and entries[j + 1] == entries[i]:
-            j += 1
-        count = j - i + 1
-        out.append(entries[i] if count == 1 else {"repeat": count, "module": entries[i]})
-        i = j + 1
+        count, module = _run(entries[i:], 0)
+        out.append(entries[i] if count == 1 else {"repeat": count, "module": module})
+        i += count
     return out
+
+
+_NUMBERED = re.compile(r"^(.*?)(0|[1-9][0-9]*)$")
+
+
+def _named_runs(entries: dict) -> dict:
+    items = list(entries.items())
+    out: dict = {}
+    i = 0
+    while i < len(items):
+        key, entry = items[i]
+        match = _NUMBERED.match(key)
+        count = 1
+        if match and "{" not in key and "}" not in key:
+            prefix, first = match.group(1), int(match.group(2))
+            n = 1
+            while i + n < len(items) and items[i + n][0] == f"{prefix}{first + n}":
+                n += 1
+            count, module = _run([e for _, e in items[i : i + n]], first)
+            pattern = f"{prefix}{{i}}"
+        if count == 1 or pattern in entries:
+            out[key] = entry
+            i += 1
+            continue
+        repeat: dict = {"repeat": count}
+        if first:
+            repeat["start"] = first
+        repeat["module"] = module
+        out[pattern] = repeat
+        i += count
+    return out
+
+
+def _run(entries: list, start: int) -> tuple[int, dict]:
+    """How many of ``entries``, from the first, are one repeat entry, and its module (its
+    arguments as ``${...}`` of the copy's index ``i``, counted from ``start``)."""
+    first = entries[0]
+    n = 1
+    while n < len(entries) and entries[n] == first:
+        n += 1
+    if n > 1 or len(entries) < _MIN_STEPPED:
+        return n, first
+    steps = _steps(first, entries[1])
+    if steps is None:
+        return 1, first
+    n = 2
+    while n < len(entries) and _stepped(first, steps, n) == entries[n]:
+        n += 1
+    if n < _MIN_STEPPED:
+        return 1, first
+    ((cls, kwargs),) = first.items()
+    written = {k: _expression(v, steps[k], start) if k in steps else v for k, v in kwargs.items()}
+    return n, {cls: written}
+
+
+def _steps(a, b) -> dict | None:
+    """Per argument, how much it grows from entry ``a`` to ``b`` (the same class with the same
+    argument names, each either equal or an int that grows), or None."""
+    if not (isinstance(a, dict) and isinstance(b, dict) and len(a) == 1 and a.keys() == b.keys()):
+        return None
+    ((cls, x),) = a.items()
+    y = b[cls]
+    if cls == "Sequential" or not isinstance(x, dict) or not isinstance(y, dict):
+        return None
+    if x.keys() != y.keys():
+        return None
+    steps = {}
+    for k, v in x.items():
+        w = y[k]
+        if _is_int(v) and _is_int(w) and v != w:
+            steps[k] = w - v
+        elif v != w or (isinstance(v, str) and "${" in v):
+            return None
+    return steps or None
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _stepped(first: dict, steps: dict, n: int) -> dict:
+    ((cls, kwargs),) = first.items()
+    return {cls: {k: v + n * steps[k] if k in steps else v for k, v in kwargs.items()}}
+
+
+def _expression(first: int, step: int, start: int) -> str:
+    """``${first + (i - start) * step}`` in its shortest form."""
+    index = "i" if not start else f"(i - {start})"
+    term = index if step == 1 else f"{index} * {step}"
+    if step < 0:
+        term = index if step == -1 else f"{index} * {-step}"
+        return f"${{{first} - {term}}}" if first else f"${{-{term}}}"
+    return f"${{{first} + {term}}}" if first else f"${{{term}}}"
 
 
 def scalar(value) -> str:
