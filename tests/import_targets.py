@@ -34,7 +34,7 @@ def torchvision_model(name: str) -> nn.Module:
 
 
 class Scale(nn.Module):
-    """A per-channel scale, broadcast over the spatial dimensions: `x * s` has no helper."""
+    """A per-channel divisor, broadcast over the spatial dimensions: `x / s` has no helper."""
 
     def __init__(self, channels: int):
         super().__init__()
@@ -42,7 +42,33 @@ class Scale(nn.Module):
 
     def forward(self, x):
         s = torch.sigmoid(self.gate(x).mean((2, 3), keepdim=True))
-        return x * s
+        return x / s
+
+
+class Excite(nn.Module):
+    """Squeeze and excitation: a per-channel gate broadcast over the spatial dimensions
+    (`x * s`, the Mul helper), and a bias broadcast the same way (`x + b`, Add)."""
+
+    def __init__(self, channels: int):
+        super().__init__()
+        self.gate = nn.Conv2d(channels, channels, 1)
+        self.bias = nn.Conv2d(channels, channels, 1)
+
+    def forward(self, x):
+        pooled = x.mean((2, 3), keepdim=True)
+        return x * torch.sigmoid(self.gate(pooled)) + self.bias(pooled)
+
+
+class Excited(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 3, padding=1)
+        self.excite = Excite(8)
+        self.head = nn.Linear(8, 4)
+
+    def forward(self, x):
+        x = self.excite(self.stem(x))
+        return self.head(torch.flatten(x.mean((2, 3)), 1))
 
 
 class Gated(nn.Module):

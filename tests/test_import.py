@@ -37,14 +37,26 @@ def test_resnet18_round_trips_with_no_fallback_in_under_100_lines():
     assert report.summary() == "26 nodes, 2 blocks, 0 fallbacks, 84 spec lines"
 
 
-def test_a_broadcasting_multiply_falls_back_to_the_users_class_and_says_where():
+def test_a_broadcasting_multiply_and_add_are_the_mul_and_add_helpers():
+    imported = from_module(import_targets.Excited(), {"x": torch.randn(2, 3, 16, 16)})
+    assert imported.report.fallbacks == [] and imported.report.blocks == {"Excite": 1}
+    block = yaml.safe_load(imported.spec)["blocks"]["Excite"]
+    assert {k: v for k, v in block["modules"].items() if k in ("mul", "add")} == {
+        "mul": {"Mul": None},
+        "add": {"Add": None},
+    }
+    assert block["graph"]["modules"]["mul"] == ["x", "sigmoid"]
+    assert "mul = x * sigmoid" in imported.source
+
+
+def test_a_broadcasting_division_falls_back_to_the_users_class_and_says_where():
     model = import_targets.Gated()
     imported = from_module(model, {"x": torch.randn(2, 3, 16, 16)}, verify=False)
     (fallback,) = imported.report.fallbacks
     assert fallback.path == "scale" and fallback.cls == "import_targets.Scale"
-    assert "broadcasting" in fallback.reason and "(2, 8, 1, 1)" in fallback.reason
+    assert "div of tensors" in fallback.reason and "(2, 8, 1, 1)" in fallback.reason
     lines, first = inspect.getsourcelines(import_targets.Scale.forward)
-    mul = first + next(i for i, line in enumerate(lines) if "return x * s" in line)
+    mul = first + next(i for i, line in enumerate(lines) if "return x / s" in line)
     assert fallback.line == f"{inspect.getsourcefile(import_targets.Scale)}:{mul}"
     assert yaml.safe_load(imported.spec)["modules"]["scale"] == {
         "import_targets.Scale": {"channels": 8}
@@ -209,16 +221,25 @@ def test_the_command_writes_resnet18_after_every_check(capsys, tmp_path):
     assert "out_features: 10" in out.read_text()
 
 
-def test_a_module_forward_never_calls_is_refused_by_name():
-    with pytest.raises(ImportRefused, match=r"forward never calls aux \(18 parameters"):
-        from_module(import_targets.WithAux(), {"x": torch.randn(2, 8)})
+def test_a_module_forward_never_calls_is_kept_and_listed():
+    imported = from_module(import_targets.WithAux(), {"x": torch.randn(2, 8)})
+    spec = yaml.safe_load(imported.spec)
+    assert spec["keep"] == ["aux"] and spec["modules"]["aux"] == {
+        "Linear": {"in_features": 8, "out_features": 2}
+    }
+    assert imported.report.unused == ["aux (18 parameters and buffers)"]
+    assert "kept, though forward never calls it: aux (18 parameters and buffers)" in (
+        imported.report.lines()
+    )
 
 
 # ------------------------------------------------------------- torchvision, against its code
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["densenet121", "shufflenet_v2_x0_5", "mnasnet0_5"])
+@pytest.mark.parametrize(
+    "name", ["densenet121", "shufflenet_v2_x0_5", "mnasnet0_5", "mobilenet_v3_small"]
+)
 def test_torchvision_models_round_trip_with_no_fallback(name):
     imported = from_module(import_targets.torchvision_model(name), image(1), verify=False)
     assert imported.report.fallbacks == []
@@ -235,15 +256,34 @@ def test_densenet121_is_under_100_lines_each_dense_block_one_repeat_entry():
 
 
 @pytest.mark.slow
+def test_googlenets_auxiliary_heads_are_blocks_kept_though_forward_never_calls_them():
+    imported = from_module(import_targets.torchvision_model("googlenet"), image(1), verify=False)
+    report = imported.report
+    assert report.fallbacks == [] and report.round_trip == "strict load, bit-exact"
+    assert [u.split(" ")[0] for u in report.unused] == ["aux1", "aux2"]
+    spec = yaml.safe_load(imported.spec)
+    assert spec["keep"] == ["aux1", "aux2"]
+    assert spec["modules"]["aux1"] == {".InceptionAux": {"in_channels": 512}}
+    assert report.blocks["InceptionAux"] == 2
+
+
+@pytest.mark.slow
+def test_efficientnet_b0s_only_fallback_is_stochastic_depth_which_holds_no_parameters():
+    imported = from_module(
+        import_targets.torchvision_model("efficientnet_b0"), image(1), verify=False
+    )
+    report = imported.report
+    assert report.round_trip == "strict load, bit-exact"
+    assert {f.cls for f in report.fallbacks} == {"torchvision.ops.stochastic_depth.StochasticDepth"}
+    assert report.fallback_parameters == 0 and "stochastic_depth" in report.fallbacks[0].reason
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("name", "size", "reason"),
     [
-        # squeeze-excitation's `scale * x` has no helper, and the classes above it take
-        # arguments that aren't spec literals (InvertedResidualConfig, nn.Hardsigmoid)
-        ("mobilenet_v3_small", 64, r"features\.1: mul of tensors of shapes .* broadcasting"),
-        ("efficientnet_b0", 64, r"features\.1\.0: mul of tensors of shapes .* broadcasting"),
-        ("googlenet", 64, r"forward never calls aux1, aux2"),
         ("vit_b_16", 224, r"VisionTransformer: it reads its own tensor `self\.class_token`"),
+        ("regnet_y_400mf", 64, r"trunk_output\.block1: its entry 'block1-0' is not a Python"),
     ],
 )
 def test_torchvision_models_that_cant_be_written_yet_are_refused_saying_why(name, size, reason):

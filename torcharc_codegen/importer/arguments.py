@@ -167,13 +167,22 @@ def _plain_state(module) -> dict:
     }
 
 
+def _as_tuples(value):
+    """Lists as tuples, all the way down: a spec writes both as a list."""
+    if isinstance(value, list | tuple):
+        return tuple(_as_tuples(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _as_tuples(v) for k, v in value.items()}
+    return value
+
+
 def _tensors(module) -> dict:
     return {k: (tuple(v.shape), v.dtype) for k, v in module.state_dict(keep_vars=True).items()}
 
 
 def same_structure(a, b) -> bool:
-    """Whether ``a`` and ``b`` have the same classes, plain attributes, parameter and buffer
-    names, shapes and dtypes, submodule by submodule."""
+    """Whether ``a`` and ``b`` have the same classes, plain attributes (a list the same as a
+    tuple), parameter and buffer names, shapes and dtypes, submodule by submodule."""
     subs_a, subs_b = dict(a.named_modules()), dict(b.named_modules())
     if list(subs_a) != list(subs_b) or _tensors(a) != _tensors(b):
         return False
@@ -182,7 +191,7 @@ def same_structure(a, b) -> bool:
         if type(sub) is not type(other):
             return False
         try:
-            if _plain_state(sub) != _plain_state(other):
+            if _as_tuples(_plain_state(sub)) != _as_tuples(_plain_state(other)):
                 return False
         except Exception:  # noqa: BLE001 - values that can't be compared: not the same
             return False

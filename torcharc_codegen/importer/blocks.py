@@ -71,11 +71,14 @@ def body_of(unit: Unit, blocks: Blocks) -> dict:
             modules[name] = (
                 entry_spec(unit.entries[name], blocks) if name in unit.entries else g.helpers[name]
             )
+    for name in unit.kept:
+        modules[name] = entry_spec(unit.entries[name], blocks)
     inputs = g.inputs[0] if len(g.inputs) == 1 else list(g.inputs)
-    return {
-        "modules": modules,
-        "graph": {"input": inputs, "modules": dict(g.nodes), "output": g.output},
-    }
+    body: dict = {"modules": modules}
+    if unit.kept:
+        body["keep"] = list(unit.kept)
+    body["graph"] = {"input": inputs, "modules": dict(g.nodes), "output": g.output}
+    return body
 
 
 def entry_spec(entry, blocks: Blocks) -> dict:

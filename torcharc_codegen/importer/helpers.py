@@ -210,9 +210,10 @@ def _reduce(name, args, kwargs, is_tensor, const):
 
 
 def _arithmetic(name, args, kwargs, value, is_tensor, const):
-    """``a + b`` / ``a * b`` of two tensors of one shape and dtype: MergeSum / MergeProd;
-    with a number: TorchFn (``torch.add(x, other=2.0)``); a tensor broadcast against another
-    has no helper."""
+    """``a + b`` / ``a * b`` of two tensors of one shape and dtype: MergeSum / MergeProd
+    (TorchArc's); broadcast: Add / Mul (this project's extension, ``a * b`` in forward); with
+    a number: TorchFn (``torch.add(x, other=2.0)``); ``-`` and ``/`` of two tensors have no
+    helper."""
     op = {"iadd": "add", "imul": "mul", "truediv": "div"}.get(name, name)
     if kwargs or len(args) != 2:
         raise Unwritable(f"{op} with arguments other than two operands")
@@ -221,9 +222,11 @@ def _arithmetic(name, args, kwargs, value, is_tensor, const):
         va, vb = value(a), value(b)
         if op in ("add", "mul") and va.shape == vb.shape and va.dtype == vb.dtype:
             return Mapped("MergeSum" if op == "add" else "MergeProd", {}, [[a, b]])
+        if op in ("add", "mul"):
+            return Mapped("Add" if op == "add" else "Mul", {}, [a, b])
         raise Unwritable(
             f"{op} of tensors of shapes {tuple(va.shape)} and {tuple(vb.shape)}: a broadcasting"
-            " elementwise operation, which no TorchArc helper writes"
+            " elementwise operation, which no helper writes"
         )
     if is_tensor(a) and not _holds_node(b):
         return Mapped("TorchFn", {"name": op, "other": const(b)}, [a])

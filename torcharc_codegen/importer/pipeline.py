@@ -39,7 +39,7 @@ class ImportReport:
     nodes: int = 0  # graph nodes, the top level's and the blocks'
     blocks: dict = field(default_factory=dict)  # block name -> instances
     fallbacks: list = field(default_factory=list)
-    unused: list = field(default_factory=list)  # modules forward never calls
+    unused: list = field(default_factory=list)  # modules forward never calls, kept
     parameters: int = 0
     spec_lines: int = 0
     generated_lines: int | None = None
@@ -66,7 +66,7 @@ class ImportReport:
     def lines(self) -> list[str]:
         out = [f"block {name}: {count} uses" for name, count in self.blocks.items()]
         out += [f"fallback: {f.text()}" for f in self.fallbacks]
-        out += [f"unused: {u}" for u in self.unused]
+        out += [f"kept, though forward never calls it: {u}" for u in self.unused]
         return out
 
 
@@ -119,6 +119,7 @@ def from_module(
             raise InputRefused(
                 f"the model refuses them: {type(e).__name__}: {lines[0] if lines else ''}"
             ) from None
+        calls = _training_calls(module, example_inputs, calls)
         walker = Walker(calls)
         try:
             root = walker.unit("", module)
@@ -127,16 +128,10 @@ def from_module(
             where = e.path or type(module).__name__
             raise ImportRefused(f"{where}: {e.reason}{at}") from None
         dense_blocks(root)
-        unused = _unused(root, "", module)
-        if unused:
-            held = sum(n for _, n in unused)
-            raise ImportRefused(
-                f"forward never calls {', '.join(p for p, _ in unused)} ({held:,} parameters"
-                " and buffers): a spec keeps only the modules its graph calls, so the generated"
-                " class couldn't load the state_dict strictly"
-            )
+        kept = _kept(root, "")
         blocks, body = build(root)
         spec, comments, report = _spec(module, root, blocks, body, example_inputs, walker)
+        report.unused = [f"{p} ({n:,} parameters and buffers)" for p, n in kept]
     finally:
         module.train(was_training)
     origin = origin or f"{type(module).__module__}.{type(module).__qualname__}"
@@ -210,10 +205,14 @@ def _spec(module, root, blocks, body, inputs, walker):
             if block.params:
                 entry["params"] = dict(block.params)
             entry["modules"] = compress(block.body["modules"])
+            if "keep" in block.body:
+                entry["keep"] = block.body["keep"]
             entry["graph"] = block.body["graph"]
             spec["blocks"][name] = entry
             comments[name] = block.comment
     spec["modules"] = compress(body["modules"])
+    if "keep" in body:
+        spec["keep"] = body["keep"]
     graph = dict(body["graph"])
     graph["input"] = {k: _example(inputs[k]) for k in root.graph.inputs if k in inputs}
     spec["graph"] = graph
@@ -226,25 +225,41 @@ def _spec(module, root, blocks, body, inputs, walker):
         FallbackReport(c.path, c.import_path, c.reason, c.line, c.parameters)
         for c in walker.customs
     ]
-    report.unused = []  # (refused above: a module forward never calls can't be kept)
     report.parameters = sum(p.numel() for p in module.parameters())
     return spec, comments, report
 
 
-def _unused(unit, path, module) -> list[tuple[str, int]]:
-    """The modules forward never calls that hold tensors (an empty one loses nothing), with
-    how many numbers they hold."""
+def _training_calls(module, inputs: dict, calls: dict) -> dict:
+    """``calls`` with, for each module forward never calls in eval mode that holds tensors (a
+    training-only head), its first call in a run in training mode (on a copy: BatchNorm's
+    statistics stay the module's), so it can be traced too."""
+    import copy
+
+    from .trace import record_calls
+    from .units import holds_tensors
+
+    missing = [p for p, m in module.named_modules() if p not in calls and holds_tensors(m)]
+    if not missing:
+        return calls
+    try:
+        train_calls, _ = record_calls(copy.deepcopy(module).train(), inputs)
+    except Exception:  # noqa: BLE001 - then those heads are written without a trace
+        return calls
+    return {**train_calls, **calls}
+
+
+def _kept(unit, path) -> list[tuple[str, int]]:
+    """The modules forward never calls that the spec keeps, with how many numbers they hold."""
     from .units import Seq, Unit
 
     out = []
-    for name in unit.unused:
+    for name in unit.kept:
         held = sum(t.numel() for t in unit.module.get_submodule(name).state_dict().values())
-        if held:
-            out.append((f"{path}.{name}" if path else name, held))
+        out.append((f"{path}.{name}" if path else name, held))
 
     def walk(entry, where):
         if isinstance(entry, Unit):
-            out.extend(_unused(entry, where, module))
+            out.extend(_kept(entry, where))
         elif isinstance(entry, Seq):
             for k, e in entry.items:
                 walk(e, f"{where}.{k}")

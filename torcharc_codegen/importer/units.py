@@ -1,7 +1,9 @@
 """The module tree as the importer writes it: the root and each instance of a user's class is
 a Unit (its traced graph and an Entry per child it calls); a torch.nn module is a Leaf with
 its constructor arguments; an ``nn.Sequential`` (or a subclass that adds nothing to it) is a
-Seq of entries. A user's module that can't be written (a call the language has no form for,
+Seq of entries. A child forward never calls that holds tensors (a training-only head) is
+written all the same, kept (``keep:``), traced on what a run in training mode gives it. A
+user's module that can't be written (a call the language has no form for,
 a forward fx can't trace, a bare nn.Parameter, a torch.nn child whose arguments can't be
 recovered) is kept as a Custom module imported by its path, with the reason; where its own
 constructor arguments can't be written either, its parent falls back instead."""
@@ -52,6 +54,7 @@ class Unit:
     graph: Graph
     entries: dict = field(default_factory=dict)  # child name -> Leaf | Seq | Unit | Custom
     unused: list = field(default_factory=list)  # children forward never calls
+    kept: list = field(default_factory=list)  # those of them written all the same (`keep:`)
     height: int = 0
 
 
@@ -97,12 +100,23 @@ class Walker:
         for name in graph.children:
             unit.entries[name] = self.entry(_join(path, name), children[name])
         unit.unused = [name for name in children if name not in graph.children]
+        for name in unit.unused:  # a training-only head: built, so the state_dict loads
+            if holds_tensors(children[name]):
+                unit.entries[name] = self.entry(_join(path, name), children[name])
+                unit.kept.append(name)
         heights = [e.height + 1 for e in _units(unit.entries.values())]
         unit.height = max(heights, default=0)
         return unit
 
     def entry(self, path: str, module):
         if is_plain_sequential(module):
+            bad = [k for k, _ in module.named_children() if not (k.isidentifier() or k.isdigit())]
+            if bad:
+                raise Fallback(
+                    path,
+                    f"its entry {bad[0]!r} is not a Python identifier, which a named"
+                    " Sequential's entry must be",
+                )
             items = [(k, self.entry(_join(path, k), c)) for k, c in module.named_children()]
             named = [k for k, _ in items] != [str(i) for i in range(len(items))]
             return Seq(items, named)
@@ -137,6 +151,10 @@ class Walker:
         )
         self.customs.append(custom)
         return custom
+
+
+def holds_tensors(module) -> bool:
+    return next(iter(module.state_dict(keep_vars=True)), None) is not None
 
 
 def _join(path: str, name: str) -> str:
