@@ -5,6 +5,7 @@ gives its outputs bit for bit in eval mode). The models are tests/import_targets
 from __future__ import annotations
 
 import inspect
+from pathlib import Path
 
 import pytest
 import torch
@@ -15,6 +16,8 @@ from torcharc_codegen import compile_spec, from_module
 from torcharc_codegen.cli import main
 from torcharc_codegen.importer.pipeline import ImportRefused
 from torcharc_codegen.importer.roundtrip import RoundTripFailed
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "generated_examples"
 
 
 def image(batch: int = 2, size: int = 64) -> dict:
@@ -129,6 +132,30 @@ def test_a_difference_in_the_outputs_names_the_first_module_and_fails(monkeypatc
     monkeypatch.setattr(units, "constructor_args", wrong_slope)
     with pytest.raises(RoundTripFailed, match=r"first module whose output differs is body\.0\.act"):
         from_module(import_targets.LeakyStack(), {"x": torch.randn(2, 8)}, verify=False)
+
+
+def _below_the_header(source: str) -> str:
+    lines = source.splitlines()
+    return "\n".join(lines[next(i for i, line in enumerate(lines) if not line.startswith("#")) :])
+
+
+@pytest.mark.parametrize("spec", ["basic/mlp.yaml", "compact/conv_classifier.yaml", "resnet18"])
+def test_a_class_generated_from_a_spec_without_params_imports_as_that_code_again(spec):
+    from torcharc_codegen.check.runtime import import_in_memory
+
+    if spec == "resnet18":  # blocks, repeat entries: the importer's own output
+        text = from_module(import_targets.resnet18(), image(), round_trip=False).spec
+    else:
+        text = (EXAMPLES / spec).read_text()
+    assert "params" not in yaml.safe_load(text)
+    source = compile_spec(text, "Model", verify=False).source
+    model = import_in_memory(source).Model()
+    shapes = yaml.safe_load(text)["graph"]["input"]
+    gen = torch.Generator().manual_seed(0)
+    inputs = {k: torch.randn(*v["shape"], generator=gen) for k, v in shapes.items()}
+    again = from_module(model, inputs, class_name="Model", verify=False)
+    assert again.report.fallbacks == []
+    assert _below_the_header(again.source) == _below_the_header(source)
 
 
 def test_the_spec_is_a_spec_the_compiler_takes_as_it_is():

@@ -137,6 +137,12 @@ def _written(value: object, short: bool) -> object:
     return value
 
 
+def build(cls, args: dict):
+    """``cls(**args)`` (lists as tuples), on the meta device where it builds there; None when
+    it doesn't build."""
+    return _build(cls, args)
+
+
 def _build(cls, args: dict):
     import warnings
 

@@ -140,6 +140,8 @@ def _parametrize(block: Block) -> None:
     known = _known(block) if varying else {}
     for vector, paths in varying.items():
         name = next((n for n, v in known.items() if v == vector and n not in params), None)
+        if name is None:
+            name = _probe(block, vector, params)
         expression = name or _derived(vector, params)
         if expression is None:
             name = _param_name(block, vector, paths, params)
@@ -172,6 +174,42 @@ def _known(block: Block) -> dict[str, tuple]:
         if _is_number(value) and name not in _RESERVED and name not in out:
             out[name] = tuple(v.get(name) for v in values)
     return out
+
+
+def _probe(block: Block, vector: tuple, taken: dict) -> str | None:
+    """The constructor argument that, set to ``vector``'s values, builds the members again
+    (checked on two members whose values differ): for a class that keeps no attribute for it
+    (a class this project generated: ``BasicBlock(inplanes=128)``)."""
+    from .arguments import ArgumentsError, build, recover, same_structure
+
+    try:
+        signature = inspect.signature(block.cls.__init__)
+    except (TypeError, ValueError):
+        return None
+    names = [
+        p.name
+        for p in list(signature.parameters.values())[1:]
+        if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        and p.name not in _RESERVED | set(taken)
+        and p.name.isidentifier()
+        and (p.default is p.empty or _is_number(p.default))
+    ]
+    picks = [vector.index(v) for v in dict.fromkeys(vector)][:2]
+    bases = []
+    for i in picks:
+        member = block.members[i]
+        try:
+            bases.append(recover(member.module, member.path)[1])
+        except ArgumentsError:  # the argument it keeps no attribute for, perhaps: defaults
+            bases.append({})
+    for name in names:
+        if all(
+            (rebuilt := build(block.cls, {**base, name: vector[i]})) is not None
+            and same_structure(block.members[i].module, rebuilt)
+            for i, base in zip(picks, bases, strict=True)
+        ):
+            return name
+    return None
 
 
 def _derived(vector: tuple, params: dict) -> str | None:
