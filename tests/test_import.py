@@ -67,6 +67,7 @@ def test_a_broadcasting_division_falls_back_to_the_users_class_and_says_where():
     share = sum(p.numel() for p in model.scale.parameters()) / imported.report.parameters
     assert imported.report.fallback_share == pytest.approx(share)
     assert "from import_targets import Scale" in imported.source
+    assert "  scale: # custom module (a fallback): div of tensors of shapes" in imported.spec
     assert "1 fallback (21.7% of parameters)" in imported.report.summary()
 
 

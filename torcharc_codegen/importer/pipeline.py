@@ -140,7 +140,11 @@ def from_module(
         f"imported from {origin} by torcharc-gen import: the module's own names, so its",
         "state_dict loads with strict=True",
     ]
-    text = dump(spec, header, comments)
+    notes = {}
+    for f in report.fallbacks:
+        at = f" ({f.line.rsplit('/', 1)[-1]})" if f.line else ""
+        notes.setdefault(f.cls, f"custom module (a fallback): {f.reason}{at}")
+    text = dump(spec, header, comments, notes)
     report.spec_lines = len(text.splitlines())
     imported = Imported(text, report)
     if round_trip:

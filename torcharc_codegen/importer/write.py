@@ -187,11 +187,21 @@ def _lines(key: str, value, indent: int, child: int, comment: str = "") -> list[
     out = [f"{pad}{key}{note}"]
     if isinstance(value, dict):
         for k, v in value.items():
-            out += _lines(f"{scalar(k)}:", v, child, child + 2)
+            out += _lines(f"{scalar(k)}:", v, child, child + 2, _note(v))
     else:
         for item in value:
             out += _item(item, child)
     return out
+
+
+_NOTES: dict[str, str] = {}  # a custom module's class key -> its comment, while dumping
+
+
+def _note(value) -> str:
+    """The comment on a module that is a custom module (a fallback): why."""
+    if isinstance(value, dict) and len(value) == 1:
+        return _NOTES.get(next(iter(value)), "")
+    return ""
 
 
 def _flat(value) -> bool:
@@ -219,18 +229,24 @@ def _item(item, indent: int) -> list[str]:
     return out
 
 
-def dump(spec: dict, header: list[str], comments: dict[str, str]) -> str:
-    """``spec`` as YAML: ``header`` lines as comments on top, ``comments`` on the blocks."""
+def dump(spec: dict, header: list[str], comments: dict[str, str], notes=None) -> str:
+    """``spec`` as YAML: ``header`` lines as comments on top, ``comments`` on the blocks,
+    ``notes`` (class key -> text) on each module of that class (the fallbacks' reasons)."""
     import yaml
 
+    _NOTES.clear()
+    _NOTES.update(notes or {})
     out = [f"# {line}" if line else "#" for line in header]
-    for key, value in spec.items():
-        if key == "blocks":
-            out.append("blocks:")
-            for name, block in value.items():
-                out += _lines(f"{name}:", block, 2, 4, comments.get(name, ""))
-        else:
-            out += _lines(f"{key}:", value, 0, 2)
+    try:
+        for key, value in spec.items():
+            if key == "blocks":
+                out.append("blocks:")
+                for name, block in value.items():
+                    out += _lines(f"{name}:", block, 2, 4, comments.get(name, ""))
+            else:
+                out += _lines(f"{key}:", value, 0, 2)
+    finally:
+        _NOTES.clear()
     text = "\n".join(out) + "\n"
     if yaml.safe_load(text) != spec:  # a writer bug, never the user's: fail loudly
         raise AssertionError("the YAML written doesn't read back as the spec")
