@@ -42,7 +42,7 @@ DEFAULT = [
     "vgg11",
     "vit_b_16",
 ]
-SIZES = {"vit_b_16": 224, "inception_v3": 299, "googlenet": 64}
+SIZES = {"vit_b_16": 224, "vit_b_32": 224, "maxvit_t": 224, "inception_v3": 299, "googlenet": 64}
 
 
 def one(name: str, size: int, verify: bool, out: Path | None) -> list[str]:

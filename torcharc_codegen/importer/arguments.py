@@ -188,7 +188,9 @@ def _tensors(module) -> dict:
 
 def same_structure(a, b) -> bool:
     """Whether ``a`` and ``b`` have the same classes, plain attributes (a list the same as a
-    tuple), parameter and buffer names, shapes and dtypes, submodule by submodule."""
+    tuple; those ``b``, the one built again, has: an attribute the model set on a module
+    after building it, as torchvision's ``fc.stddev``, is no constructor argument), parameter
+    and buffer names, shapes and dtypes, submodule by submodule."""
     subs_a, subs_b = dict(a.named_modules()), dict(b.named_modules())
     if list(subs_a) != list(subs_b) or _tensors(a) != _tensors(b):
         return False
@@ -197,7 +199,8 @@ def same_structure(a, b) -> bool:
         if type(sub) is not type(other):
             return False
         try:
-            if _as_tuples(_plain_state(sub)) != _as_tuples(_plain_state(other)):
+            mine, theirs = _as_tuples(_plain_state(sub)), _as_tuples(_plain_state(other))
+            if any(k not in mine or mine[k] != v for k, v in theirs.items()):
                 return False
         except Exception:  # noqa: BLE001 - values that can't be compared: not the same
             return False

@@ -283,8 +283,8 @@ def _functional_module(fn, name, args, kwargs, is_tensor, const):
 
     if not args or not is_tensor(args[0]):
         raise Unwritable(f"F.{name} of something other than one tensor")
-    values = _signature_kwargs(fn, args, kwargs, const)
     cls = getattr(nn, _FUNCTIONAL_MODULES[name])
+    values = _bind(_functional_signature(fn, name, cls), name, args, kwargs, const)
     accepted = inspect.signature(cls.__init__).parameters
     out = {}
     for k, v in values.items():
@@ -296,6 +296,41 @@ def _functional_module(fn, name, args, kwargs, is_tensor, const):
         if not (type(v) is type(default) and v == default):
             out[k] = list(v) if isinstance(v, tuple) else v
     return Mapped(cls.__name__, out, [args[0]])
+
+
+def _functional_signature(fn, name: str, cls):
+    """``F.<name>``'s signature: its own, else its implementation's where it dispatches on an
+    argument (``F.max_pool2d`` -> ``F._max_pool2d``), else for a builtin average pool (no
+    signature) its module's arguments, which come in the same order, after the input."""
+    import inspect
+
+    import torch.nn.functional as F
+
+    for candidate in (fn, getattr(F, f"_{name}", None)):
+        try:
+            signature = inspect.signature(candidate)
+        except (TypeError, ValueError):
+            continue
+        kinds = {p.kind for p in signature.parameters.values()}
+        if not kinds & {inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD}:
+            return signature
+    if name.startswith("avg_pool"):
+        given = list(inspect.signature(cls.__init__).parameters.values())[1:]
+        kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+        return inspect.Signature(
+            [inspect.Parameter("input", kind)] + [p.replace(kind=kind) for p in given]
+        )
+    return None
+
+
+def _bind(signature, name: str, args, kwargs, const) -> dict:
+    if signature is None:
+        raise Unwritable(f"F.{name} has no signature to name its arguments by")
+    try:
+        bound = signature.bind(*args, **kwargs)
+    except TypeError as e:
+        raise Unwritable(f"its arguments don't bind to F.{name}: {e}") from None
+    return {k: const(v) for k, v in list(bound.arguments.items())[1:]}
 
 
 def check(mapped: Mapped, args: list, expected) -> str | None:

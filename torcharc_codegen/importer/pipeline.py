@@ -245,10 +245,11 @@ def _training_calls(module, inputs: dict, calls: dict) -> dict:
     missing = [p for p, m in module.named_modules() if p not in calls and holds_tensors(m)]
     if not missing:
         return calls
+    train_calls: dict = {}
     try:
-        train_calls, _ = record_calls(copy.deepcopy(module).train(), inputs)
-    except Exception:  # noqa: BLE001 - then those heads are written without a trace
-        return calls
+        record_calls(copy.deepcopy(module).train(), inputs, into=train_calls)
+    except Exception:  # noqa: BLE001 - (BatchNorm of one value, ...) the calls made before count
+        pass
     return {**train_calls, **calls}
 
 

@@ -46,12 +46,13 @@ def _clone(value):
     return value
 
 
-def record_calls(root, inputs: dict) -> tuple[dict[str, Call], object]:
-    """Run ``root`` once on ``inputs`` (eval mode, no grad) and return, for each module path
-    (``""`` the root) that was called, its first call, and the output."""
+def record_calls(root, inputs: dict, into: dict | None = None) -> tuple[dict[str, Call], object]:
+    """Run ``root`` once on ``inputs`` (in its mode, no grad) and return, for each module path
+    (``""`` the root) that was called, its first call, and the output. ``into``: the dict to
+    record in, which keeps the calls made before an exception."""
     import torch
 
-    calls: dict[str, Call] = {}
+    calls: dict[str, Call] = {} if into is None else into
     handles = []
     for path, sub in root.named_modules(remove_duplicate=False):
 
