@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import sys
+import types
 
 from torcharc_codegen import generate
 from torcharc_codegen.check.runtime import import_in_memory
@@ -13,3 +15,20 @@ def build_generated(spec: dict | str, class_name: str = "Model", **kwargs):
     text = generate(copy.deepcopy(spec) if isinstance(spec, dict) else spec, class_name, **kwargs)
     module = import_in_memory(text)
     return getattr(module, class_name)(), text
+
+
+def torchvision_models():
+    """``torchvision.models``, importable on the CPU torch.
+
+    The registry's torchvision wheel is a CUDA build: its compiled ops (``torchvision._C``)
+    don't load on the CPU torch, and ``torchvision._meta_registrations``, which ``import
+    torchvision`` runs, fails registering meta kernels for those missing ops. The classifiers'
+    model code is pure Python and needs none of them, so an empty module takes that one's place
+    in ``sys.modules`` before torchvision is imported (it must come first: once torchvision is
+    imported, the replacement is too late)."""
+    name = "torchvision._meta_registrations"
+    if "torchvision" not in sys.modules:
+        sys.modules.setdefault(name, types.ModuleType(name))
+    import torchvision.models
+
+    return torchvision.models
