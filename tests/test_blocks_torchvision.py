@@ -1,0 +1,88 @@
+"""generated_examples/blocks/: the committed file of each spec with blocks is torchvision's
+model: at the right params it loads the torchvision model's own state_dict with strict=True and
+gives its outputs bit for bit in eval mode. (That each file is current is test_examples.py's.)"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+import torch
+
+from support import torchvision_models
+from torcharc_codegen.spec.literals import pascal_case
+
+BLOCKS = Path(__file__).resolve().parents[1] / "generated_examples" / "blocks"
+
+# (example, torchvision model, the generated class's arguments)
+CASES = [
+    ("resnet", "resnet18", {}),
+    ("resnet", "resnet34", {"depth1": 3, "depth2": 4, "depth3": 6, "depth4": 3}),
+    ("resnet_bottleneck", "resnet50", {}),
+    pytest.param(
+        "resnet_bottleneck", "resnet101", {"depth3": 23}, marks=pytest.mark.slow, id="resnet101"
+    ),
+    ("mobilenet_v2", "mobilenet_v2", {}),
+    pytest.param("densenet121", "densenet121", {}, marks=pytest.mark.slow, id="densenet121"),
+]
+
+
+def generated_class(example: str) -> type[torch.nn.Module]:
+    """The class of generated_examples/blocks/EXAMPLE.py, imported from the committed file."""
+    path = BLOCKS / f"{example}.py"
+    assert path.is_file(), f"{path} is missing: generate it with torcharc-gen"
+    spec = importlib.util.spec_from_file_location(f"blocks_{example}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return getattr(module, pascal_case(example))
+
+
+def random_statistics(model: torch.nn.Module) -> torch.nn.Module:
+    """torchvision's model with random BatchNorm statistics and affine parameters: at its own
+    initialization (mean 0, variance 1, weight 1, bias 0) eval mode's normalization is nearly
+    the identity and would hide a BatchNorm loaded into the wrong place."""
+    gen = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                n = m.num_features
+                m.running_mean.copy_(torch.randn(n, generator=gen) * 0.1)
+                m.running_var.copy_(torch.rand(n, generator=gen) + 0.5)
+                m.weight.copy_(torch.rand(n, generator=gen) + 0.5)
+                m.bias.copy_(torch.randn(n, generator=gen) * 0.1)
+    return model
+
+
+@pytest.mark.parametrize(("example", "name", "params"), CASES)
+def test_loads_torchvision_state_dict_and_gives_its_outputs(example, name, params):
+    reference = random_statistics(getattr(torchvision_models(), name)()).eval()
+    model = generated_class(example)(**params).eval()
+    model.load_state_dict(reference.state_dict(), strict=True)
+    # the same order too: an optimizer's state_dict, saved beside torchvision's, maps by it
+    assert list(model.state_dict()) == list(reference.state_dict())
+    x = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        assert torch.equal(model(x), reference(x))
+
+
+def test_resnet18_at_torchvision_input_size():
+    """The example input's 64x64 fixes no size: at 224x224 the outputs are torchvision's too."""
+    reference = random_statistics(torchvision_models().resnet18()).eval()
+    model = generated_class("resnet")().eval()
+    model.load_state_dict(reference.state_dict(), strict=True)
+    x = torch.randn(1, 3, 224, 224)
+    with torch.no_grad():
+        assert torch.equal(model(x), reference(x))
+
+
+@pytest.mark.parametrize("example", ["resnet", "resnet_bottleneck", "mobilenet_v2", "densenet121"])
+def test_generated_file_needs_torch_alone(example):
+    source = (BLOCKS / f"{example}.py").read_text()
+    assert "torchvision" not in source
+    imports = {
+        line.split()[1].split(".")[0]
+        for line in source.splitlines()
+        if line.startswith(("import ", "from "))
+    }
+    assert imports <= {"torch", "typing", "__future__"}, imports
