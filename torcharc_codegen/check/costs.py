@@ -27,7 +27,7 @@ import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ..params.declarations import Param, collect_params
+from ..params.declarations import Param, analyze, collect_params
 from ..params.family import Family, Search, space
 from ..spec.literals import literal
 
@@ -46,6 +46,7 @@ class Costs:
     parameters: list[tuple[dict, str | None]]  # None: the probe can't build that case
     flops: list[tuple[dict, str | None]] | None
     why_no_flops: str | None = None
+    counts: frozenset = frozenset()  # params a repeat count follows: their cases stay apart
 
     def source(self) -> str:
         """``count_parameters`` and ``count_flops`` as static methods (class-body source)."""
@@ -66,7 +67,7 @@ class Costs:
             f"def count_parameters({self._signature()}) -> int:",
             '    """The parameter count of the member with these arguments: exact, torch-free',
             '    arithmetic (so a search can ask before building anything)."""',
-            *_body(self.parameters, self.params),
+            *_body(self.parameters, self.params, self.counts),
         ]
         return "\n".join(lines)
 
@@ -77,7 +78,7 @@ class Costs:
             f"def count_flops({args}) -> int:",
             '    """The forward\'s FLOPs as torch.utils.flop_counter.FlopCounterMode counts',
             f'    them (a multiply-add counts 2) for {self.batch} rows: exact, torch-free."""',
-            *_body(self.flops, self.params),
+            *_body(self.flops, self.params, self.counts),
         ]
         return "\n".join(lines)
 
@@ -95,7 +96,7 @@ class Costs:
                 continue
             if what == "FLOPs":
                 what = f"count_flops({self.batch})"
-            cases = _merge(cases)
+            cases = _merge(cases, self.counts)
             if len(cases) == 1 and not cases[0][0]:
                 text = f"{what} = {cases[0][1]}"
             else:
@@ -118,8 +119,8 @@ def _condition(values: dict) -> str:
     return " and ".join(parts)
 
 
-def _body(cases: list[tuple[dict, str | None]], params: Mapping[str, Param]) -> list[str]:
-    merged = _merge(cases)
+def _body(cases: list[tuple[dict, str | None]], params: Mapping[str, Param], keep=()) -> list[str]:
+    merged = _merge(cases, keep)
     if len(merged) == 1 and not merged[0][0] and merged[0][1] is not None:
         return [f"    return {merged[0][1]}"]
     out = []
@@ -141,12 +142,13 @@ def _raise(values: dict, why: str) -> str:
     return f"raise ValueError({literal(f'the member with {shown} {why}')})"
 
 
-def _merge(cases: list[tuple[dict, str | None]]) -> list[tuple[dict, str | None]]:
-    """Drop the condition on a parameter whose every value gives the same expression."""
+def _merge(cases: list[tuple[dict, str | None]], keep=()) -> list[tuple[dict, str | None]]:
+    """Drop the condition on a parameter whose every value gives the same expression, but
+    on those in ``keep`` (a repeat count: the values tried are all the formula knows)."""
     if not cases or not cases[0][0]:
         return cases
     names = list(cases[0][0])
-    for name in list(names):
+    for name in [n for n in names if n not in keep]:
         rest = [n for n in names if n != name]
         groups: dict[tuple, set] = {}
         for values, expr in cases:
@@ -192,7 +194,12 @@ def costs(data: Mapping, values: Mapping[str, object], classes=None) -> Costs | 
                 return None
         else:
             return None
-    plain = [n for n in params if n not in first.symbols.values() and params[n].type is not float]
+    counts = _repeat_params(data, params)
+    plain = [
+        n
+        for n in params
+        if (n not in first.symbols.values() or n in counts) and params[n].type is not float
+    ]
     grid = {n: _values(params[n]) for n in plain}
     combos = [dict(zip(grid, c)) for c in itertools.product(*grid.values())]
     if len(combos) > MAX_CASES:
@@ -219,7 +226,30 @@ def costs(data: Mapping, values: Mapping[str, object], classes=None) -> Costs | 
             if len(parameters) == len(flops):
                 return None
     no_flops = why is not None
-    return Costs(params, None if no_flops else batch, parameters, None if no_flops else flops, why)
+    return Costs(
+        params,
+        None if no_flops else batch,
+        parameters,
+        None if no_flops else flops,
+        why,
+        frozenset(counts),
+    )
+
+
+def _repeat_params(data: Mapping, params: Mapping[str, Param]) -> set[str]:
+    """The params a repeat count may follow: those a count of the spec's own uses, and every
+    int one when a block repeats something (its count may come from them)."""
+    from ..spec.blocks import definitions
+
+    used = {
+        n
+        for ref in analyze(data).refs
+        if ref.cls is None and ref.arg == "repeat"
+        for n in ref.expr.names
+    }
+    if any(ref.arg == "repeat" for b in definitions(data).values() for ref in analyze(b).refs):
+        used |= {n for n, p in params.items() if p.type is int}
+    return used
 
 
 def _values(p: Param) -> list:

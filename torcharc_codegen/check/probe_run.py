@@ -5,13 +5,16 @@ the parameter names; stop with :class:`SymbolicError` where torch pins a paramet
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import inspect
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from ..spec.classes import ClassRef
+from ..spec.entries import INDEX
 from ..spec.helpers import HELPERS
+from ..spec.literals import Expression
 from ..spec.model import Model
 from .probe_result import Inferred, Result, SymbolicError
 from .shape_rules import documented, rnn_outputs
@@ -22,12 +25,59 @@ from .sympy_source import NotExpressible, is_number, relation_source, to_source,
 class Planned:
     """A layer as the probe builds it: its arguments with the symbols put in, and for each
     plain parameter that changes them, the arguments at another value (None: they can't be
-    computed there)."""
+    computed there). A nested Sequential's layers are ``inner``; a repeated entry's copies
+    ``copies`` (each with its ``${i}``)."""
 
     path: tuple
     cls: ClassRef
     kwargs: dict
     others: list[tuple[str, dict | None]] = field(default_factory=list)
+    inner: list[Planned] = field(default_factory=list)
+    copies: list[Planned] | None = None
+
+
+def plans(layers, concrete: dict, others: dict[str, list], plain=lambda v: v) -> list[Planned]:
+    """The layers' plans, their arguments evaluated for ``concrete`` (param -> value or
+    SymInt); ``plain``: a value with the symbols put back to the params' values (a repeat
+    count is a number of modules, never a symbol)."""
+    out = []
+    for layer in layers:
+        if layer.repeat is not None:
+            count = int(plain(evaluated(layer.repeat, concrete)))
+            one = dataclasses.replace(layer, repeat=None)
+            copies = [
+                plans([one], {**concrete, INDEX: layer.start + k}, others, plain)[0]
+                for k in range(max(count, 0))
+            ]
+            out.append(Planned(layer.path, layer.cls, {}, copies=copies))
+            continue
+        kwargs = evaluated(layer.kwargs, concrete)
+        path = layer.path if layer.path[-1] == layer.cls.name else layer.path + (layer.cls.name,)
+        plan = Planned(path, layer.cls, kwargs)
+        if layer.layers is not None:
+            plan.inner = plans(layer.layers, concrete, others, plain)
+        for param, alternatives in others.items():
+            for value in alternatives:
+                try:
+                    alt = evaluated(layer.kwargs, {**concrete, param: value})
+                except ZeroDivisionError:
+                    plan.others.append((param, None))  # not buildable at that value
+                    continue
+                if key(alt) != key(kwargs):
+                    plan.others.append((param, alt))
+        out.append(plan)
+    return out
+
+
+def evaluated(value: object, values: Mapping[str, object]) -> object:
+    """``value`` (an argument value) with each Expression evaluated for ``values``."""
+    if isinstance(value, Expression):
+        return value.evaluate(values)
+    if isinstance(value, list):
+        return [evaluated(v, values) for v in value]
+    if isinstance(value, dict):
+        return {k: evaluated(v, values) for k, v in value.items()}
+    return value
 
 
 @dataclass
@@ -40,9 +90,10 @@ class Step:
 
 
 class Run:
-    def __init__(self, env, symbols: dict, actual: dict, classes: dict):
+    def __init__(self, env, symbols: dict, actual: dict, classes: dict, blocks=None):
         import torch
 
+        self.blocks = blocks or {}
         self.classes = classes
         self.env = env
         self.actual = {sym: actual[name] for sym, name in symbols.items()}
@@ -175,8 +226,15 @@ class Run:
         result.ranges = self._ranges()
         return result
 
-    def _layer(self, module: str, index: int, plan: Planned) -> Step:
+    def _layer(self, module: object, index: object, plan: Planned) -> Step:
         name, path, kwargs = plan.cls.name, plan.path, plan.kwargs
+        if plan.copies is not None or plan.cls.kind == "sequential":
+            parts = plan.copies if plan.copies is not None else plan.inner
+            steps = [self._layer(module, (index, k), p) for k, p in enumerate(parts)]
+            return Step(path, name, Chain(self, steps), None)
+        if plan.cls.kind == "block":
+            block = self.blocks[plan.cls.attr]
+            return Step(path, name, BlockRun(self, block, kwargs, (module, index)), None)
         if plan.cls.kind == "helper":
             helper = HELPERS[name]
 
@@ -325,6 +383,79 @@ class Run:
         return out
 
 
+class Chain:
+    """Layers run one after another (a nested Sequential, a repeated entry's copies)."""
+
+    def __init__(self, run: Run, steps: list[Step]):
+        self.run = run
+        self.steps = steps
+
+    @property
+    def modules(self) -> list:
+        return [m for step in self.steps for m in _modules_of(step.fn, self.run.torch)]
+
+    def __call__(self, *args, **kwargs):
+        value = args[0] if args else None  # no layers (none of a repeat): the input
+        for k, step in enumerate(self.steps):
+            if k:
+                args, kwargs = (value,), {}
+            with self.run.watch(step.path, f"`{step.cls}`"):
+                value = step.fn(*args, **kwargs)
+        return value
+
+
+class BlockRun:
+    """A block use: the block's layers built with the use's arguments (symbols put in), its
+    nodes called in the block's order."""
+
+    def __init__(self, run: Run, block: Model, kwargs: dict, key: tuple):
+        self.run = run
+        self.block = block
+        values = {**(block.family.values if block.family else {}), **kwargs}
+        prefix = ("blocks", block.name)
+        self.built = {}
+        for name, module in block.modules.items():
+            planned = plans(module.layers, values, {}, run.plain)
+            for plan in planned:
+                plan.path = prefix + plan.path
+            self.built[name] = [
+                run._layer(key + (name,), i, plan) for i, plan in enumerate(planned)
+            ]
+
+    @property
+    def modules(self) -> list:
+        torch = self.run.torch
+        return [m for steps in self.built.values() for s in steps for m in _modules_of(s.fn, torch)]
+
+    def __call__(self, *args, **kwargs):
+        block = self.block
+        scope = dict(zip(block.inputs, args))
+        scope.update(kwargs)
+        for node in block.nodes:
+            call_args = [
+                [scope[n] for n in a] if isinstance(a, tuple) else scope[a] for a in node.args
+            ]
+            call_kwargs = {k: scope[v] for k, v in node.kwargs}
+            value = None
+            for i, step in enumerate(self.built[node.module]):
+                if i > 0:
+                    call_args, call_kwargs = [value], {}
+                with self.run.watch(step.path, f"`{step.cls}` in block {block.name}"):
+                    value = step.fn(*call_args, **call_kwargs)
+            scope[node.name] = value
+        kind, outs = block.outputs()
+        if kind == "single":
+            return scope[outs[0][1]]
+        if kind == "tuple":
+            return tuple(scope[n] for _, n in outs)
+        return {k: scope[n] for k, n in outs}
+
+
+def _modules_of(fn: object, torch) -> list:
+    fn = fn.module if isinstance(fn, Lazy) else fn
+    return [fn] if isinstance(fn, torch.nn.Module) else list(getattr(fn, "modules", []))
+
+
 class Lazy:
     """A Lazy layer: its own ``initialize_parameters`` infers the sizes from the first input,
     then the concrete class (``cls_to_become``) is built with them and does the work."""
@@ -400,9 +531,7 @@ def _parameter_count(torch, modules) -> object:
     seen: dict[int, object] = {}
     for steps in modules:
         for step in steps:
-            fn = step.fn.module if isinstance(step.fn, Lazy) else step.fn
-            parts = [fn] if isinstance(fn, torch.nn.Module) else getattr(fn, "modules", [])
-            for part in parts:
+            for part in _modules_of(step.fn, torch):
                 for p in part.parameters():
                     seen.setdefault(id(p), p.numel())
     return sum(seen.values())

@@ -41,8 +41,8 @@ from collections.abc import Mapping
 from ..params.declarations import analyze, collect_params
 from ..params.family import Family
 from ..params.resolution import other_float, values_for
-from ..spec.classes import ClassRef, builtin_classes
-from ..spec.literals import Expression
+from ..spec import blocks as block_rules
+from ..spec.classes import BLOCK_PREFIX, ClassRef, block_ref, builtin_classes
 from ..spec.load import Source
 from ..spec.model import Model
 from ..spec.module_rules import class_names_used
@@ -50,7 +50,7 @@ from ..spec.normalize import normalize
 from ..spec.validate import Checked
 from .probe_patches import probe_patches
 from .probe_result import Inferred, Result, SymbolicError
-from .probe_run import Planned, Run, key
+from .probe_run import Run, evaluated, plans
 
 __all__ = ["Inferred", "Result", "SymbolicError", "probe", "probe_model"]
 
@@ -113,6 +113,15 @@ def probe(
 
 
 def _model(data: Mapping, values: Mapping[str, object] | None, classes: dict) -> Model:
+    checked = _checked(data, values, classes)
+    for name in block_rules.order(Source(data=data))[0]:
+        block = data["blocks"][name]
+        checked.blocks[name] = _checked(block, None, classes, checked.blocks)
+    return normalize(checked.source, checked)
+
+
+def _checked(data: Mapping, values, classes: dict, blocks=None) -> Checked:
+    """What validation would have kept of ``data`` (the spec's, or a block's)."""
     params, problems = collect_params(data)
     if problems:
         raise SymbolicError(problems[0].path, problems[0].message)
@@ -121,13 +130,17 @@ def _model(data: Mapping, values: Mapping[str, object] | None, classes: dict) ->
     refs = {ref.path: ref.expr for ref in analyze(data).refs}
     family = Family(params, refs, data)
     builtin = builtin_classes()
-    refs_by_name = {
-        name: builtin[name] if name in builtin and name not in classes else ClassRef(name, "custom")
-        for name, _ in class_names_used(data)
-    }
+    refs_by_name = {name: _class_ref(name, builtin, classes) for name, _ in class_names_used(data)}
     source = Source(data=data)
     checked = Checked(refs_by_name, classes, family=family, source=family.plain(source))
-    return normalize(checked.source, checked)
+    checked.blocks = blocks if blocks is not None else {}
+    return checked
+
+
+def _class_ref(name: str, builtin: dict, classes: dict) -> ClassRef:
+    if name.startswith(BLOCK_PREFIX):
+        return block_ref(name)
+    return builtin[name] if name in builtin and name not in classes else ClassRef(name, "custom")
 
 
 def _is_shape(path: tuple) -> bool:
@@ -171,34 +184,16 @@ def _attempt(model: Model, plain: dict[str, SymbolicError]) -> Result:
         for name, param in params.items()
         if param.type is float or name in plain
     }
-    plans = {
-        name: _plans(module.layers, concrete, others) for name, module in model.modules.items()
+    run = Run(env, symbols, actual, dict(model.custom), model.blocks)
+    planned = {
+        name: plans(module.layers, concrete, others, run.plain)
+        for name, module in model.modules.items()
     }
-    inputs = {name: _evaluated(_shape(model, name), concrete) for name in model.examples}
-    run = Run(env, symbols, actual, dict(model.custom))
+    inputs = {name: evaluated(_shape(model, name), concrete) for name in model.examples}
     run.pinned = {n: e for n, e in plain.items() if e.param == n}
     run.spelled = _spelled(model, concrete, env)
     with probe_patches(env, list(model.custom.values())), FakeTensorMode(shape_env=env):
-        return run.model(model, plans, inputs)
-
-
-def _plans(layers, concrete: dict, others: dict[str, list]) -> list[Planned]:
-    out = []
-    for layer in layers:
-        kwargs = _evaluated(layer.kwargs, concrete)
-        path = layer.path if layer.path[-1] == layer.cls.name else layer.path + (layer.cls.name,)
-        plan = Planned(path, layer.cls, kwargs)
-        for param, alternatives in others.items():
-            for value in alternatives:
-                try:
-                    alt = _evaluated(layer.kwargs, {**concrete, param: value})
-                except ZeroDivisionError:
-                    plan.others.append((param, None))  # not buildable at that value
-                    continue
-                if key(alt) != key(kwargs):
-                    plan.others.append((param, alt))
-        out.append(plan)
-    return out
+        return run.model(model, planned, inputs)
 
 
 def _shape(model: Model, name: str) -> list:
@@ -207,17 +202,6 @@ def _shape(model: Model, name: str) -> list:
     if model.family is None:
         return shape
     return model.family.bind(shape, ("graph", "input", name, "shape"))
-
-
-def _evaluated(value: object, values: Mapping[str, object]) -> object:
-    """``value`` (an argument value) with each Expression evaluated for ``values``."""
-    if isinstance(value, Expression):
-        return value.evaluate(values)
-    if isinstance(value, list):
-        return [_evaluated(v, values) for v in value]
-    if isinstance(value, dict):
-        return {k: _evaluated(v, values) for k, v in value.items()}
-    return value
 
 
 def _others(value: int | float) -> list:

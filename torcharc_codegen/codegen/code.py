@@ -58,3 +58,4 @@ class Shapes:
     docstring: list[str] = field(default_factory=list)  # the class docstring's shape lines
     values: dict[str, object] = field(default_factory=dict)  # node -> its output's structure
     inputs: dict[str, str] = field(default_factory=dict)  # input name -> shape text
+    blocks: dict[str, Shapes] = field(default_factory=dict)  # block -> what its uses share

@@ -12,13 +12,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..errors import SpecError
 from ..grammar.schema import float_arguments
+from ..spec.entries import INDEX
 from ..spec.helpers import HELPERS, OPERATOR_LIMITS, TENSOR, Helper
-from ..spec.literals import argument_literal, identifier_from, literal, pascal_case
+from ..spec.literals import (
+    Expression,
+    argument_literal,
+    expressions,
+    identifier_from,
+    literal,
+    pascal_case,
+)
 from ..spec.model import Layer, Model, Node
 from ..spec.return_types import class_returns
 from .code import Code, Shapes, Span, Statement
-from .docstring import class_docstring, docstring_text, init_param
+from .docstring import block_docstring, class_docstring, docstring_text, init_param
 from .format import fits, format_big, format_source, line_length, with_comment
 from .imports import DEFAULT_IMPORTS, Imports
 from .linemap import line_map
@@ -103,35 +112,32 @@ def draft(
     line_length: int = 88,
 ) -> Draft:
     """What the template needs (names, and statements as Python source), not yet formatted."""
-    emitter = _Emitter(model, class_name, probe, line_length)
-    written = [name for name, m in model.modules.items() if m.inline_helper is None]
-    unpacked = emitter.unpacking()
-    statements = tuple(  # first: the types flow from the statements to the layers
-        emitter.statement(n, unpacked.get(n.name))
-        for n in model.nodes
-        if unpacked.get(n.name) != ""
+    file = _File(class_name)
+    blocks = []
+    for name, block in model.blocks.items():  # each after the blocks it uses
+        shapes = probe.blocks.get(name) if probe is not None else None
+        emitter = _Emitter(block, file.block_class(name, block), shapes, line_length, file)
+        parts = emitter.class_parts(block_docstring(block, header.spec_name, shapes))
+        file.returns[name] = parts["returns"]
+        blocks.append(render("block.py.j2", **parts))
+    emitter = _Emitter(model, class_name, probe, line_length, file)
+    parts = emitter.class_parts(class_docstring(model, header.spec_name, probe))
+    parts.update(
+        {
+            "search": model.family.search.source if model.family and model.family.search else "",
+            "blocks": blocks,
+            "helper_classes": emitter.helper_sources(),
+            "private_reset": any(
+                _private_reset(layer)
+                for m in [model, *model.blocks.values()]
+                for module in m.modules.values()
+                for layer in module.layers
+            ),
+            "imports": emitter.imports(),
+        }
     )
-    modules = [{"name": name, "construct": emitter.construct(name)} for name in written]
-    output, returns = emitter.output()
-    parts = {
-        "class_name": class_name,
-        "docstring": docstring_text(class_docstring(model, header.spec_name, probe)),
-        "modules": modules,
-        "params": list(model.inputs),
-        "init_params": [init_param(p) for p in model.params.values()],
-        "search": model.family.search.source if model.family and model.family.search else "",
-        "returns": returns,
-        "statements": [
-            {"var": s.var, "expr": s.expr, "comment": s.comment, "above": s.above}
-            for s in statements
-        ],
-        "output": output,
-        "helper_classes": emitter.helper_sources(),
-        "private_reset": any(
-            _private_reset(layer) for m in model.modules.values() for layer in m.layers
-        ),
-        "imports": emitter.imports(),
-    }
+    statements = parts.pop("_statements")
+    written = [m["name"] for m in parts["modules"]]
     layers = {
         name: len(model.modules[name].layers) if model.modules[name].sequential else None
         for name in written
@@ -139,8 +145,45 @@ def draft(
     return Draft(parts, statements, dict(emitter.vars), layers)
 
 
+class _File:
+    """What the classes of one file share: its top-level names, the helper classes and
+    imports they use, and what each block's forward returns."""
+
+    def __init__(self, class_name: str):
+        self.top = Namespace()  # the file's top level: the classes, helper classes, imports
+        self.top.claim(class_name)
+        self.classes: dict[str, str] = {}  # helper class name -> source
+        self.stateless: dict[tuple, str] = {}  # (helper, kwargs literal, type) -> class name
+        self.stateful: dict[str, str] = {}  # helper -> class name
+        self.imports = Imports()
+        self.block_names: dict[str, str] = {}  # block -> its class name
+        self.returns: dict[str, str | None] = {}  # block -> its forward's return annotation
+
+    def block_class(self, name: str, block: Model) -> str:
+        """A block's class is named as the spec names the block."""
+        held = self.top.claim(name)
+        if held is not None:
+            raise SpecError(
+                [
+                    block.problem(
+                        (), f"block name {name!r} is the model class's name too: rename it"
+                    )
+                ],
+                block.source_name,
+            )
+        self.block_names[name] = name
+        return name
+
+
 class _Emitter:
-    def __init__(self, model: Model, class_name: str, probe: Shapes | None, line_length: int):
+    def __init__(
+        self,
+        model: Model,
+        class_name: str,
+        probe: Shapes | None,
+        line_length: int,
+        file: _File,
+    ):
         self.model = model
         self.comments = probe.comments if probe else {}
         self.layer_comments = probe.layers if probe else {}
@@ -150,30 +193,54 @@ class _Emitter:
         self.shapes = {**(probe.inputs if probe else {}), **self.comments}
         self.line_length = line_length
         self.class_name = class_name
-        self.top = Namespace()  # the file's top level: the class, helper classes, imports
-        self.top.claim(class_name)
+        self.file = file
+        self.top = file.top
         self.vars = _variable_names(model)
         self.types: dict[str, str | None] = {n: TENSOR for n in model.inputs}
         # module -> the type of what its first call passes it (a Sequential's layers' types
         # follow from it: a Get after a fork takes a list)
         self.input_types: dict[str, str | None] = {}
-        self._classes: dict[str, str] = {}  # class name -> source
-        self._stateless: dict[tuple, str] = {}  # (helper, kwargs literal) -> class name
-        self._stateful: dict[str, str] = {}  # helper -> class name
-        self._imports = Imports()
+        self._classes = file.classes
+        self._stateless = file.stateless
+        self._stateful = file.stateful
+        self._imports = file.imports
+
+    def class_parts(self, docstring: str) -> dict:
+        """The template's values for this model's class (or block's)."""
+        written = [name for name, m in self.model.modules.items() if m.inline_helper is None]
+        unpacked = self.unpacking()
+        statements = tuple(  # first: the types flow from the statements to the layers
+            self.statement(n, unpacked.get(n.name))
+            for n in self.model.nodes
+            if unpacked.get(n.name) != ""
+        )
+        modules = [{"name": name, "construct": self.construct(name)} for name in written]
+        output, returns = self.output()
+        return {
+            "class_name": self.class_name,
+            "docstring": docstring_text(docstring),
+            "modules": modules,
+            "params": list(self.model.inputs),
+            "init_params": [init_param(p) for p in self.model.params.values()],
+            "returns": returns,
+            "statements": [
+                {"var": s.var, "expr": s.expr, "comment": s.comment, "above": s.above}
+                for s in statements
+            ],
+            "output": output,
+            "_statements": statements,
+        }
 
     # --- __init__ -------------------------------------------------------------------------
     def construct(self, name: str) -> str:
         module = self.model.modules[name]
         types = self._layer_types(module.layers, self.input_types.get(name, TENSOR))
         calls = [
-            self._layer(name, i, layer, in_type)
+            self._entry(name, i, layer, in_type)
             for i, (layer, (in_type, _)) in enumerate(zip(module.layers, types, strict=True))
         ]
         if not module.sequential:
             return calls[0]
-        if not calls:
-            return "nn.Sequential()"
         # one layer a line (the trailing comma keeps black from joining them), with its shape
         # where the layer changes it
         lines = []
@@ -183,7 +250,40 @@ class _Emitter:
             comment = f"-> {shape}" if shape and shape != before else ""
             lines.append(with_comment(call + ",", comment, 12, self.line_length))
             before = shape
-        return "nn.Sequential(\n" + "\n".join(lines) + "\n)"
+        return self._sequential(lines, module.named)
+
+    def _sequential(self, lines: list[str], named: bool) -> str:
+        """``nn.Sequential(...)`` of entry lines (each ending in a comma); a named one takes
+        an OrderedDict of (name, module) pairs."""
+        if not lines:
+            return "nn.Sequential()"
+        body = "\n".join(lines)
+        if not named:
+            return "nn.Sequential(\n" + body + "\n)"
+        ordered = self._import("collections", "OrderedDict")
+        return f"nn.Sequential(\n{ordered}(\n[\n{body}\n]\n)\n)"
+
+    def _entry(self, module: str, index: int | None, layer: Layer, input_type: str | None) -> str:
+        """A Sequential entry's code: the layer's call; ``("name", call)`` in a named
+        Sequential; a repeated one as a generator unpacked into the call,
+        ``*(Block(...) for _ in range(n))``, where ``i`` is the copy's index."""
+        call = self._layer(module, index, layer, input_type)
+        if layer.name is not None:
+            # a repeated entry's name is an identifier with {i} in it (validated): an f-string
+            text = f'f"{layer.name}"' if layer.repeat is not None else literal(layer.name)
+            call = f"({text}, {call})"
+        if layer.repeat is None:
+            return call
+        count = argument_literal(layer.repeat)
+        if layer.name is None and not _uses_index(layer):
+            return f"*({call} for _ in range({count}))"
+        if layer.start == 0:
+            bounds = count
+        elif isinstance(layer.repeat, int) and not isinstance(layer.repeat, Expression):
+            bounds = f"{layer.start}, {layer.start + layer.repeat}"
+        else:
+            bounds = f"{layer.start}, {count} + {layer.start}"
+        return f"*({call} for {INDEX} in range({bounds}))"
 
     def _input_shape(self, module: str) -> str | None:
         """The shape text of what every call of ``module`` passes it (None: unknown, or not
@@ -195,11 +295,21 @@ class _Emitter:
                 shapes.add(self.shapes.get(first) if isinstance(first, str) else None)
         return shapes.pop() if len(shapes) == 1 else None
 
-    def _layer(self, module: str, index: int, layer: Layer, input_type: str | None) -> str:
+    def _layer(self, module: str, index: int | None, layer: Layer, input_type: str | None) -> str:
         ref = layer.cls
+        if ref.kind == "sequential":
+            types = self._layer_types(layer.layers, input_type)
+            lines = [
+                self._entry(module, None, inner, in_type) + ","
+                for inner, (in_type, _) in zip(layer.layers, types, strict=True)
+            ]
+            return self._sequential(lines, layer.named)
         kwargs = dict(layer.kwargs)
         cls_name = ref.name
-        if (module, index) in self.concrete:
+        if ref.kind == "block":
+            args = ", ".join(f"{k}={argument_literal(v)}" for k, v in kwargs.items())
+            return f"{self.file.block_names[ref.attr]}({args})"
+        if index is not None and (module, index) in self.concrete:
             cls_name, inferred = self.concrete[(module, index)]
             kwargs = {**_without_defaults(cls_name, inferred), **kwargs}
         hints = float_arguments(cls_name) if ref.kind == "torch" else {}
@@ -362,15 +472,19 @@ class _Emitter:
             return input_type if len(node.uses()) == 1 else None
         return self._layer_types(layers, input_type)[-1][1]
 
-    @staticmethod
     def _layer_types(
-        layers: tuple[Layer, ...], input_type: str | None
+        self, layers: tuple[Layer, ...], input_type: str | None
     ) -> list[tuple[str | None, str | None]]:
         """(input type, return type) of each layer, each taking the one before's result."""
         out = []
         for layer in layers:
             cls = layer.cls
-            if cls.kind == "helper":
+            if cls.kind == "sequential":
+                inner = self._layer_types(layer.layers, input_type) if layer.layers else []
+                returns = inner[-1][1] if inner else input_type
+            elif cls.kind == "block":
+                returns = self.file.returns.get(cls.attr)
+            elif cls.kind == "helper":
                 returns = HELPERS[cls.name].return_type(layer.kwargs, input_type)
             elif cls.returns_tensor:
                 returns = TENSOR
@@ -413,6 +527,13 @@ class _Emitter:
 
 # One tensor's shape text, as model.shape_text writes it: ``(B, 64)``, ``(4, 10) float16``.
 _TENSOR_SHAPE = re.compile(r"^\([^()]*\)(?: (?P<dtype>\w+))?$")
+
+
+def _uses_index(layer: Layer) -> bool:
+    """Whether ``${i}`` is in the layer's arguments (a nested Sequential's layers' too)."""
+    return any(INDEX in expr.names for expr in expressions(layer.kwargs)) or any(
+        _uses_index(inner) for inner in layer.layers or ()
+    )
 
 
 def _private_reset(layer: Layer) -> bool:

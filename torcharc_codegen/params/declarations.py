@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from ..errors import Problem
 from ..names import FILE_BUILTINS, GENERATED_NAMES, normal
+from ..spec.entries import INDEX, written
 from .domains import Domain, DomainError, parse_domain
 from .expressions import REF, TYPES, WHOLE, Expr, ExprError, a_type, parse
 from .schema_types import refused
@@ -41,7 +42,7 @@ class ParamProblem:
         opening quote is skipped)."""
         problem = source.problem(self.path, self.message, at_key=self.at_key)
         table = source.keys if self.at_key else source.values
-        if self.offset is None or problem.line is None or self.path not in table:
+        if self.offset is None or problem.line is None or problem.path not in table:
             return problem
         column = problem.column + self.offset
         if source.text is not None:
@@ -164,13 +165,15 @@ def analyze(data: Mapping, schema: Mapping | None = None) -> Analysis:
     refs: list[Ref] = []
     used: set[str] = set()
     allowed: set[tuple] = set()
+    index = {INDEX: Param(INDEX, 0, int)}  # a repeat entry's copy index, in its `module`
     for path, value, kind, cls, arg, nested in value_slots(data):
         allowed.add(path)
         if not isinstance(value, str) or "${" not in value:
             continue
         if not declared and WHOLE.match(value) is None:
             continue
-        ref, problem = _parse_ref(value, path, kind, cls, arg, nested, {**params, **refused})
+        scope = {**params, **refused, **(index if kind == "indexed" else {})}
+        ref, problem = _parse_ref(value, path, kind, cls, arg, nested, scope)
         if ref is not None and any(n in refused for n in ref.expr.names):
             continue
         if problem is not None:
@@ -180,7 +183,7 @@ def analyze(data: Mapping, schema: Mapping | None = None) -> Analysis:
             continue
         used.update(ref.expr.names)
         try:
-            ref.expr.type(types)
+            ref.expr.type({**types, **({INDEX: int} if kind == "indexed" else {})})
         except ExprError as e:
             problems.append(ParamProblem(path, e.message, ref.offset + ref.expr.lead + e.offset))
             continue
@@ -215,7 +218,7 @@ def _misplaced(data: Mapping, allowed: set[tuple]) -> list[ParamProblem]:
             at_key=path[-1] == value,
         )
         for path, value in _strings(data, ())
-        if path not in allowed and "${" in value and path[:1] != ("params",)
+        if path not in allowed and "${" in value and path[:1] not in (("params",), ("blocks",))
     ]
 
 
@@ -232,8 +235,12 @@ def _unused(params: Mapping[str, Param], used: set[str]) -> list[ParamProblem]:
 
 
 def _type_clash(ref: Ref, types: Mapping[str, type], schema: Mapping | None) -> str | None:
+    if ref.kind == "indexed":
+        types = {**types, INDEX: int}
     t = ref.expr.type(types)
     shown = f"${{{ref.expr.text}}}"
+    if ref.cls is None and ref.arg == "repeat":
+        return None if t is int else f"{shown} is {a_type(t)}: a repeat count must be an int"
     if ref.kind == "shape":
         if t is not int:
             return f"{shown} is {a_type(t)}: a shape entry must be an int"
@@ -278,7 +285,10 @@ def _strings(value: object, path: tuple) -> Iterator[tuple[tuple, str]]:
 
 
 def value_slots(data: Mapping) -> Iterator[tuple]:
-    """(path, value, kind, class, argument, nested) for every place a ${...} may stand."""
+    """(path, value, kind, class, argument, nested) for every place a ${...} may stand: kind
+    "argument", "compact", "shape", or "repeat" (a repeat entry's count); "indexed" arguments
+    are inside a repeat entry, where ``${i}`` is the copy's index too. A block's places are
+    its own (the block is a spec of its own: ``value_slots(data["blocks"][name])``)."""
     modules = data.get("modules")
     if isinstance(modules, Mapping):
         for name, spec in modules.items():
@@ -294,16 +304,19 @@ def value_slots(data: Mapping) -> Iterator[tuple]:
 
 
 def _module_slots(spec: object, path: tuple) -> Iterator[tuple]:
+    for place in written(spec, path):
+        if place.what == "repeat":
+            value = place.value.get("repeat")
+            kind = "indexed" if place.in_repeat else "repeat"
+            yield place.path + ("repeat",), value, kind, None, "repeat", False
+        elif place.what == "layer" and isinstance(place.kwargs, Mapping):
+            kind = "indexed" if place.in_repeat else "argument"
+            for arg, v in place.kwargs.items():
+                yield from _arg_slots(v, place.path + (arg,), kind, place.cls, arg, False)
     if not isinstance(spec, Mapping) or len(spec) != 1:
         return
     ((key, body),) = spec.items()
-    if key == "Sequential" and isinstance(body, list):
-        for i, item in enumerate(body):
-            yield from _layer_slots(item, path + (key, i))
-    elif key == "compact" and isinstance(body, Mapping):
-        for part in ("prelayer", "postlayer"):
-            for i, item in enumerate(body.get(part) or []):
-                yield from _layer_slots(item, path + (key, part, i))
+    if key == "compact" and isinstance(body, Mapping):
         layer = body.get("layer")
         if isinstance(layer, Mapping) and isinstance(layer.get("args"), list):
             cls = layer.get("type")
@@ -317,17 +330,6 @@ def _module_slots(spec: object, path: tuple) -> Iterator[tuple]:
                 else:
                     arg = keys[0] if keys else None
                     yield from _arg_slots(row, rpath, "compact", cls, arg, False)
-    else:
-        yield from _layer_slots(spec, path)
-
-
-def _layer_slots(spec: object, path: tuple) -> Iterator[tuple]:
-    if not isinstance(spec, Mapping) or len(spec) != 1:
-        return
-    ((cls, kwargs),) = spec.items()
-    if isinstance(kwargs, Mapping):
-        for arg, v in kwargs.items():
-            yield from _arg_slots(v, path + (cls, arg), "argument", cls, arg, False)
 
 
 def _arg_slots(value, path, kind, cls, arg, nested) -> Iterator[tuple]:

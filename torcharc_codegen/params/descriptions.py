@@ -13,7 +13,7 @@ def descriptions(source) -> dict[str, str]:
     if source.text is None or not isinstance(raw, Mapping):
         return {}
     lines = source.text.splitlines()
-    where = {n: source.keys.get(("params", n)) for n in raw}
+    where = {n: source.keys.get(source.prefix + ("params", n)) for n in raw}
     rows = [w[0] for w in where.values() if w is not None]
     out = {}
     for name, at in where.items():

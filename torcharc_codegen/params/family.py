@@ -175,7 +175,7 @@ def idle_params(model, probe=None) -> list[str]:
     ``${...}`` uses have their own warning (params.analyze)."""
     from ..spec.literals import expressions
 
-    values = [layer.kwargs for m in model.modules.values() for layer in m.layers]
+    values = [[layer.kwargs, layer.repeat] for layer in model.layers()]
     values += [inferred for _, inferred in (probe.concrete if probe is not None else {}).values()]
     used = {name for value in values for expr in expressions(value) for name in expr.names}
     referenced = {n for expr in model.family.refs.values() for n in expr.names}

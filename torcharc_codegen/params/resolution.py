@@ -7,6 +7,7 @@ import copy
 import re
 from collections.abc import Mapping
 
+from ..spec.entries import INDEX, is_repeat
 from .declarations import Param, collect_params, value_slots
 from .expressions import REF, WHOLE, a_type, parse, unknown_name
 
@@ -89,18 +90,33 @@ def substitute(data: Mapping, params: Mapping[str, Param], values: Mapping[str, 
     """A copy of ``data`` without ``params`` and with each ``${...}`` evaluated for ``values``
     (any objects with Python arithmetic: numbers, or torch SymInts for the symbolic probe)."""
     out = {k: copy.deepcopy(v) for k, v in data.items() if k != "params"}
-    for path, *_ in list(value_slots(out)):
+    for path, _, kind, *_ in list(value_slots(out)):
         holder, key = _holder(out, path)
         value = holder[key]
         if isinstance(value, str):
             whole = WHOLE.match(value)
             if whole is not None:
+                scope, at = params, values
+                if kind == "indexed":  # the first copy's: what validation checks
+                    scope = {**params, INDEX: Param(INDEX, 0, int)}
+                    at = {**values, INDEX: index_start(out, path)}
                 try:
-                    holder[key] = parse(whole.group(1), params).evaluate(values)
+                    holder[key] = parse(whole.group(1), scope).evaluate(at)
                 except ZeroDivisionError:
                     shown = ", ".join(f"{n}={values[n]!r}" for n in params)
                     raise ParamValueError(f"{value} divides by zero for {shown}", path) from None
     return out
+
+
+def index_start(data: object, path: tuple) -> int:
+    """The first value of ``${i}`` at ``path``: the ``start`` of the innermost repeat entry
+    whose ``module`` holds it."""
+    start = 0
+    for key in path:
+        if is_repeat(data) and key == "module":
+            start = data.get("start", 0) if type(data.get("start", 0)) is int else 0
+        data = data[key]
+    return start
 
 
 def _holder(data: object, path: tuple) -> tuple[object, object]:

@@ -22,9 +22,9 @@ from .helpers import HELPERS
 @dataclass(frozen=True)
 class ClassRef:
     name: str  # as written in the spec
-    kind: Literal["torch", "helper", "custom"]
+    kind: Literal["torch", "helper", "custom", "block", "sequential"]
     module: str = "torch.nn"  # where the generated file imports it from (custom only)
-    attr: str = ""  # its name in that module
+    attr: str = ""  # its name in that module; a block's name
     returns_tensor: bool = False  # its forward is annotated to return a Tensor
 
     @property
@@ -59,6 +59,15 @@ def register_nn(cls: type) -> type:
         raise ValueError(f"Module {name} already exists in torch.nn")
     _REGISTERED[name] = cls
     return cls
+
+
+BLOCK_PREFIX = "."  # a spec's own block is named `.Name` where a class goes
+SEQUENTIAL = ClassRef("Sequential", "sequential", attr="Sequential", returns_tensor=True)
+
+
+def block_ref(name: str) -> ClassRef:
+    """The class of ``.Name``: the spec's block ``Name``."""
+    return ClassRef(name, "block", attr=name[len(BLOCK_PREFIX) :], returns_tensor=True)
 
 
 def builtin_classes() -> dict[str, ClassRef]:

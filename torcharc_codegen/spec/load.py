@@ -37,19 +37,30 @@ class Source:
     values: dict = field(default_factory=dict)  # path -> (line, col) of the value
     keys: dict = field(default_factory=dict)  # path -> (line, col) of the mapping key
     warnings: list = field(default_factory=list)  # Problems that don't stop generation
+    # Where this spec sits in its file: () for the file's spec, ("blocks", name) for a block
+    # (see sub); problems name the whole path.
+    prefix: KeyPath = ()
 
     def problem(self, path: KeyPath, message: str, at_key: bool = False) -> Problem:
         """A problem at ``path``, located at its key or value, or the nearest enclosing one."""
         table = (self.keys, self.values) if at_key else (self.values, self.keys)
-        p = tuple(path)
+        p = self.prefix + tuple(path)
         while True:
             for t in table:
                 if p in t:
                     line, col = t[p]
-                    return Problem(tuple(path), message, line, col)
+                    return Problem(self.prefix + tuple(path), message, line, col)
             if not p:
-                return Problem(tuple(path), message)
+                return Problem(self.prefix + tuple(path), message)
             p = p[:-1]
+
+    def sub(self, path: KeyPath) -> Source:
+        """The spec at ``path`` in this one (a block's definition) as a Source of its own:
+        its data, located in the same file, its problems named by their whole path."""
+        data = self.data
+        for part in path:
+            data = data[part]
+        return dataclasses.replace(self, data=data, warnings=[], prefix=self.prefix + tuple(path))
 
 
 class _Loader(Loader12):

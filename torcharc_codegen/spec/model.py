@@ -19,11 +19,32 @@ Arg = str | tuple  # a node name, or a tuple of node names passed as one list
 
 @dataclass(frozen=True)
 class Layer:
-    """One constructor call: ``cls(**kwargs)``."""
+    """One constructor call, ``cls(**kwargs)``: a torch.nn class, a helper, a user's class, a
+    block of the spec (``cls.kind == "block"``), or a nested Sequential of ``layers``. As an
+    entry of a Sequential it may be built ``repeat`` times (an int or an Expression of the
+    enclosing params; ``${i}`` in its arguments is the copy's index, from ``start``), and in a
+    named Sequential it has a ``name`` (a repeated one with ``{i}`` in it)."""
 
     cls: ClassRef
     kwargs: dict
     path: KeyPath
+    layers: tuple[Layer, ...] | None = None  # a nested Sequential's entries
+    named: bool = False  # a nested Sequential written as a mapping: its entries have names
+    repeat: object = None  # None: built once
+    start: int = 0
+    name: str | None = None
+
+    def count(self) -> int:
+        """How many modules this entry builds, at the values the spec was checked at."""
+        if self.repeat is None:
+            return 1
+        return int(getattr(self.repeat, "value", self.repeat))
+
+    def names(self) -> list[str]:
+        """The entry names a named entry gives, one per copy."""
+        if self.repeat is None:
+            return [self.name or ""]
+        return [(self.name or "").replace("{i}", str(self.start + k)) for k in range(self.count())]
 
 
 @dataclass(frozen=True)
@@ -32,6 +53,7 @@ class Module:
     layers: tuple[Layer, ...]
     sequential: bool
     path: KeyPath
+    named: bool = False  # a Sequential written as a mapping: nn.Sequential(OrderedDict(...))
 
     @property
     def inline_helper(self) -> Helper | None:
@@ -100,6 +122,10 @@ class Model:
     # The keyword arguments the checks build the generated class with (verify.py): {} for the
     # defaults, or the other values a parametrized file is checked at.
     init_args: dict = field(default_factory=dict)
+    # The spec's blocks (``blocks:``), each a Model of its own, by name; shared by the model
+    # and its blocks, in an order where a block comes after the blocks it uses.
+    blocks: dict[str, Model] = field(default_factory=dict)
+    name: str | None = None  # a block's name; None for the spec's model
 
     @property
     def params(self) -> dict[str, Param]:
@@ -115,6 +141,14 @@ class Model:
         if self.source is None:
             return Problem(tuple(path), message)
         return self.source.problem(path, message, at_key=True)
+
+    def layers(self) -> list[Layer]:
+        """Every layer its modules build, a nested Sequential's own layers included."""
+
+        def walk(layers: tuple[Layer, ...]) -> list[Layer]:
+            return [x for layer in layers for x in [layer, *walk(layer.layers or ())]]
+
+        return [x for m in self.modules.values() for x in walk(m.layers)]
 
     def nodes_by_name(self) -> dict[str, Node]:
         return {n.name: n for n in self.nodes}

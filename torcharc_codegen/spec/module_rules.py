@@ -9,43 +9,34 @@ from ..errors import KeyPath, Problem
 from ..messages import did_you_mean, quote
 from ..names import is_identifier, name_problem, same_python_name
 from ..names import normal as python_name
+from .entries import written
 from .literals import UnsafeValue, literal
 from .load import Source
 from .schema_check import layer_problems
 
 
 def class_names_used(data: object) -> list[tuple[str, KeyPath]]:
-    """(class name, path of its key) for every module spec, Sequential item and compact layer."""
+    """(class name, path of its key) for every layer of every module spec (Sequential entries,
+    nested and repeated ones, compact layers), and of every block's."""
     out: list[tuple[str, KeyPath]] = []
-    modules = data.get("modules") if isinstance(data, dict) else None
-    for mname, spec in modules.items() if isinstance(modules, dict) else ():
-        if isinstance(spec, dict) and len(spec) == 1:
-            out += _classes_of(spec, ("modules", mname))
+    for spec, path in _module_specs(data):
+        out += _classes_of(spec, path)
     return out
 
 
-def _classes_of(spec: dict, path: KeyPath) -> list[tuple[str, KeyPath]]:
-    (key,) = spec
-    if key == "Sequential" and isinstance(spec[key], list):
-        return [c for i, item in enumerate(spec[key]) for c in _layer(item, path + (key, i))]
-    if key == "compact" and isinstance(spec[key], dict):
-        compact, out = spec[key], []
-        for part in ("prelayer", "postlayer"):
-            for i, item in enumerate(compact.get(part) or []):
-                out += _layer(item, path + ("compact", part, i))
-        lay = compact.get("layer")
-        if isinstance(lay, dict) and isinstance(lay.get("type"), str):
-            out.append((lay["type"], path + ("compact", "layer", "type")))
-        return out
-    return _layer(spec, path)
+def _module_specs(data: object, prefix: KeyPath = ()) -> list[tuple[object, KeyPath]]:
+    out = []
+    modules = data.get("modules") if isinstance(data, dict) else None
+    for mname, spec in modules.items() if isinstance(modules, dict) else ():
+        out.append((spec, prefix + ("modules", mname)))
+    blocks = data.get("blocks") if isinstance(data, dict) and not prefix else None
+    for bname, block in blocks.items() if isinstance(blocks, dict) else ():
+        out += _module_specs(block, ("blocks", bname))
+    return out
 
 
-def _layer(spec: object, path: KeyPath) -> list[tuple[str, KeyPath]]:
-    if isinstance(spec, dict) and len(spec) == 1:
-        (name,) = spec
-        if isinstance(name, str):
-            return [(name, path + (name,))]
-    return []
+def _classes_of(spec: object, path: KeyPath) -> list[tuple[str, KeyPath]]:
+    return [(w.cls, w.path) for w in written(spec, path) if w.cls is not None]
 
 
 def module_name_problems(modules: dict, source: Source) -> list[Problem]:
@@ -116,7 +107,12 @@ def _compact_rows(spec: dict, path: KeyPath, source: Source, classes, validator)
                 "give one per key"
             )
             problems.append(source.problem(rpath, what))
-        elif isinstance(cls, str) and cls in classes and all(isinstance(k, str) for k in keys):
+        elif (
+            isinstance(cls, str)
+            and cls in classes
+            and classes[cls].kind != "block"  # a block's arguments: blocks.use_problems
+            and all(isinstance(k, str) for k in keys)
+        ):
             kwargs = dict(zip(keys, row, strict=True))
             problems += layer_problems(cls, kwargs, rpath, source, validator)
     return problems

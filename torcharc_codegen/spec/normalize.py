@@ -3,15 +3,26 @@ input as a list, classes resolved, nodes as (module, args, kwargs) in forward or
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from .classes import SEQUENTIAL
+from .entries import is_repeat, sequential_items
 from .load import Source
 from .model import Example, Layer, Model, Module, Node
 from .order import order
 from .validate import Checked
 
 
-def normalize(source: Source, checked: Checked) -> Model:
+def normalize(
+    source: Source, checked: Checked, blocks: dict[str, Model] | None = None, name=None
+) -> Model:
     """``source``: the spec validate checked (``checked.source``: a parametrized spec's
-    values put in); values that came from ``${...}`` become literals.Expression."""
+    values put in); values that came from ``${...}`` become literals.Expression. Each block
+    becomes a Model of its own (``name`` its block name), in ``Model.blocks``."""
+    if blocks is None:
+        blocks = {}
+        for block_name, block in checked.blocks.items():  # the blocks each uses come first
+            blocks[block_name] = normalize(block.source, block, blocks, block_name)
     data = source.data
     graph = data["graph"]
     raw_nodes = [_node(name, args) for name, args in graph["modules"].items()]
@@ -35,6 +46,8 @@ def normalize(source: Source, checked: Checked) -> Model:
         warnings=list(source.warnings) + list(checked.warnings),
         source=source,
         family=checked.family,
+        blocks=blocks,
+        name=name,
     )
 
 
@@ -42,16 +55,37 @@ def _module(name: str, spec: dict, checked: Checked) -> Module:
     path = ("modules", name)
     (key,) = spec
     if key == "Sequential":
-        layers = [_layer(item, path + (key, i), checked) for i, item in enumerate(spec[key])]
-        return Module(name, tuple(layers), True, path)
+        layers, named = _entries(spec[key], path + (key,), checked)
+        return Module(name, layers, True, path, named)
     if key == "compact":
         return Module(name, tuple(_expand_compact(spec[key], path + (key,), checked)), True, path)
     return Module(name, (_layer(spec, path, checked),), False, path)
 
 
+def _entries(body: object, path: tuple, checked: Checked) -> tuple[tuple[Layer, ...], bool]:
+    """A Sequential's entries (a list; a mapping for a named one) and whether it is named."""
+    named = isinstance(body, dict)
+    out = []
+    for key, entry in sequential_items(body):
+        layer = _entry(entry, path + (key,), checked)
+        out.append(replace(layer, name=key) if named else layer)
+    return tuple(out), named
+
+
+def _entry(entry: dict, path: tuple, checked: Checked) -> Layer:
+    if is_repeat(entry):
+        layer = _entry(entry["module"], path + ("module",), checked)
+        count = _bind(entry["repeat"], path + ("repeat",), checked)
+        return replace(layer, repeat=count, start=entry.get("start", 0))
+    return _layer(entry, path, checked)
+
+
 def _layer(spec: dict, path: tuple, checked: Checked) -> Layer:
     (cls,) = spec
     path += (cls,)
+    if cls == "Sequential":
+        layers, named = _entries(spec[cls], path, checked)
+        return Layer(SEQUENTIAL, {}, path, layers=layers, named=named)
     kwargs = {k: _bind(v, path + (k,), checked) for k, v in (spec[cls] or {}).items()}
     return Layer(checked.classes[cls], kwargs, path)
 

@@ -9,14 +9,22 @@ check and its messages live in :mod:`schema_check`; the rules for modules in
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..errors import Problem, SpecError
 from ..names import GENERATED_NAMES, MODULE_ATTRIBUTES
 from ..params import family as families
 from ..params.family import Family, Overrides
+from . import blocks as block_rules
 from . import graph_rules
-from .classes import ClassRef, ImportNotAllowed, builtin_classes, resolve_custom
+from .classes import (
+    BLOCK_PREFIX,
+    ClassRef,
+    ImportNotAllowed,
+    block_ref,
+    builtin_classes,
+    resolve_custom,
+)
 from .example_rules import example_problems
 from .load import Source
 from .module_rules import (
@@ -38,14 +46,26 @@ class Checked:
     warnings: list[Problem] = field(default_factory=list)
     family: Family | None = None  # a parametrized spec's parameters and ${...} places
     source: Source | None = None  # what later stages read: the spec, its ${...} put in
+    # The spec's blocks, each checked as a spec of its own, in an order where a block comes
+    # after those it uses; shared by the spec and its blocks.
+    blocks: dict[str, Checked] = field(default_factory=dict)
 
 
-def validate(source: Source, imports: Iterable[str] = (), params: Overrides = None) -> Checked:
+def validate(
+    source: Source,
+    imports: Iterable[str] = (),
+    params: Overrides = None,
+    blocks: dict[str, Checked] | None = None,
+) -> Checked:
     """Check ``source`` against the schema and the graph rules; raise SpecError if invalid.
     A parametrized spec is checked as the plain spec of its defaults (``params`` override
     them; a wrong one raises params.ParamValueError), after its ``${...}`` are."""
     checked, problems = _resolve_classes(source, imports)
+    if blocks is not None:
+        checked.blocks = blocks
     validator = validator_for(tuple(sorted(checked.custom.items(), key=lambda kv: kv[0])))
+    if not source.prefix:
+        problems += _validate_blocks(source, imports, checked)
     family, errors, warnings = families.read(source, validator.schema, params)
     if errors:
         raise SpecError(problems + errors, source.name)
@@ -54,23 +74,68 @@ def validate(source: Source, imports: Iterable[str] = (), params: Overrides = No
         checked.family, source = family, family.plain(source)
     checked.source = source
     seen = {p.path for p in problems}
-    for p in schema_problems(source, validator):
+    for p in schema_problems(_with_checked_blocks(source, checked), validator):
         if p.path not in seen:
             seen.add(p.path)
             problems.append(p)
     problems += _rule_problems(source, checked, validator)
+    block_params = {n: b.family.params if b.family else {} for n, b in checked.blocks.items()}
+    problems += block_rules.use_problems(source, block_params)
+    problems += block_rules.repeat_problems(source, checked.family)
     if problems:
         problems.sort(key=lambda p: (p.line or 0, p.column or 0))
         raise SpecError(_unique(problems), source.name)
     return checked
 
 
+def _validate_blocks(source: Source, imports: Iterable[str], checked: Checked) -> list[Problem]:
+    """Check each block as a spec of its own (its ``params``, ``modules`` and ``graph``), the
+    blocks it uses first; a block's problems are located in the spec's file."""
+    order, problems = block_rules.order(source)
+    for name in order:
+        sub = source.sub(("blocks", name))
+        if not isinstance(sub.data, dict):
+            continue  # the schema says what it should be
+        if isinstance(graph := sub.data.get("graph"), dict) and isinstance(
+            graph.get("input"), dict
+        ):
+            what = (
+                "a block's input is a name or a list of names: its uses give the shapes"
+                " (example inputs go in the spec's own graph)"
+            )
+            problems.append(sub.problem(("graph", "input"), what, at_key=True))
+            continue
+        try:
+            block = validate(sub, imports, blocks=checked.blocks)
+        except SpecError as e:
+            problems += e.problems
+            continue
+        checked.blocks[name] = block
+        checked.warnings += block.warnings
+    return problems
+
+
+def _with_checked_blocks(source: Source, checked: Checked) -> Source:
+    """``source`` with each block as its own check saw it (its ${...} put in), for the schema
+    check of the whole spec; a block its own check refused is left out (its problems are
+    said)."""
+    if source.prefix or not isinstance(source.data, dict) or "blocks" not in source.data:
+        return source
+    data = dict(source.data)
+    data["blocks"] = {name: block.source.data for name, block in checked.blocks.items()}
+    return replace(source, data=data)
+
+
 def _resolve_classes(source: Source, imports: Iterable[str]) -> tuple[Checked, list[Problem]]:
-    """Every class the spec names: torch.nn, helpers, and the user's (registered or imported)."""
+    """Every class the spec names: torch.nn, helpers, the spec's blocks (``.Name``), and the
+    user's (registered or imported)."""
     checked = Checked(classes=dict(builtin_classes()))
     problems = []
     for name, path in class_names_used(source.data):
         if name in checked.classes:
+            continue
+        if name.startswith(BLOCK_PREFIX):
+            checked.classes[name] = block_ref(name)  # blocks.order says if there is none
             continue
         try:
             ref, cls = resolve_custom(name, imports)
