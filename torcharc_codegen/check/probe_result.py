@@ -52,3 +52,5 @@ class Result:
     parameters: object = None
     flops: object = None
     symbols: dict = field(default_factory=dict)
+    # block -> per call of it, in the forward's order: (input -> shape, node -> shape)
+    blocks: dict[str, list] = field(default_factory=dict)

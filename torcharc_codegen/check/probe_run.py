@@ -104,6 +104,7 @@ class Run:
         self.lazy: dict[tuple[str, int], Lazy] = {}
         self.spelled: dict = {}  # sympy expression -> how the spec writes it
         self.documented_rnn = False  # an RNN ran by its documented shape rule
+        self.block_shapes: dict[str, list] = {}  # block -> (inputs, node shapes) per call
         self.flops = 0  # the forward's, as FlopCounterMode counts them
 
     # -- pins ------------------------------------------------------------------------------
@@ -222,6 +223,7 @@ class Run:
                 for k, v in lazy.inferred.items()
             }
             result.layers[key] = Inferred(lazy.target.__name__, sizes)
+        result.blocks = self.block_shapes
         result.guards = self._guards()
         result.ranges = self._ranges()
         return result
@@ -412,6 +414,12 @@ class BlockRun:
         self.run = run
         self.block = block
         values = {**(block.family.values if block.family else {}), **kwargs}
+        # its int params as the shapes write them: a size equal to one is named after it
+        self.args = {
+            p: run._render(v, (), "a size")
+            for p, v in values.items()
+            if isinstance(v, (int, run.torch.SymInt)) and not isinstance(v, bool)
+        }
         prefix = ("blocks", block.name)
         self.built = {}
         for name, module in block.modules.items():
@@ -443,6 +451,9 @@ class BlockRun:
                 with self.run.watch(step.path, f"`{step.cls}` in block {block.name}"):
                     value = step.fn(*call_args, **call_kwargs)
             scope[node.name] = value
+        shapes = {n: self.run._shape(v) for n, v in scope.items() if n not in block.inputs}
+        inputs = {n: self.run._shape(scope[n]) for n in block.inputs}
+        self.run.block_shapes.setdefault(block.name, []).append((inputs, shapes, self.args))
         kind, outs = block.outputs()
         if kind == "single":
             return scope[outs[0][1]]

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from ..codegen.code import Code, Shapes
 from ..errors import SpecError
 from ..spec.literals import Expression
-from ..spec.model import Model
+from ..spec.model import Model, shape_text
 from . import budget as budgets
 from .probe_result import Result as SymbolicResult
 from .runtime import (
@@ -130,11 +130,12 @@ def _probe(
 ) -> Probe:
     names = names or SymbolicResult()
     instance.eval()
-    with _layer_outputs(instance, model) as layers:
+    with _layer_outputs(instance, model) as layers, _block_calls(module, code) as calls:
         scope = run_forward(module, instance, code, model, inputs, device)
     out = _texts(model, code, inputs, scope, layers, instance, names)
     out.device = device
     out.concrete = _concrete_layers(instance, model, names)
+    out.blocks = _block_shapes(module, instance, model, code, calls, names)
     out.params = {
         name: sum(p.numel() for p in getattr(instance, name).parameters())
         for name in model.modules
@@ -146,12 +147,17 @@ def _probe(
         return out
     bigger = {n: _one_more_row(x) for n, x in inputs.items()}
     try:
-        with _layer_outputs(instance, model) as bigger_layers:
+        with (
+            _layer_outputs(instance, model) as bigger_layers,
+            _block_calls(module, code) as bigger_calls,
+        ):
             bigger_scope = run_forward(module, instance, code, model, bigger, device)
     except ForwardError:
         return out
+    static_blocks = out.blocks
+    out.blocks = _block_shapes(module, instance, model, code, calls, names, bigger_calls, batch)
     dynamic = _texts(model, code, inputs, scope, layers, instance, names, bigger, bigger_scope)
-    static = replace(out)
+    static = replace(out, blocks=static_blocks)
     out.comments, out.docstring = dynamic.comments, dynamic.docstring
     out.inputs = dynamic.inputs
     out.layers, out.static = _layer_texts(layers, names, bigger_layers, batch), static
@@ -191,9 +197,16 @@ def _layer_outputs(instance, model: Model):
     hooks = []
     for name, module in model.modules.items():
         if module.sequential and hasattr(instance, name):
-            for i, layer in enumerate(getattr(instance, name)):
+            built = list(getattr(instance, name))
+            end = 0
+            for i, entry in enumerate(module.layers):
+                end += entry.count()  # a repeated entry's output is its last copy's
                 record = seen.setdefault((name, i), [])
-                hooks.append(layer.register_forward_hook(lambda _m, _i, o, r=record: r.append(o)))
+                if entry.count() and end <= len(built):
+                    hook = built[end - 1].register_forward_hook(
+                        lambda _m, _i, o, r=record: r.append(o)
+                    )
+                    hooks.append(hook)
     try:
         yield seen
     finally:
@@ -247,6 +260,146 @@ def _texts(
     return out
 
 
+@contextlib.contextmanager
+def _block_calls(module, code: Code):
+    """Record every call of each block's class: block -> the scope of each call (its
+    forward's variables), run one statement at a time as run_forward runs the model's."""
+    calls: dict[str, list] = {name: [] for name in code.blocks}
+    saved = {}
+    for name, block in code.blocks.items():
+        cls = getattr(module, block.class_name)
+        saved[cls] = cls.forward
+        cls.forward = _recording(module, block, calls[name])
+    try:
+        yield calls
+    finally:
+        for cls, forward in saved.items():
+            cls.forward = forward
+
+
+def _recording(module, block, record: list):
+    filename = module.__file__
+    statements = [compile(s.source, filename, "exec") for s in block.statements]
+    output = compile(block.output, filename, "eval")
+
+    def forward(self, *args, **kwargs):
+        scope = dict(vars(module))
+        scope.update({block.variables[n]: v for n, v in zip(block.inputs, args, strict=False)})
+        scope.update({block.variables[n]: v for n, v in kwargs.items()})
+        scope["self"] = self
+        for statement in statements:
+            exec(statement, scope)  # noqa: S102 - our own code
+        scope["__return__"] = eval(output, scope)  # noqa: S307
+        record.append(scope)
+        return scope["__return__"]
+
+    return forward
+
+
+def _block_shapes(
+    module, instance, model: Model, code: Code, calls: dict, names, bigger=None, batch=None
+) -> dict[str, Shapes]:
+    """Per block, what every use of it agrees on: each node's shape (a dimension that differs
+    between uses written ``*``), its inputs', the structure of its values, and the sizes its
+    Lazy layers inferred."""
+    out = {}
+    for name, block in model.blocks.items():
+        bc = code.blocks[name]
+        scopes = calls.get(name, [])
+        if not scopes:
+            continue
+        more = (bigger or {}).get(name) or [None] * len(scopes)
+        named = names.blocks.get(name) or []
+        if len(named) != len(scopes):
+            named = [({}, {}, {})] * len(scopes)
+
+        def merged(var, node, which, scopes=scopes, more=more, named=named):
+            texts = [
+                describe(sc[var], (b or {}).get(var), batch, n[which].get(node))
+                for sc, b, n in zip(scopes, more, named, strict=True)
+            ]
+            return _short(_merge_texts(texts, [n[2] for n in named]))
+
+        shapes = Shapes()
+        shapes.inputs = {n: merged(bc.variables[n], n, 0) for n in block.inputs}
+        shapes.comments = {n.name: merged(bc.variables[n.name], n.name, 1) for n in block.nodes}
+        structures = {
+            n.name: {repr(_structure(sc[bc.variables[n.name]])) for sc in scopes}
+            for n in block.nodes
+        }
+        shapes.values = {
+            n.name: _structure(scopes[0][bc.variables[n.name]])
+            for n in block.nodes
+            if len(structures[n.name]) == 1
+        }
+        instances = [m for m in instance.modules() if type(m) is getattr(module, bc.class_name)]
+        shapes.concrete = _block_concrete(block, instances)
+        kind, items = block.outputs()
+        lines = ["Inputs:", *(f"    {n}: {t}" for n, t in shapes.inputs.items())]
+        if kind == "single":
+            lines.append(f"Output: {items[0][1]} {shapes.comments[items[0][1]]}")
+        else:
+            lines.append(f"Outputs (a {kind}):")
+            lines += [f"    {k}: {shapes.comments[n]}" for k, n in items]
+        if any("*" in t for t in [*shapes.inputs.values(), *shapes.comments.values()]):
+            lines.append(f"(*: a size that differs between its {len(scopes)} uses)")
+        shapes.docstring = lines
+        out[name] = shapes
+    return out
+
+
+def _merge_texts(texts: list[str], args: list[dict]) -> str:
+    """One shape text for a block's uses (``args``: each use's int params, as the shapes
+    write them): per dimension, the one they share, else the block param it equals in every
+    use (``planes``), else ``*``; "varies between uses" where they aren't tensors of one rank
+    and dtype."""
+    import re
+
+    parsed = [re.fullmatch(r"\(([^()]*)\)( \w+)?", t) for t in texts]
+    if not all(parsed) or len({m.group(2) for m in parsed}) != 1:
+        return texts[0] if len(set(texts)) == 1 else "varies between uses"
+    dims = [m.group(1).rstrip(",").split(", ") if m.group(1) else [] for m in parsed]
+    if len({len(d) for d in dims}) != 1:
+        return "varies between uses"
+    merged = []
+    for column in zip(*dims, strict=True):
+        same = len(set(column)) == 1
+        if same and (column[0].isdigit() or column[0] == "B"):
+            merged.append(column[0])
+            continue
+        params = [
+            p for p in (args[0] if args else {}) if all(a.get(p) == d for a, d in zip(args, column))
+        ]
+        merged.append(params[0] if params else column[0] if same and not args else "*")
+    return shape_text(tuple(merged), (parsed[0].group(2) or " float32").strip())
+
+
+def _block_concrete(block: Model, instances: list) -> dict[tuple, tuple[str, dict]]:
+    """(module, layer index) -> (concrete class, inferred sizes) for each Lazy layer of the
+    block whose every use inferred the same; a SpecError where uses differ."""
+    out = {}
+    for name, module in block.modules.items():
+        for i, layer in enumerate(module.layers):
+            if not layer.cls.lazy or layer.repeat is not None:
+                continue
+            found = {
+                repr(c): c
+                for inst in instances
+                if (c := _inferred(_built(inst, module, i), layer)) is not None
+            }
+            if len(found) > 1:
+                sizes = " / ".join(sorted({repr(c[1]) for c in found.values()}))
+                what = (
+                    f"this Lazy layer infers other sizes in different uses of block"
+                    f" {block.name} ({sizes}): one class can't have both; write the sizes,"
+                    " as the block's params where they differ"
+                )
+                raise SpecError([block.problem(layer.path, what)], block.source_name)
+            if found:
+                out[(name, i)] = next(iter(found.values()))
+    return out
+
+
 def _structure(value) -> object:
     """A value's shape as the emitter needs it to unpack a tuple: a tuple of the parts'
     structures, or the type name of anything else."""
@@ -260,43 +413,58 @@ def _concrete_layers(
 ) -> dict[tuple, tuple[str, dict]]:
     """(module, layer index) -> (concrete class name, inferred kwargs) for each Lazy layer; a
     size that follows a parameter is a literals.Expression."""
-    import torch
-
     out = {}
     for name, module in model.modules.items():
         for i, layer in enumerate(module.layers):
-            if not layer.cls.lazy:
+            if not layer.cls.lazy or layer.repeat is not None:
                 continue
-            sub = getattr(instance, name)
-            sub = sub[i] if module.sequential else sub
-            if any(
-                isinstance(p, torch.nn.parameter.UninitializedParameter) for p in sub.parameters()
-            ):
+            found = _inferred(_built(instance, module, i), layer)
+            if found is None:
                 continue
-            concrete = type(sub)
-            lazy_params = inspect.signature(getattr(torch.nn, layer.cls.name)).parameters
-            concrete_params = inspect.signature(concrete).parameters
-            inferred = {
-                p: getattr(sub, p)
-                for p in concrete_params
-                if p not in lazy_params and isinstance(getattr(sub, p, None), int)
-            }
-            # Lazy classes may default differently from their concrete class (LazyInstanceNorm
-            # tracks running stats, InstanceNorm doesn't): keep the Lazy class's defaults.
-            for p, param in lazy_params.items():
-                if (
-                    p in concrete_params
-                    and p not in layer.kwargs
-                    and param.default != concrete_params[p].default
-                    and isinstance(param.default, (bool, int, float, str))
-                ):
-                    inferred[p] = param.default
+            concrete, inferred = found
             sizes = names.layers[(name, i)].sizes if (name, i) in names.layers else {}
             for p, source in sizes.items():
                 if p in inferred and source != str(inferred[p]):
                     inferred[p] = _expression(inferred[p], source, model, layer.path, p)
-            out[(name, i)] = (concrete.__name__, inferred)
+            out[(name, i)] = (concrete, inferred)
     return out
+
+
+def _built(instance, module, index: int):
+    """The module built for entry ``index`` of ``module`` (after the copies of the repeated
+    entries before it)."""
+    sub = getattr(instance, module.name)
+    if not module.sequential:
+        return sub
+    return sub[sum(entry.count() for entry in module.layers[:index])]
+
+
+def _inferred(sub, layer) -> tuple[str, dict] | None:
+    """(concrete class name, the sizes it inferred) of a built Lazy layer; None while it
+    is uninitialized."""
+    import torch
+
+    if any(isinstance(p, torch.nn.parameter.UninitializedParameter) for p in sub.parameters()):
+        return None
+    concrete = type(sub)
+    lazy_params = inspect.signature(getattr(torch.nn, layer.cls.name)).parameters
+    concrete_params = inspect.signature(concrete).parameters
+    inferred = {
+        p: getattr(sub, p)
+        for p in concrete_params
+        if p not in lazy_params and isinstance(getattr(sub, p, None), int)
+    }
+    # Lazy classes may default differently from their concrete class (LazyInstanceNorm
+    # tracks running stats, InstanceNorm doesn't): keep the Lazy class's defaults.
+    for p, param in lazy_params.items():
+        if (
+            p in concrete_params
+            and p not in layer.kwargs
+            and param.default != concrete_params[p].default
+            and isinstance(param.default, (bool, int, float, str))
+        ):
+            inferred[p] = param.default
+    return concrete.__name__, inferred
 
 
 def _docstring(

@@ -29,6 +29,17 @@ Span = tuple[int, int]  # first and last line (1-based, in Code.text)
 
 
 @dataclass(frozen=True)
+class BlockCode:
+    """A block's class in the generated file: its forward's statements, as for the model."""
+
+    class_name: str
+    inputs: tuple[str, ...]  # forward's parameters
+    variables: dict[str, str]
+    statements: tuple[Statement, ...]
+    output: str
+
+
+@dataclass(frozen=True)
 class Code:
     """The generated file and where each part of the spec is in it."""
 
@@ -39,6 +50,7 @@ class Code:
     output: str  # the expression forward returns
     forward_lines: dict[str, Span]  # node name -> its statement's lines
     init_lines: dict[tuple[str, int | None], Span]  # (module, None) or (module, layer) -> lines
+    blocks: dict[str, BlockCode] = field(default_factory=dict)  # block name -> its class
 
     def init_target(self, line: int) -> tuple[str, int | None] | None:
         """(module, Sequential index or None) of the __init__ code covering ``line``; the

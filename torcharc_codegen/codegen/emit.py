@@ -10,7 +10,7 @@ Sequential layer's lines), so later stages never read the generated text back.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..errors import SpecError
 from ..grammar.schema import float_arguments
@@ -26,7 +26,7 @@ from ..spec.literals import (
 )
 from ..spec.model import Layer, Model, Node
 from ..spec.return_types import class_returns
-from .code import Code, Shapes, Span, Statement
+from .code import BlockCode, Code, Shapes, Span, Statement
 from .docstring import block_docstring, class_docstring, docstring_text, init_param
 from .format import fits, format_big, format_source, line_length, with_comment
 from .imports import DEFAULT_IMPORTS, Imports
@@ -82,6 +82,7 @@ class Draft:
     statements: tuple[Statement, ...]
     variables: dict[str, str]
     layers: dict[str, int | None]  # module written in __init__ -> its Sequential's length
+    blocks: dict[str, BlockCode] = field(default_factory=dict)
 
     @property
     def text(self) -> str:
@@ -101,6 +102,7 @@ class Draft:
             output=self.parts["output"],
             forward_lines={k: (a + offset, b + offset) for k, (a, b) in forward.items()},
             init_lines={k: (a + offset, b + offset) for k, (a, b) in init.items()},
+            blocks=self.blocks,
         )
 
 
@@ -113,12 +115,19 @@ def draft(
 ) -> Draft:
     """What the template needs (names, and statements as Python source), not yet formatted."""
     file = _File(class_name)
-    blocks = []
+    blocks, codes = [], {}
     for name, block in model.blocks.items():  # each after the blocks it uses
         shapes = probe.blocks.get(name) if probe is not None else None
         emitter = _Emitter(block, file.block_class(name, block), shapes, line_length, file)
         parts = emitter.class_parts(block_docstring(block, header.spec_name, shapes))
         file.returns[name] = parts["returns"]
+        codes[name] = BlockCode(
+            parts["class_name"],
+            block.inputs,
+            dict(emitter.vars),
+            parts.pop("_statements"),
+            parts["output"],
+        )
         blocks.append(render("block.py.j2", **parts))
     emitter = _Emitter(model, class_name, probe, line_length, file)
     parts = emitter.class_parts(class_docstring(model, header.spec_name, probe))
@@ -142,7 +151,7 @@ def draft(
         name: len(model.modules[name].layers) if model.modules[name].sequential else None
         for name in written
     }
-    return Draft(parts, statements, dict(emitter.vars), layers)
+    return Draft(parts, statements, dict(emitter.vars), layers, codes)
 
 
 class _File:

@@ -86,9 +86,17 @@ def use_problems(source: Source, params: Mapping[str, Mapping]) -> list[Problem]
             if not (isinstance(cls, str) and cls.startswith(BLOCK_PREFIX)):
                 continue
             declared = params.get(cls[len(BLOCK_PREFIX) :])
-            if declared is None or not isinstance(place.kwargs, dict):
+            if declared is None:
                 continue
-            for arg, value in place.kwargs.items():
+            if place.what == "type":  # compact: its keys are the arguments of each row
+                layer = module["compact"]["layer"]
+                keys = layer.get("keys") if isinstance(layer.get("keys"), list) else []
+                for j, arg in enumerate(keys):
+                    if (problem := _argument_problem(cls, arg, None, declared)) is not None:
+                        at = place.path[:-1] + ("keys", j)
+                        problems.append(source.problem(at, problem))
+                continue
+            for arg, value in (place.kwargs if isinstance(place.kwargs, dict) else {}).items():
                 problem = _argument_problem(cls, arg, value, declared)
                 if problem is not None:
                     problems.append(source.problem(place.path + (arg,), problem, at_key=True))
@@ -105,7 +113,7 @@ def _argument_problem(cls: str, arg: str, value: object, declared: Mapping) -> s
             + f" (its params: {', '.join(declared)})"
         )
     want = declared[arg].type
-    ok = type(value) is want or (want is float and type(value) is int)
+    ok = value is None or type(value) is want or (want is float and type(value) is int)
     if ok or (isinstance(value, str) and "${" in value):
         return None
     return f"block {cls}'s param `{arg}` is {want.__name__}: got {quote(value)}"

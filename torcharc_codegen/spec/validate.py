@@ -73,7 +73,10 @@ def validate(
     if family is not None:
         checked.family, source = family, family.plain(source)
     checked.source = source
-    seen = {p.path for p in problems}
+    counts = block_rules.repeat_problems(source, checked.family)
+    problems += counts
+    # a negative count is said once, by its own rule, not also as the entry the schema refuses
+    seen = {p.path for p in problems} | {p.path[:-1] for p in counts}
     for p in schema_problems(_with_checked_blocks(source, checked), validator):
         if p.path not in seen:
             seen.add(p.path)
@@ -81,7 +84,6 @@ def validate(
     problems += _rule_problems(source, checked, validator)
     block_params = {n: b.family.params if b.family else {} for n, b in checked.blocks.items()}
     problems += block_rules.use_problems(source, block_params)
-    problems += block_rules.repeat_problems(source, checked.family)
     if problems:
         problems.sort(key=lambda p: (p.line or 0, p.column or 0))
         raise SpecError(_unique(problems), source.name)

@@ -1,0 +1,335 @@
+"""Blocks (a spec's own parametrized modules), repeat entries, nested and named Sequentials:
+what the generated class builds, its checkpoint names, and the located errors."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+import torch
+
+from tests.support import build_generated
+from torcharc_codegen import generate
+from torcharc_codegen.errors import SpecError
+from torcharc_codegen.params.resolution import ParamValueError
+
+RESIDUAL = """\
+blocks:
+  Residual:
+    params:
+      width: 8
+    modules:
+      fc: {Linear: {in_features: "${width}", out_features: "${width}"}}
+      act: {ReLU: }
+      add: {MergeSum: }
+    graph:
+      input: x
+      modules:
+        fc: [x]
+        act: [fc]
+        add: [[act, x]]
+      output: add
+"""
+
+
+def spec(body: str, blocks: str = RESIDUAL) -> str:
+    return blocks + textwrap.dedent(body)
+
+
+STAGE = spec("""\
+params:
+  depth: 3
+modules:
+  stem: {Linear: {in_features: 4, out_features: 8}}
+  stage:
+    Sequential:
+      - .Residual: {width: 8}
+      - repeat: "${depth - 1}"
+        module: {.Residual: {width: 8}}
+graph:
+  input:
+    x: {shape: [2, 4]}
+  modules:
+    stem: [x]
+    stage: [stem]
+  output: stage
+""")
+
+
+def test_a_block_is_one_class_and_a_repeat_is_a_loop():
+    text = generate(STAGE, "Model")
+    assert text.count("class Residual(nn.Module):") == 1
+    assert "def __init__(self, *, width: int = 8) -> None:" in text
+    assert "*(Residual(width=8) for _ in range(depth - 1))" in text
+    assert "add = act + x" in text  # shapes known in the block: the plain operator
+
+
+def test_checkpoint_names_nest_and_indices_stay_consecutive():
+    model, _ = build_generated(STAGE)
+    keys = list(model.state_dict())
+    assert keys[:2] == ["stem.weight", "stem.bias"]
+    assert [k for k in keys if k.startswith("stage.")] == [
+        f"stage.{i}.fc.{p}" for i in range(3) for p in ("weight", "bias")
+    ]
+
+
+def test_a_block_computes_what_its_graph_says():
+    model, _ = build_generated(STAGE)
+    x = torch.randn(2, 4)
+    y = model.stem(x)
+    for block in model.stage:
+        y = torch.relu(block.fc(y)) + y
+    assert torch.equal(model(x), y)
+
+
+def test_a_repeat_count_from_param_and_zero_copies():
+    model, _ = build_generated(STAGE, params={"depth": 5})
+    assert len(model.stage) == 5
+    one, text = build_generated(STAGE, params={"depth": 1})  # depth - 1 == 0: none repeated
+    assert len(one.stage) == 1
+    assert one(torch.randn(2, 4)).shape == (2, 8)
+
+
+def test_a_negative_repeat_count_is_located_and_names_the_values():
+    with pytest.raises(SpecError) as e:
+        generate(STAGE, "Model", params={"depth": 0})
+    (line,) = e.value.lines()
+    assert ":23:17:" in line and "repeat count ${depth - 1} is -1 with depth=0" in line
+
+
+def test_the_checks_pass_with_blocks():
+    generate(STAGE, "Model", verify=True)  # script, trace, compile, export; raises if not
+
+
+def test_blocks_inside_blocks_and_reuse_with_tilde():
+    text = spec(
+        """\
+        modules:
+          enc: {.Pair: }
+        graph:
+          input:
+            a: {shape: [2, 8]}
+            b: {shape: [2, 8]}
+          modules:
+            enc~a: [a]
+            enc~b: [b]
+          output: [enc~a, enc~b]
+        """,
+        RESIDUAL + """\
+  Pair:
+    modules:
+      first: {.Residual: }
+      second: {.Residual: {width: 8}}
+    graph:
+      input: x
+      modules:
+        first: [x]
+        second: [first]
+      output: second
+""",
+    )
+    model, source = build_generated(text, verify=True)
+    assert (
+        source.index("class Residual(") < source.index("class Pair(") < source.index("class Model(")
+    )
+    assert "enc.first.fc.weight" in model.state_dict()
+    a, b = torch.randn(2, 8), torch.randn(2, 8)
+    out_a, out_b = model(a, b)
+    assert torch.equal(out_a, model.enc(a)) and torch.equal(out_b, model.enc(b))
+
+
+def test_a_block_as_compacts_layer_type():
+    text = spec("""\
+        modules:
+          body:
+            compact:
+              layer: {type: .Residual, keys: [width], args: [4, 4]}
+              postlayer: [{Dropout: {p: 0.0}}]
+        graph:
+          input:
+            x: {shape: [2, 4]}
+          modules:
+            body: [x]
+          output: body
+        """)
+    model, source = build_generated(text, verify=True)
+    assert "Residual(width=4)" in source
+    assert [type(m).__name__ for m in model.body] == ["Residual", "Dropout"] * 2
+
+
+def test_nested_and_named_sequentials():
+    text = spec("""\
+        modules:
+          features:
+            Sequential:
+              conv: {Linear: {in_features: 4, out_features: 8}}
+              "block{i}": {repeat: 2, start: 1, module: {.Residual: {width: 8}}}
+              tail:
+                Sequential: [{ReLU: }, {Sequential: {}}]
+        graph:
+          input:
+            x: {shape: [2, 4]}
+          modules:
+            features: [x]
+          output: features
+        """)
+    model, source = build_generated(text, verify=True)
+    assert "OrderedDict" in source and 'f"block{i}"' in source
+    names = [k for k in model.state_dict()]
+    assert names == [
+        "features.conv.weight",
+        "features.conv.bias",
+        "features.block1.fc.weight",
+        "features.block1.fc.bias",
+        "features.block2.fc.weight",
+        "features.block2.fc.bias",
+    ]
+    assert (
+        isinstance(model.features.tail[1], torch.nn.Sequential) and len(model.features.tail[1]) == 0
+    )
+
+
+def test_the_index_of_a_repeated_copy():
+    text = """\
+modules:
+  body:
+    Sequential:
+      - repeat: 3
+        module: {Linear: {in_features: "${4 + i * 2}", out_features: "${6 + i * 2}"}}
+graph:
+  input:
+    x: {shape: [2, 4]}
+  modules:
+    body: [x]
+  output: body
+params: {}
+"""
+    model, source = build_generated(text, verify=True)
+    assert "for i in range(3)" in source
+    assert [m.in_features for m in model.body] == [4, 6, 8]
+
+
+def test_an_empty_sequential_is_accepted():
+    text = """\
+modules:
+  nothing: {Sequential: {}}
+  fc: {Linear: {in_features: 4, out_features: 2}}
+graph:
+  input:
+    x: {shape: [2, 4]}
+  modules:
+    nothing: [x]
+    fc: [nothing]
+  output: fc
+"""
+    model, _ = build_generated(text, verify=True)
+    assert isinstance(model.nothing, torch.nn.Sequential) and len(model.nothing) == 0
+
+
+def test_a_block_cycle_is_refused_and_named():
+    text = """\
+blocks:
+  A:
+    modules: {b: {.B: }}
+    graph: {input: x, modules: {b: [x]}, output: b}
+  B:
+    modules: {a: {.A: }}
+    graph: {input: x, modules: {a: [x]}, output: a}
+modules:
+  top: {.A: }
+graph:
+  input:
+    x: {shape: [2, 4]}
+  modules:
+    top: [x]
+  output: top
+"""
+    with pytest.raises(SpecError) as e:
+        generate(text, "Model")
+    (line,) = [x for x in e.value.lines() if "cycle" in x]
+    assert "block cycle:" in line and ("A -> B -> A" in line or "B -> A -> B" in line)
+
+
+def test_a_use_with_an_unknown_argument_suggests_the_params():
+    text = spec("""\
+        modules:
+          r: {.Residual: {widht: 8}}
+        graph:
+          input:
+            x: {shape: [2, 8]}
+          modules:
+            r: [x]
+          output: r
+        """)
+    with pytest.raises(SpecError) as e:
+        generate(text, "Model")
+    (line,) = e.value.lines()
+    assert "no param 'widht'" in line and "did you mean" in line and "width" in line
+    assert ":17:" in line
+
+
+def test_an_unknown_block_is_located_with_did_you_mean():
+    text = spec("""\
+        modules:
+          r: {.Residul: }
+        graph:
+          input:
+            x: {shape: [2, 8]}
+          modules:
+            r: [x]
+          output: r
+        """)
+    with pytest.raises(SpecError) as e:
+        generate(text, "Model")
+    assert any("no block named 'Residul'" in x and "Residual" in x for x in e.value.lines())
+
+
+def test_a_block_whose_lazy_sizes_differ_per_use_is_refused():
+    text = """\
+blocks:
+  Head:
+    modules: {fc: {LazyLinear: {out_features: 2}}}
+    graph: {input: x, modules: {fc: [x]}, output: fc}
+modules:
+  a: {.Head: }
+  b: {.Head: }
+graph:
+  input:
+    x: {shape: [2, 4]}
+    y: {shape: [2, 6]}
+  modules:
+    a: [x]
+    b: [y]
+  output: [a, b]
+"""
+    with pytest.raises(SpecError) as e:
+        generate(text, "Model")
+    (line,) = e.value.lines()
+    assert "other sizes in different uses of block Head" in line and ":3:" in line
+
+
+def test_lazy_sizes_a_blocks_uses_share_are_written():
+    text = """\
+blocks:
+  Head:
+    modules: {fc: {LazyLinear: {out_features: 2}}}
+    graph: {input: x, modules: {fc: [x]}, output: fc}
+modules:
+  a: {.Head: }
+  b: {.Head: }
+graph:
+  input:
+    x: {shape: [2, 4]}
+    y: {shape: [2, 4]}
+  modules:
+    a: [x]
+    b: [y]
+  output: [a, b]
+"""
+    model, source = build_generated(text, verify=True)
+    assert "nn.Linear(in_features=4, out_features=2)" in source and "Lazy" not in source
+
+
+def test_a_param_override_that_is_not_a_block_param():
+    with pytest.raises(ParamValueError):
+        generate(STAGE, "Model", params={"width": 3})
