@@ -8,7 +8,7 @@ import textwrap
 import pytest
 import torch
 
-from tests.support import build_generated
+from support import build_generated
 from torcharc_codegen import generate
 from torcharc_codegen.errors import SpecError
 from torcharc_codegen.params.resolution import ParamValueError
@@ -284,7 +284,7 @@ def test_an_unknown_block_is_located_with_did_you_mean():
     assert any("no block named 'Residul'" in x and "Residual" in x for x in e.value.lines())
 
 
-def test_a_block_whose_lazy_sizes_differ_per_use_is_refused():
+def test_lazy_sizes_that_differ_per_use_become_the_blocks_arguments():
     text = """\
 blocks:
   Head:
@@ -302,10 +302,36 @@ graph:
     b: [y]
   output: [a, b]
 """
+    model, source = build_generated(text, verify=True)
+    assert "def __init__(self, *, fc_in_features: int) -> None:" in source
+    assert "nn.Linear(in_features=fc_in_features, out_features=2)" in source
+    assert "Head(fc_in_features=4)" in source and "Head(fc_in_features=6)" in source
+    assert (model.a.fc.in_features, model.b.fc.in_features) == (4, 6)
+
+
+def test_lazy_sizes_that_differ_between_copies_of_one_entry_are_refused():
+    text = """\
+blocks:
+  Head:
+    modules: {fc: {LazyLinear: {out_features: 6}}}
+    graph: {input: x, modules: {fc: [x]}, output: fc}
+modules:
+  body:
+    Sequential:
+      - repeat: 2
+        module: {.Head: }
+graph:
+  input:
+    x: {shape: [2, 4]}
+  modules:
+    body: [x]
+  output: body
+"""
     with pytest.raises(SpecError) as e:
         generate(text, "Model")
     (line,) = e.value.lines()
-    assert "other sizes in different uses of block Head" in line and ":3:" in line
+    assert "infers other sizes where this one line builds it more than once" in line
+    assert ":9:18:" in line
 
 
 def test_lazy_sizes_a_blocks_uses_share_are_written():
@@ -333,3 +359,85 @@ graph:
 def test_a_param_override_that_is_not_a_block_param():
     with pytest.raises(ParamValueError):
         generate(STAGE, "Model", params={"width": 3})
+
+
+def test_resolve_says_a_spec_with_blocks_is_an_extension():
+    from torcharc_codegen.api import resolve
+
+    with pytest.raises(SpecError) as e:
+        resolve(STAGE)
+    (line,) = e.value.lines()
+    assert line.startswith("<string>:1:1: blocks:") and "extension" in line
+    nested = "modules:\n  s:\n    Sequential:\n      - Sequential: [{ReLU: }]\n"
+    nested += "graph: {input: x, modules: {s: [x]}, output: s}\n"
+    with pytest.raises(SpecError, match="a nested Sequential is this project's extension"):
+        resolve(nested)
+
+
+def test_a_layer_torch_cant_build_inside_a_block_is_located_there():
+    text = """\
+blocks:
+  Bad:
+    params: {channels: 4}
+    modules:
+      conv: {Conv2d: {in_channels: "${channels}", out_channels: 6, kernel_size: 1, groups: 4}}
+    graph: {input: x, modules: {conv: [x]}, output: conv}
+modules:
+  bad: {.Bad: }
+graph:
+  input:
+    x: {shape: [2, 4, 5, 5]}
+  modules:
+    bad: [x]
+  output: bad
+"""
+    with pytest.raises(SpecError) as e:
+        generate(text, "Model")
+    (line,) = e.value.lines()
+    assert line.startswith("<string>:5:") and "blocks.Bad.modules.conv.Conv2d" in line
+    assert "out_channels must be divisible by groups" in line
+
+
+def test_a_model_of_blocks_builds_on_meta_and_initializes_after_to_empty():
+    from torcharc_codegen.check.runtime import import_in_memory
+
+    module = import_in_memory(generate(STAGE, "Model"))
+    with torch.device("meta"):
+        model = module.Model(depth=4)
+    assert all(p.is_meta for p in model.parameters())
+    model.to_empty(device="cpu")
+    model.init_weights()
+    reference = module.Model(depth=4)
+    assert [p.shape for p in model.parameters()] == [p.shape for p in reference.parameters()]
+    assert all(torch.isfinite(p).all() for p in model.parameters())
+    assert model(torch.randn(2, 4)).shape == (2, 8)
+
+
+def test_summary_nests_a_blocks_layers_under_its_use(tmp_path, capsys):
+    from torcharc_codegen.cli import main
+
+    path = tmp_path / "stage.yaml"
+    path.write_text(STAGE)
+    assert main(["summary", str(path)]) == 0
+    rows = capsys.readouterr().out.splitlines()
+    names = [row.split()[:2] for row in rows if row.strip()]
+    assert ["stage", "Sequential(3)"] in names
+    at = names.index(["stage", "Sequential(3)"])
+    assert names[at + 1 : at + 3] == [["0", "Residual"], ["fc", "Linear"]]
+    assert rows[[r.split()[:1] for r in rows].index(["fc"])].startswith("    fc")
+
+
+def test_a_repeat_count_from_the_command_lines_param(tmp_path):
+    from torcharc_codegen.check.runtime import import_in_memory
+    from torcharc_codegen.cli import main
+
+    path = tmp_path / "stage.yaml"
+    path.write_text(STAGE)
+    out = tmp_path / "stage.py"
+    assert main([str(path), "-o", str(out), "--no-verify", "--param", "depth=4"]) == 0
+    text = out.read_text()
+    assert "depth: int = 4" in text and "--param depth=4" in text
+    assert len(import_in_memory(text).Stage().stage) == 4
+    bad = tmp_path / "bad.py"
+    assert main([str(path), "-o", str(bad), "--no-verify", "--param", "depth=0"]) == 2
+    assert not bad.exists()

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from lsp_client import LspClient
+from shared_specs import BLOCKS_SYNTAX
 
 pytestmark = pytest.mark.slow  # end to end: `pytest -m "not slow"` skips it
 
@@ -347,3 +348,125 @@ def test_domain_keys_complete_inside_a_parameter_and_hover_shows_them(server):
     assert "The range's lowest value (included)." in text, f"hover on low shows {text!r}"
     text = server[0].hover(uri, line["default: 256"], 5)
     assert "it lies in the domain" in text, f"hover on default shows {text!r}"
+
+
+# --- blocks, repeat entries, nested and named Sequentials ------------------------------------
+
+
+def test_classes_complete_inside_a_blocks_modules(server):
+    body = "blocks:\n  B:\n    modules:\n      m:\n        \n"
+    body += "    graph: {input: x, modules: {m: [x]}, output: m}\nmodules:\n  m: {.B: }\n" + GRAPH
+    uri, line = parametrized(server, "block_complete.yaml", body)
+    got = labels(server[0].completion(uri, line["m:"] + 1, 8))
+    want = {"Linear", "Conv2d", "MergeSum", "Sequential", "compact"}
+    assert want <= got, f"blank line in a block's module: missing {sorted(want - got)}"
+
+
+def test_a_blocks_keys_complete(server):
+    body = "blocks:\n  B:\n    \nmodules:\n  m: {.B: }\n" + GRAPH
+    uri, line = parametrized(server, "block_keys.yaml", body)
+    got = labels(server[0].completion(uri, line["B:"] + 1, 4))
+    assert {"params", "modules", "graph"} <= got, got
+
+
+def test_classes_complete_in_a_repeat_entry_and_a_named_sequential(server):
+    body = "modules:\n  m:\n    Sequential:\n      - repeat: 2\n        module:\n          \n"
+    body += "  n:\n    Sequential:\n      conv0:\n        \n" + GRAPH
+    uri, line = parametrized(server, "repeat_complete.yaml", body)
+    for where in ("module:", "conv0:"):
+        got = labels(server[0].completion(uri, line[where] + 1, 10 if where == "module:" else 8))
+        want = {"Linear", "Conv2d", "Sequential"}
+        assert want <= got, f"blank line under {where} missing {sorted(want - got)}"
+        assert "compact" not in got, "compact can't be nested in a Sequential"
+    got = labels(server[0].completion(uri, line["- repeat: 2"] + 1, 8))
+    assert {"module", "start"} <= got, got
+
+
+def test_compacts_layer_type_completes_the_class_names(server):
+    body = "modules:\n  m:\n    compact:\n      layer:\n        type: \n"
+    body += "        keys: [p]\n        args: [0.5]\n" + GRAPH
+    uri, line = parametrized(server, "compact_type.yaml", body)
+    got = labels(server[0].completion(uri, line["type:"], len("        type: ")))
+    assert {"Linear", "Dropout", "MergeSum"} <= got, sorted(got)[:20]
+
+
+def test_hover_on_a_torch_argument_in_a_block_a_repeat_and_a_named_sequential(server):
+    body = """blocks:
+  B:
+    params: {n: 2}
+    modules:
+      c:
+        Conv2d:
+          in_channels: ${n}
+          out_channels: 2
+          kernel_size: 3
+    graph: {input: x, modules: {c: [x]}, output: c}
+modules:
+  m:
+    Sequential:
+      - repeat: 2
+        module:
+          Conv2d:
+            in_channels: 1
+            out_channels: 1
+            kernel_size: 3
+            padding: same
+      - .B: {n: 1}
+  named:
+    Sequential:
+      features:
+        Sequential:
+          lin:
+            Linear:
+              in_features: 4
+              out_features: 2
+""" + GRAPH
+    uri, lines = document(server, "block_hover.yaml", body)
+    hovers = [  # (the line, the word hovered, what the hover says)
+        ("in_channels: ${n}", "in_channels", "Number of channels in the input image"),
+        ("padding: same", "padding", "Padding added to all four sides"),
+        ("out_features: 2", "out_features", "size of each output sample"),
+        ("- repeat: 2", "repeat", "How many copies"),
+        ("- .B: {n: 1}", ".B", "An instance of the block"),
+        ("B:", "B", "A module of the spec's own"),
+    ]
+    for text, word, doc in hovers:
+        row = next(i for i, t in enumerate(lines) if t.strip() == text)
+        got = server[0].hover(uri, row, lines[row].index(word) + 1)
+        assert doc in got, f"hover on {word!r} in {text!r} shows {got!r}"
+
+
+# The mistakes an editor must flag in the blocks syntax; everything else in it is valid.
+BLOCK_MISTAKES = {
+    "bn1: {BatchNorm2d:": "bn1: {BatchNorm2D:",
+    "module: {.BasicBlock: {inplanes: 64, planes: 64}}": "module: {Conv2D: {in_channels: 64}}",
+    'repeat: "${depth1 - 1}"': "repeat: -1",
+    "      - repeat: 2\n": "      - repeat: 2\n        strat: 0\n",
+    '"denselayer{i}":': "denselayer:",
+}
+
+
+def test_the_blocks_syntax_is_not_flagged_but_its_mistakes_are(server):
+    body = BLOCKS_SYNTAX
+    for old, new in BLOCK_MISTAKES.items():
+        assert body.count(old) == 1
+        body = body.replace(old, new)
+    uri, line = parametrized(server, "blocks_diag.yaml", body)
+    flagged: dict[int, set[str]] = {}
+    for d in server[0].diagnostics(uri):
+        flagged.setdefault(d["range"]["start"]["line"], set()).add(d["message"])
+    mistakes = {
+        "bn1": line['bn1: {BatchNorm2D: {num_features: "${planes}"}}'],
+        "module": line["module: {Conv2D: {in_channels: 64}}"],
+        "repeat": line["- repeat: -1"],
+        "strat": line["strat: 0"],
+        "named": line["denselayer:"],
+    }
+    assert "Property BatchNorm2D is not allowed." in flagged.get(mistakes["bn1"], set()), flagged
+    assert "Property Conv2D is not allowed." in flagged.get(mistakes["module"], set()), flagged
+    assert flagged.get(mistakes["repeat"]) == {"Value is below the minimum of 0."}, flagged
+    assert flagged.get(mistakes["strat"]) == {"Property strat is not allowed."}, flagged
+    assert mistakes["named"] in flagged, flagged
+    # nothing else but the lines of a repeat entry under a name without `{i}`
+    named = set(range(mistakes["named"], mistakes["named"] + 4))
+    assert set(flagged) - named == {mistakes[k] for k in ("bn1", "module", "repeat", "strat")}

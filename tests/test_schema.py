@@ -3,6 +3,7 @@ validation uses."""
 
 from __future__ import annotations
 
+import difflib
 import inspect
 import json
 import os
@@ -16,18 +17,21 @@ from pathlib import Path
 import jsonschema
 import pytest
 import torch
+from shared_specs import BLOCKS_SYNTAX
 
 from torcharc_codegen import SpecError
 from torcharc_codegen.api import load_model
 from torcharc_codegen.grammar.class_schema import init_params
 from torcharc_codegen.grammar.docstrings import arg_docs
-from torcharc_codegen.grammar.schema import CLASS_TABLE_PATH, SCHEMA_PATH
+from torcharc_codegen.grammar.schema import CLASS_TABLE_PATH, CLASS_UNIONS, SCHEMA_PATH
 from torcharc_codegen.grammar.schema_gen import (
     build_class_table,
     build_schema,
     render_schema,
     torch_classes,
+    with_classes,
 )
+from torcharc_codegen.grammar.spec_schema import BLOCK_USE_PATTERN, REPEAT_NAME_PATTERN
 from torcharc_codegen.resources import SPEC_DIR
 from torcharc_codegen.spec.classes import builtin_classes
 from torcharc_codegen.spec.helpers import HELPERS
@@ -78,7 +82,9 @@ def test_ajv_strict_mode_compiles_the_schema_and_validates_every_example(tmp_pat
     assert len(EXAMPLE_SPECS) >= 40
     parametrized = tmp_path / "parametrized.yaml"
     parametrized.write_text(PARAMETRIZED)
-    data = [arg for spec in [*EXAMPLE_SPECS, parametrized] for arg in ("-d", str(spec))]
+    blocks = tmp_path / "blocks.yaml"
+    blocks.write_text(BLOCKS_SYNTAX)
+    data = [arg for spec in [*EXAMPLE_SPECS, parametrized, blocks] for arg in ("-d", str(spec))]
     valid = subprocess.run(
         [strict[0], "validate", *strict[1:], *data], capture_output=True, text=True
     )
@@ -183,12 +189,37 @@ def test_class_argument_schemas():
     assert args("TorchFn").get("additionalProperties", True) is True, "TorchFn takes **kwargs"
 
 
+def _patterned(node: object, path: tuple = ()) -> list[tuple]:
+    """Where the schema has patternProperties."""
+    if isinstance(node, list):
+        return [p for i, n in enumerate(node) for p in _patterned(n, path + (i,))]
+    if not isinstance(node, dict):
+        return []
+    here = [path] if "patternProperties" in node else []
+    return here + [p for k, n in node.items() for p in _patterned(n, path + (k,))]
+
+
 def test_editor_friendly_shape():
     text = SCHEMA_PATH.read_text()
-    assert "patternProperties" not in text and "oneOf" not in text
-    module = SCHEMA["definitions"]["module"]
-    assert "maxProperties" not in module
-    assert all(set(b) == {"$ref"} for b in module["anyOf"])
+    assert "oneOf" not in text
+    defs = SCHEMA["definitions"]
+    refs = [{"$ref": f"#/definitions/class/{name}"} for name in CLASSES]
+    forms = {
+        "module": ["Sequential", "compact", "blockUse"],
+        "layer": ["blockUse"],
+        "entry": ["Sequential", "blockUse", "repeat"],
+        "entryModule": ["Sequential", "blockUse"],
+    }
+    assert set(forms) == set(CLASS_UNIONS)
+    for union, others in forms.items():
+        assert "maxProperties" not in defs[union]
+        assert defs[union]["anyOf"] == refs + [{"$ref": f"#/definitions/{f}"} for f in others]
+    # patternProperties only for names a spec chooses, never for class names: a block use's
+    # `.Name` and a named Sequential's entries
+    named = ("definitions", "Sequential", "properties", "Sequential", "anyOf", 1)
+    assert _patterned(SCHEMA) == [named, ("definitions", "blockUse")]
+    assert "propertyNames" not in defs["blockUse"], "an editor would offer a `property` item"
+    assert defs["blockUse"]["patternProperties"][BLOCK_USE_PATTERN]["type"] == ["object", "null"]
     for name, wrapper in CLASSES.items():
         assert wrapper == {
             "type": "object",
@@ -199,7 +230,7 @@ def test_editor_friendly_shape():
         assert "maxProperties" not in wrapper
         assert wrapper["properties"][name]["title"].startswith(f"{name}(")
     sequential = SCHEMA["definitions"]["Sequential"]["properties"]["Sequential"]
-    assert sequential["items"] == {"$ref": "#/definitions/layer"}
+    assert sequential["anyOf"][0]["items"] == {"$ref": "#/definitions/entry"}
 
 
 VALID = [
@@ -337,6 +368,280 @@ def test_a_parametrized_spec_is_valid():
 def test_a_parametrized_spec_with_a_mistake_is_not(old, new, path):
     assert PARAMETRIZED.count(old) == 1
     assert _deepest(PARAMETRIZED.replace(old, new)) == [path]
+
+
+# --- blocks, repeat entries, nested and named Sequentials ----------------------------------
+
+
+def test_the_blocks_syntax_is_valid():
+    data = load_text(BLOCKS_SYNTAX, "spec.yaml").data
+    assert list(jsonschema.Draft7Validator(SCHEMA).iter_errors(data)) == []
+
+
+# (what, replaced by, where the schema flags it)
+BLOCK_MISTAKES = [
+    ("bn1: {BatchNorm2d:", "bn1: {BatchNorm2D:", ["blocks", "BasicBlock", "modules", "bn1"]),
+    (
+        "module: {.BasicBlock: {inplanes: 64, planes: 64}}",
+        "module: {Conv2D: {in_channels: 64}}",
+        ["modules", "layer1", "Sequential", 1, "module"],
+    ),
+    ('repeat: "${depth1 - 1}"', "repeat: -1", ["modules", "layer1", "Sequential", 1, "repeat"]),
+    (
+        "      - repeat: 2\n",
+        "      - repeat: 2\n        strat: 0\n",
+        ["modules", "layer1", "Sequential", 2],
+    ),
+    (
+        '"denselayer{i}":',
+        "denselayer:",
+        ["modules", "features", "Sequential", "denseblock1", "Sequential", "denselayer"],
+    ),
+    ("norm0:", '"norm{i}":', ["modules", "features", "Sequential", "norm{i}"]),
+    ("norm0:", '"0norm":', ["modules", "features", "Sequential"]),
+    ("- Sequential: {}", "- Sequential: 3", ["modules", "layer1", "Sequential", 4, "Sequential"]),
+    (
+        "      - .Activation:\n",
+        "      - compact: {layer: {type: ReLU, keys: [], args: []}}\n",
+        ["modules", "layer1", "Sequential", 7],
+    ),
+    (
+        "act: {.Activation: null}",
+        "act: {.Activation: 3}",
+        ["modules", "features", "Sequential", "act", ".Activation"],
+    ),
+    ("  Activation:\n", "  NaN:\n", ["blocks"]),
+    (
+        "      input: [x]",
+        "      input: {x: {shape: [1]}}",
+        ["blocks", "DenseLayer", "graph", "input"],
+    ),
+    (
+        "    graph: {input: x, modules: {act: [x]}",
+        "    grpah: {input: x, modules: {act: [x]}",
+        ["blocks", "Activation"],
+    ),
+    ("type: .MLPBlock", "type: MLPBlok", ["modules", "head", "compact", "layer", "type"]),
+]
+
+
+@pytest.mark.parametrize("old, new, path", BLOCK_MISTAKES)
+def test_a_mistake_in_the_blocks_syntax_is_flagged_where_it_is(old, new, path):
+    assert BLOCKS_SYNTAX.count(old) == 1
+    assert _deepest(BLOCKS_SYNTAX.replace(old, new)) == [path]
+
+
+@pytest.mark.slow
+def test_check_jsonschema_and_ajv_take_the_blocks_syntax_and_flag_its_mistakes(tmp_path):
+    found = shutil.which("check-jsonschema", path=str(Path(sys.executable).parent))
+    checker = _tool(
+        Path(found) if found else None, "check-jsonschema is not installed: pip install '.[test]'"
+    )
+    ajv = _tool(AJV, "ajv-cli is not installed: run `npm ci` in the repository")
+    (tmp_path / "valid.yaml").write_text(BLOCKS_SYNTAX)
+    for i, (old, new, _) in enumerate(BLOCK_MISTAKES):
+        (tmp_path / f"mistake{i}.yaml").write_text(BLOCKS_SYNTAX.replace(old, new))
+    files = sorted(str(p) for p in tmp_path.glob("*.yaml"))
+
+    run = subprocess.run(
+        [checker, "--schemafile", str(SCHEMA_PATH), *files], capture_output=True, text=True
+    )
+    flagged = set(re.findall(r"^  (\S+\.yaml)::", run.stdout, re.M))
+    assert run.returncode == 1 and flagged == set(files) - {
+        str(tmp_path / "valid.yaml")
+    }, run.stdout
+    sections = dict(
+        re.findall(r"^  (\S+\.yaml)::(.*?)(?=^  \S+\.yaml::|\Z)", run.stdout, re.M | re.S)
+    )
+    # a misspelt class in a block and in a repeat entry, a negative count, an unknown key of a
+    # repeat entry: check-jsonschema names the place (its deepest match)
+    for i, where in enumerate(
+        [
+            "$.blocks.BasicBlock.modules.bn1",
+            "$.modules.layer1.Sequential[1].module",
+            "$.modules.layer1.Sequential[1].repeat",
+            "$.modules.layer1.Sequential[2]",
+        ]
+    ):
+        assert where + ":" in sections[str(tmp_path / f"mistake{i}.yaml")], (where, run.stdout)
+
+    strict = ["--spec=draft7", "--strict=true", "--errors=line", "-s", str(SCHEMA_PATH)]
+    data = [arg for f in files for arg in ("-d", f)]
+    # into files: node cuts what it writes to a pipe at 64 KiB when it exits
+    with open(tmp_path / "out", "w") as out, open(tmp_path / "err", "w") as err:
+        subprocess.run([ajv, "validate", *strict, *data], stdout=out, stderr=err)
+    stdout, stderr = (tmp_path / "out").read_text(), (tmp_path / "err").read_text()
+    assert f"{tmp_path / 'valid.yaml'} valid" in stdout, stdout + stderr[:2000]
+    lines = stderr.splitlines()
+    errors = {
+        line.removesuffix(" invalid"): json.loads(lines[k + 1])
+        for k, line in enumerate(lines)
+        if line.endswith(" invalid")
+    }
+    assert set(errors) == flagged
+    for i, (_, _, path) in enumerate(BLOCK_MISTAKES):
+        pointer = "".join(f"/{part}" for part in path)
+        places = {e["instancePath"] for e in errors[str(tmp_path / f"mistake{i}.yaml")]}
+        assert pointer in places, (path, sorted(places))
+
+
+def test_a_block_use_takes_any_block_name_and_any_arguments():
+    """A static schema can't know a spec's blocks: any `.Name` passes, with any arguments (a
+    ${...} too), or none; the CLI checks the name and the arguments against the block."""
+    validator = jsonschema.Draft7Validator(
+        {"$ref": "#/definitions/entry", "definitions": SCHEMA["definitions"]}
+    )
+    for use in [
+        {".Anything": None},
+        {"._private2": {}},
+        {".B": {"width": "${w * 2}", "sizes": [1, 2], "deep": {"x": None}}},
+    ]:
+        assert validator.is_valid(use), use
+    for wrong in [{".B": 3}, {".B": [1]}, {".1B": None}, {".B": None, ".C": None}, {"B.": None}]:
+        assert not validator.is_valid(wrong), wrong
+
+
+def test_repeat_entry_names_have_i_once():
+    assert re.search(REPEAT_NAME_PATTERN, "denselayer{i}")
+    assert re.search(REPEAT_NAME_PATTERN, "block_{i}_a")
+    for name in ["denselayer", "{i}", "{i}layer", "a{i}{i}", "a{j}", "a-{i}"]:
+        assert not re.search(REPEAT_NAME_PATTERN, name), name
+
+
+def test_a_users_class_is_a_class_wherever_a_class_goes():
+    class Scale(torch.nn.Module):
+        def __init__(self, factor: float):
+            super().__init__()
+
+    schema = with_classes(SCHEMA, {"mine.Scale": Scale})
+    ref = {"$ref": "#/definitions/class/mine.Scale"}
+    for union in CLASS_UNIONS:
+        branches = schema["definitions"][union]["anyOf"]
+        first_form = next(i for i, b in enumerate(branches) if "/class/" not in b["$ref"])
+        assert branches[first_form - 1] == ref, union
+    scale = {"mine.Scale": {"factor": 2.0}}
+    spec = {
+        "blocks": {
+            "B": {
+                "modules": {"s": scale},
+                "graph": {"input": "x", "modules": {"s": ["x"]}, "output": "s"},
+            }
+        },
+        "modules": {
+            "seq": {
+                "Sequential": [scale, {"repeat": 2, "module": scale}, {"Sequential": {"a": scale}}]
+            },
+            "c": {
+                "compact": {
+                    "prelayer": [scale],
+                    "layer": {"type": "mine.Scale", "keys": ["factor"], "args": [1.0]},
+                }
+            },
+        },
+        "graph": {"input": "x", "modules": {"seq": ["x"], "c": ["seq"]}, "output": "c"},
+    }
+    assert list(jsonschema.Draft7Validator(schema).iter_errors(spec)) == []
+    assert list(jsonschema.Draft7Validator(SCHEMA).iter_errors(spec))
+
+
+# The CLI's messages for the mistakes above: the schema check runs first, on the plain spec
+# (no ${...}: a parametrized spec's are put in before it).
+PLAIN_BLOCKS = re.sub(r'"\$\{[^}]*\}"', "8", BLOCKS_SYNTAX)
+
+
+@pytest.mark.parametrize(
+    "old, new, message",
+    [
+        (
+            "bn1: {BatchNorm2d:",
+            "bn1: {BatchNorm2D:",
+            "blocks.BasicBlock.modules.bn1.BatchNorm2D: unknown module class 'BatchNorm2D' (did "
+            "you mean 'BatchNorm2d'?)",
+        ),
+        (
+            "module: {.BasicBlock: {inplanes: 64, planes: 64}}",
+            "module: {Conv2D: {in_channels: 64}}",
+            "modules.layer1.Sequential[1].module.Conv2D: unknown module class 'Conv2D' (did you "
+            "mean 'Conv2d'?)",
+        ),
+        (
+            "norm0: {BatchNorm2d:",
+            "norm0: {BatchNorm2D:",
+            "modules.features.Sequential.norm0.BatchNorm2D: unknown module class 'BatchNorm2D' "
+            "(did you mean 'BatchNorm2d'?)",
+        ),
+        (
+            "  stem:\n    .BasicBlock:",
+            "  stem:\n    BasicBlock:",
+            "modules.stem.BasicBlock: unknown module class 'BasicBlock' (a block is used as "
+            "'.BasicBlock')",
+        ),
+        (
+            "act: {.Activation: null}",
+            "act: {.Activation: 3}",
+            "modules.features.Sequential.act..Activation: the arguments of .Activation must be a "
+            "mapping of the block's params (or empty), got 3",
+        ),
+        (
+            "repeat: 8",
+            "repeat: -1",
+            "modules.layer1.Sequential[1].repeat: a repeat count is an int >= 0, got -1",
+        ),
+        (
+            "      - repeat: 2\n",
+            "      - repeat: 2\n        strat: 0\n",
+            "modules.layer1.Sequential[2].strat: unknown key 'strat' (did you mean 'start'?)",
+        ),
+        (
+            '"denselayer{i}":',
+            "denselayer:",
+            "modules.features.Sequential.denseblock1.Sequential.denselayer: a repeat entry's name "
+            "in a named Sequential has `{i}` in it (`layer{i}`)",
+        ),
+        (
+            "norm0:",
+            '"norm{i}":',
+            "modules.features.Sequential.norm{i}: an entry whose name has `{i}` is a repeat "
+            "entry, `{repeat: N, module: ...}`; or name it without `{i}`",
+        ),
+        (
+            "norm0:",
+            '"0norm":',
+            "modules.features.Sequential.0norm: entry name '0norm' is not a Python identifier",
+        ),
+        (
+            "      - .Activation:\n",
+            "      - compact: {layer: {type: ReLU, keys: [], args: []}}\n",
+            "modules.layer1.Sequential[7].compact: unknown module class 'compact': compact can't "
+            "be nested inside a Sequential",
+        ),
+        (
+            "  Activation:\n",
+            "  NaN:\n",
+            "blocks.NaN: block name 'NaN' can't be used: YAML reads `.NaN` as a float",
+        ),
+        (
+            "type: .MLPBlock",
+            "type: MLPBlock",
+            f"modules.head.compact.layer.type: must be one of the {len(CLASSES)} names such as "
+            f"{', '.join(map(repr, list(CLASSES)[:3]))}, ..., got 'MLPBlock' (a block is used as "
+            "'.MLPBlock')",
+        ),
+    ],
+)
+def test_the_schema_checks_message_for_a_mistake_in_the_blocks_syntax(old, new, message):
+    from torcharc_codegen.spec.schema_check import schema_problems, validator_for
+
+    assert PLAIN_BLOCKS.count(old) == 1
+    assert schema_problems(load_text(PLAIN_BLOCKS, "spec.yaml"), validator_for(())) == []
+    text = PLAIN_BLOCKS.replace(old, new)
+    problems = schema_problems(load_text(text, "spec.yaml"), validator_for(()))
+    assert {p.format(None) for p in problems} == {message}
+    matcher = difflib.SequenceMatcher(None, PLAIN_BLOCKS.splitlines(), text.splitlines())
+    changed = {
+        j + 1 for op, _, _, j1, j2 in matcher.get_opcodes() if op != "equal" for j in range(j1, j2)
+    }
+    assert {p.line for p in problems} <= changed, "located on the changed line"
 
 
 def test_schema_command_adds_custom_classes(tmp_path, monkeypatch, capsys):

@@ -242,11 +242,20 @@ def resolve(
     from .grammar.schema import base_schema
     from .params import resolution
     from .params.declarations import check
+    from .spec.blocks import extension_used
 
     source = load(spec, name=name)
     shown = source.name
     if not isinstance(source.data, dict):
         raise SpecError([source.problem((), "a spec must be a mapping")], shown)
+    extension = extension_used(source.data)
+    if extension is not None:
+        path, what = extension
+        message = (
+            f"{what} is this project's extension: TorchArc has no nested modules, so no plain"
+            " TorchArc spec builds this model (generate its class with torcharc-gen instead)"
+        )
+        raise SpecError([source.problem(path, message, at_key=True)], shown)
     analysis, errors, warnings = check(source, base_schema())
     if errors:
         raise SpecError(errors, shown)

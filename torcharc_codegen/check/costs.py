@@ -195,10 +195,14 @@ def costs(data: Mapping, values: Mapping[str, object], classes=None) -> Costs | 
         else:
             return None
     counts = _repeat_params(data, params)
+    # a repeat count with no domain: the counts are linear in it (checked), as a formula
+    linear = [n for n in counts if params[n].domain is None and params[n].type is int]
     plain = [
         n
         for n in params
-        if (n not in first.symbols.values() or n in counts) and params[n].type is not float
+        if (n not in first.symbols.values() or n in counts)
+        and params[n].type is not float
+        and n not in linear
     ]
     grid = {n: _values(params[n]) for n in plain}
     combos = [dict(zip(grid, c)) for c in itertools.product(*grid.values())]
@@ -215,12 +219,20 @@ def costs(data: Mapping, values: Mapping[str, object], classes=None) -> Costs | 
             flops.append((combo, None))
             continue
         names = dict(result.symbols)
+        counted = (result.parameters, result.flops)
+        if linear:
+            try:
+                counted, names = _linear(result, linear, {**values, **combo}, with_batch, classes)
+            except (SymbolicError, _NotLinear):
+                parameters.append((combo, None))
+                flops.append((combo, None))
+                continue
         try:
-            parameters.append((combo, to_source(result.parameters, names)))
-            if result.flops is None:
+            parameters.append((combo, to_source(counted[0], names)))
+            if counted[1] is None:
                 why = why or "an RNN runs, whose FLOPs torch's fused kernels don't report"
             else:
-                flops.append((combo, to_source(result.flops, names)))
+                flops.append((combo, to_source(counted[1], names)))
         except NotExpressible as e:
             why = why or f"a count the ${{...}} language can't write ({e})"
             if len(parameters) == len(flops):
@@ -234,6 +246,43 @@ def costs(data: Mapping, values: Mapping[str, object], classes=None) -> Costs | 
         why,
         frozenset(counts),
     )
+
+
+class _NotLinear(Exception):
+    pass
+
+
+def _linear(result, linear: list[str], values: dict, data: Mapping, classes):
+    """((parameters, FLOPs), symbols) of ``result`` (the probe at ``values``) with each
+    repeat count in ``linear`` a symbol too: each count adds the same cost per step, measured
+    at one step more, and checked at one step more of all of them together."""
+    import sympy
+
+    from .symbolic import probe
+
+    def named(r):
+        table = {sym: sympy.Symbol(name, integer=True) for sym, name in r.symbols.items()}
+        return tuple(
+            None if e is None else sympy.sympify(e).xreplace(table) for e in (r.parameters, r.flops)
+        )
+
+    base = named(result)
+    steps = {n: named(probe(data, {**values, n: values[n] + 1}, classes)) for n in linear}
+    together = named(probe(data, {**values, **{n: values[n] + 1 for n in linear}}, classes))
+    out = []
+    for k, value in enumerate(base):
+        if value is None or any(step[k] is None for step in steps.values()):
+            out.append(None)
+            continue
+        deltas = {n: sympy.expand(step[k] - value) for n, step in steps.items()}
+        if sympy.expand(together[k] - value - sum(deltas.values())) != 0:
+            raise _NotLinear
+        total = value + sum(
+            (sympy.Symbol(n, integer=True) - values[n]) * d for n, d in deltas.items()
+        )
+        out.append(sympy.expand(total))
+    names = {sympy.Symbol(n, integer=True): n for n in {*result.symbols.values(), *linear}}
+    return tuple(out), names
 
 
 def _repeat_params(data: Mapping, params: Mapping[str, Param]) -> set[str]:

@@ -164,16 +164,19 @@ def construct(module: object, code: Code, model: Model, device: str | None = Non
     except Exception as e:  # noqa: BLE001 - torch's own message is what the user needs
         lines = _lines_in(e, module)
         where = next(filter(None, map(code.init_target, lines)), None)
+        owner = model
+        if where is not None and isinstance(where[1], tuple):  # in a block's class
+            owner, where = model.blocks[where[0]], where[1]
         path = ("modules",)
-        if where is not None and where[0] in model.modules:
-            mod = model.modules[where[0]]
+        if where is not None and where[0] in owner.modules:
+            mod = owner.modules[where[0]]
             path = mod.path
             if where[1] is not None and where[1] < len(mod.layers):
                 path = mod.layers[where[1]].path
             elif not mod.sequential:
                 path = mod.layers[0].path
         msg = f"torch can't build this module: {type(e).__name__}: {_one_line(e)}"
-        raise SpecError([model.problem(path, msg)], model.source_name) from None
+        raise SpecError([owner.problem(path, msg)], model.source_name) from None
 
 
 def run_forward(

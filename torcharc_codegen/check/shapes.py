@@ -135,7 +135,7 @@ def _probe(
     out = _texts(model, code, inputs, scope, layers, instance, names)
     out.device = device
     out.concrete = _concrete_layers(instance, model, names)
-    out.blocks = _block_shapes(module, instance, model, code, calls, names)
+    out.blocks, out.block_args = _block_shapes(module, instance, model, code, calls, names)
     out.params = {
         name: sum(p.numel() for p in getattr(instance, name).parameters())
         for name in model.modules
@@ -155,7 +155,9 @@ def _probe(
     except ForwardError:
         return out
     static_blocks = out.blocks
-    out.blocks = _block_shapes(module, instance, model, code, calls, names, bigger_calls, batch)
+    out.blocks, out.block_args = _block_shapes(
+        module, instance, model, code, calls, names, bigger_calls, batch
+    )
     dynamic = _texts(model, code, inputs, scope, layers, instance, names, bigger, bigger_scope)
     static = replace(out, blocks=static_blocks)
     out.comments, out.docstring = dynamic.comments, dynamic.docstring
@@ -332,8 +334,6 @@ def _block_shapes(
             for n in block.nodes
             if len(structures[n.name]) == 1
         }
-        instances = [m for m in instance.modules() if type(m) is getattr(module, bc.class_name)]
-        shapes.concrete = _block_concrete(block, instances)
         kind, items = block.outputs()
         lines = ["Inputs:", *(f"    {n}: {t}" for n, t in shapes.inputs.items())]
         if kind == "single":
@@ -345,7 +345,11 @@ def _block_shapes(
             lines.append(f"(*: a size that differs between its {len(scopes)} uses)")
         shapes.docstring = lines
         out[name] = shapes
-    return out
+    top = Shapes()
+    for name, block in model.blocks.items():
+        if name in out:
+            _resolve_lazy(name, block, model, module, instance, code, out, top)
+    return out, top.block_args
 
 
 def _merge_texts(texts: list[str], args: list[dict]) -> str:
@@ -374,30 +378,73 @@ def _merge_texts(texts: list[str], args: list[dict]) -> str:
     return shape_text(tuple(merged), (parsed[0].group(2) or " float32").strip())
 
 
-def _block_concrete(block: Model, instances: list) -> dict[tuple, tuple[str, dict]]:
-    """(module, layer index) -> (concrete class, inferred sizes) for each Lazy layer of the
-    block whose every use inferred the same; a SpecError where uses differ."""
-    out = {}
-    for name, module in block.modules.items():
-        for i, layer in enumerate(module.layers):
+def _resolve_lazy(name, block, model, module, instance, code, blocks, top) -> None:
+    """The sizes each Lazy layer of block ``name`` inferred: written in the block where every
+    use agrees; else the block takes them as arguments (``fc_in_features: int``) and each use
+    passes its own (``block_args`` of the model's or the using block's Shapes). The copies of
+    one repeated entry (one line of code) must agree."""
+    owners = {None: (model, [instance], top)}
+    for other, b in model.blocks.items():
+        if other in blocks:
+            cls = getattr(module, code.blocks[other].class_name)
+            owners[other] = (b, [m for m in instance.modules() if type(m) is cls], blocks[other])
+    sites = []  # (owner's Shapes, module, entry, [(concrete, inferred) at each instance])
+    for owner, (owner_model, owner_instances, shapes) in owners.items():
+        for mname, mod in owner_model.modules.items():
+            for i, layer in enumerate(mod.layers):
+                if layer.cls.kind == "block" and layer.cls.attr == name:
+                    built = [b for inst in owner_instances for b in _built_copies(inst, mod, i)]
+                    sites.append((shapes, mname, i, built, layer))
+    mine = blocks[name]
+    for mname, mod in block.modules.items():
+        for i, layer in enumerate(mod.layers):
             if not layer.cls.lazy or layer.repeat is not None:
                 continue
-            found = {
-                repr(c): c
-                for inst in instances
-                if (c := _inferred(_built(inst, module, i), layer)) is not None
-            }
-            if len(found) > 1:
-                sizes = " / ".join(sorted({repr(c[1]) for c in found.values()}))
-                what = (
-                    f"this Lazy layer infers other sizes in different uses of block"
-                    f" {block.name} ({sizes}): one class can't have both; write the sizes,"
-                    " as the block's params where they differ"
-                )
-                raise SpecError([block.problem(layer.path, what)], block.source_name)
-            if found:
-                out[(name, i)] = next(iter(found.values()))
-    return out
+            per_site = [
+                [c for b in built if (c := _inferred(_built(b, mod, i), layer)) is not None]
+                for _, _, _, built, _ in sites
+            ]
+            found = [c for cs in per_site for c in cs]
+            if not found:
+                continue
+            cls = found[0][0]
+            differ = {k for c in found for k, v in c[1].items() if v != found[0][1].get(k)}
+            fixed = {k: v for k, v in found[0][1].items() if k not in differ}
+            if not differ:
+                mine.concrete[(mname, i)] = (cls, fixed)
+                continue
+            prefix = mname if not mod.sequential else f"{mname}_{i}"
+            lifted = {k: f"{prefix}_{k}" for k in sorted(differ)}
+            mine.concrete[(mname, i)] = (
+                cls,
+                {**fixed, **{k: Expression(found[0][1][k], p) for k, p in lifted.items()}},
+            )
+            for k, p in lifted.items():
+                mine.lifted[p] = f"the `{k}` of `{mname}`, inferred at each use"
+            for (shapes, owner_module, entry, _, use), cs in zip(sites, per_site, strict=True):
+                values = {repr({k: c[1][k] for k in lifted}) for c in cs}
+                if len(values) > 1:
+                    what = (
+                        f"the Lazy layer `{mname}` of block {block.name} infers other sizes"
+                        " where this one line builds it more than once (a repeated entry, or"
+                        " a block used in several places): write the sizes, as params"
+                    )
+                    raise SpecError([model.problem(use.path, what)], model.source_name)
+                if cs:
+                    args = shapes.block_args.setdefault((owner_module, entry), {})
+                    args.update({p: cs[0][1][k] for k, p in lifted.items()})
+
+
+def _built_copies(owner, module, index: int) -> list:
+    """The modules entry ``index`` of ``module`` built in ``owner`` (a repeated entry's
+    copies)."""
+    sub = getattr(owner, module.name, None)
+    if sub is None:
+        return []
+    if not module.sequential:
+        return [sub]
+    start = sum(entry.count() for entry in module.layers[:index])
+    return list(sub)[start : start + module.layers[index].count()]
 
 
 def _structure(value) -> object:

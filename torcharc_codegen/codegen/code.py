@@ -37,6 +37,8 @@ class BlockCode:
     variables: dict[str, str]
     statements: tuple[Statement, ...]
     output: str
+    layers: dict[str, int | None] = field(default_factory=dict)  # as Draft.layers
+    init_lines: dict[tuple[str, int | None], Span] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -52,11 +54,20 @@ class Code:
     init_lines: dict[tuple[str, int | None], Span]  # (module, None) or (module, layer) -> lines
     blocks: dict[str, BlockCode] = field(default_factory=dict)  # block name -> its class
 
-    def init_target(self, line: int) -> tuple[str, int | None] | None:
-        """(module, Sequential index or None) of the __init__ code covering ``line``; the
-        innermost when a layer covers it."""
-        hits = [key for key, (a, b) in self.init_lines.items() if a <= line <= b]
-        return max(hits, key=lambda k: k[1] is not None, default=None)
+    def init_target(
+        self, line: int
+    ) -> tuple[str | None, tuple[str, int | None]] | tuple[str, int | None] | None:
+        """(module, Sequential index or None) of the model's __init__ code covering
+        ``line``, the innermost when a layer covers it; (block, (module, index)) in a
+        block's."""
+        for owner, lines in [(None, self.init_lines)] + [
+            (name, b.init_lines) for name, b in self.blocks.items()
+        ]:
+            hits = [key for key, (a, b) in lines.items() if a <= line <= b]
+            if hits:
+                hit = max(hits, key=lambda k: k[1] is not None)
+                return hit if owner is None else (owner, hit)
+        return None
 
 
 @dataclass
@@ -71,3 +82,7 @@ class Shapes:
     values: dict[str, object] = field(default_factory=dict)  # node -> its output's structure
     inputs: dict[str, str] = field(default_factory=dict)  # input name -> shape text
     blocks: dict[str, Shapes] = field(default_factory=dict)  # block -> what its uses share
+    # (module, entry) -> the sizes a block used there takes as arguments (its Lazy layers'
+    # that differ between its uses); a block's own: those arguments -> what each is
+    block_args: dict[tuple, dict] = field(default_factory=dict)
+    lifted: dict[str, str] = field(default_factory=dict)

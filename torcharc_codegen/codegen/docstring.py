@@ -29,8 +29,8 @@ def _arg_doc(p, doc: str) -> str:
     return f"{p.name} ({p.type.__name__}, default {literal(p.default)}): {doc.strip()}".rstrip()
 
 
-def _args(model: Model) -> str:
-    docs = model.family.docs
+def _args(model: Model, lifted: dict[str, str] | None = None) -> str:
+    docs = model.family.docs if model.family is not None else {}
     args = [
         textwrap.fill(
             _arg_doc(p, docs.get(p.name, "")),
@@ -41,6 +41,7 @@ def _args(model: Model) -> str:
         )
         for p in model.params.values()
     ]
+    args += [f"    {name} (int): {doc}" for name, doc in (lifted or {}).items()]
     return "Args:\n" + "\n".join(args)
 
 
@@ -48,11 +49,11 @@ def block_docstring(block: Model, spec_name: str | None, probe: Shapes | None) -
     """A block's class docstring: the block it comes from, its params, its inputs and output
     (with their shapes where every use of the block agrees on them)."""
     first = f"Block {block.name} of {spec_name}." if spec_name else f"Block {block.name}."
-    if block.params:
-        first += "\n\n" + _args(block)
+    if block.params or (probe is not None and probe.lifted):
+        first += "\n\n" + _args(block, probe.lifted if probe is not None else {})
     if probe is not None and probe.docstring:
         return "\n".join([first, "", *probe.docstring, ""])
-    return first + ("\n" if block.params else "")
+    return first + ("\n" if "Args:" in first else "")
 
 
 def class_docstring(model: Model, spec_name: str | None, probe: Shapes | None) -> str:

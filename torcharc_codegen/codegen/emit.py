@@ -9,7 +9,9 @@ Sequential layer's lines), so later stages never read the generated text back.
 
 from __future__ import annotations
 
+import dataclasses
 import re
+import sys
 from dataclasses import dataclass, field
 
 from ..errors import SpecError
@@ -94,6 +96,12 @@ class Draft:
             formatted.split("\n"), self.parts["class_name"], self.layers, self.statements
         )
         offset = top.count("\n")
+        lines = formatted.split("\n")
+        blocks = {}
+        for name, block in self.blocks.items():
+            block_init, _ = line_map(lines, block.class_name, block.layers, block.statements)
+            spans = {k: (a + offset, b + offset) for k, (a, b) in block_init.items()}
+            blocks[name] = dataclasses.replace(block, init_lines=spans)
         return Code(
             text=top + formatted,
             class_name=self.parts["class_name"],
@@ -102,7 +110,7 @@ class Draft:
             output=self.parts["output"],
             forward_lines={k: (a + offset, b + offset) for k, (a, b) in forward.items()},
             init_lines={k: (a + offset, b + offset) for k, (a, b) in init.items()},
-            blocks=self.blocks,
+            blocks=blocks,
         )
 
 
@@ -127,6 +135,14 @@ def draft(
             dict(emitter.vars),
             parts.pop("_statements"),
             parts["output"],
+            {
+                m["name"]: (
+                    len(block.modules[m["name"]].layers)
+                    if block.modules[m["name"]].sequential
+                    else None
+                )
+                for m in parts["modules"]
+            },
         )
         blocks.append(render("block.py.j2", **parts))
     emitter = _Emitter(model, class_name, probe, line_length, file)
@@ -142,9 +158,12 @@ def draft(
                 for module in m.modules.values()
                 for layer in module.layers
             ),
-            "imports": emitter.imports(),
         }
     )
+    stdlib, others = emitter.imports()
+    if parts["search"]:
+        stdlib = sorted([*stdlib, "from typing import ClassVar"])
+    parts.update({"stdlib_imports": stdlib, "imports": others})
     statements = parts.pop("_statements")
     written = [m["name"] for m in parts["modules"]]
     layers = {
@@ -197,6 +216,8 @@ class _Emitter:
         self.comments = probe.comments if probe else {}
         self.layer_comments = probe.layers if probe else {}
         self.concrete = probe.concrete if probe else {}
+        self.block_args = probe.block_args if probe else {}
+        self.lifted = probe.lifted if probe else {}
         self.values = probe.values if probe else {}
         # input or node -> its shape text, as the comments show it
         self.shapes = {**(probe.inputs if probe else {}), **self.comments}
@@ -230,7 +251,8 @@ class _Emitter:
             "docstring": docstring_text(docstring),
             "modules": modules,
             "params": list(self.model.inputs),
-            "init_params": [init_param(p) for p in self.model.params.values()],
+            "init_params": [init_param(p) for p in self.model.params.values()]
+            + [f"{name}: int" for name in self.lifted],
             "returns": returns,
             "statements": [
                 {"var": s.var, "expr": s.expr, "comment": s.comment, "above": s.above}
@@ -316,6 +338,7 @@ class _Emitter:
         kwargs = dict(layer.kwargs)
         cls_name = ref.name
         if ref.kind == "block":
+            kwargs.update(self.block_args.get((module, index), {}) if index is not None else {})
             args = ", ".join(f"{k}={argument_literal(v)}" for k, v in kwargs.items())
             return f"{self.file.block_names[ref.attr]}({args})"
         if index is not None and (module, index) in self.concrete:
@@ -369,8 +392,12 @@ class _Emitter:
     def helper_sources(self) -> list[str]:
         return list(self._classes.values())
 
-    def imports(self) -> list[str]:
-        return [*DEFAULT_IMPORTS, *self._imports.lines()]
+    def imports(self) -> tuple[list[str], list[str]]:
+        """The standard library's import lines, and the others: torch's, then the user's
+        classes' (the two groups isort makes)."""
+        lines = self._imports.lines()
+        stdlib = [line for line in lines if line.split()[1] in sys.stdlib_module_names]
+        return stdlib, [*DEFAULT_IMPORTS, *(line for line in lines if line not in stdlib)]
 
     # --- forward --------------------------------------------------------------------------
     def unpacking(self) -> dict[str, str]:

@@ -22,15 +22,30 @@ _PARAM_REF = {"$ref": "#/definitions/paramRef"}
 _SHOWN = ("title", "description", "default")
 
 
-def params_schema() -> dict:
+MODEL_PARAMS = (
+    "Parameters of the model: name -> default. The default's type (int, float, bool or "
+    "string) is the parameter's type. Use a parameter as the whole value of a module argument, "
+    "a compact-form value or an example-input shape entry: `${hidden}`, or an expression such "
+    "as `${hidden * 4}`. The generated class takes each parameter as a keyword-only `__init__` "
+    "argument with this default."
+)
+BLOCK_PARAMS = (
+    "Parameters of the block, the arguments its uses pass: name -> default, as the model's "
+    "`params:`. The default's type (int, float, bool or string) is the parameter's type. Inside "
+    "the block's `modules` a parameter stands as `${name}` or in an expression, "
+    "`${planes * 4}`. The block's generated class takes each as a keyword-only `__init__` "
+    "argument with this default."
+)
+_NAMES = (
+    " A name is a Python identifier not starting with `_` (and not self, torch, nn, super or a "
+    "keyword)."
+)
+
+
+def params_schema(description: str = MODEL_PARAMS) -> dict:
     return {
         "title": "params",
-        "description": "Parameters of the model: name -> default. The default's type (int, "
-        "float, bool or string) is the parameter's type. Use a parameter as the whole value of "
-        "a module argument, a compact-form value or an example-input shape entry: `${hidden}`, "
-        "or an expression such as `${hidden * 4}`. The generated class takes each parameter as "
-        "a keyword-only `__init__` argument with this default. A name is a Python identifier "
-        "not starting with `_` (and not self, torch, nn, super or a keyword).",
+        "description": description + _NAMES,
         "type": "object",
         "propertyNames": {"type": "string", "pattern": PARAM_NAME_PATTERN},
         "additionalProperties": {

@@ -11,6 +11,10 @@ from ..resources import SCHEMA_PATH
 # forwards return a Tensor); kept out of the published schema, whose readers refuse unknown
 # keywords. Written with the schema by `python -m torcharc_codegen.views.published_schema`.
 CLASS_TABLE_PATH = SCHEMA_PATH.with_name("torcharc.classes.json")
+# The unions of the classes (each a closed single-key object) and the other forms, by where
+# they stand: a module, a layer of compact's prelayer/postlayer, a Sequential entry, and a
+# repeat entry's module (or a named Sequential's entry).
+CLASS_UNIONS = ("module", "layer", "entry", "entryModule")
 
 
 @functools.cache

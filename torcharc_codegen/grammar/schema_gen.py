@@ -5,7 +5,13 @@ user classes get a closed argument schema introspected from their constructor: a
 from the annotation or the default, the default, ``required``, and descriptions from the
 docstrings. The layout is the one editors handle (measured with yaml-language-server): a
 module spec is an ``anyOf`` of ``$ref``'d closed single-key objects; no ``maxProperties``
-beside ``properties``, no ``patternProperties`` for class names, no ``oneOf`` in arrays.
+beside ``properties``, no ``patternProperties`` for class names, no ``oneOf`` in arrays. The
+forms beside the classes are branches of the same unions (:data:`.schema.CLASS_UNIONS`): a
+block use ``.Name`` is an object whose one key matches a pattern (``patternProperties``, not
+``propertyNames`` with ``additionalProperties``: those make the editor offer a bare
+``property`` item, and let the block use outscore the classes on a half-typed key, so that no
+class completes), a repeat entry a closed object of its own; a named Sequential's entries
+are keyed by pattern too (an identifier, or one with ``{i}`` for a repeat entry).
 It also compiles under ajv's strict mode (``ajv compile --strict=true``), which SchemaStore
 requires: no keywords of our own, no ``type`` list but ``[T, "null"]``, a ``type`` beside
 every keyword that applies to one type. What the generator needs beyond argument schemas is in
@@ -21,8 +27,19 @@ from ..spec.classes import forward_returns_tensor
 from ..spec.helpers import HELPERS
 from .class_schema import class_schema, init_params
 from .docstrings import doc_of
-from .params_schema import PARAM_REF, params_schema
-from .spec_schema import compact, example_input, graph, sequential
+from .params_schema import BLOCK_PARAMS, PARAM_REF, params_schema
+from .schema import CLASS_UNIONS
+from .spec_schema import (
+    block,
+    block_use,
+    blocks,
+    compact,
+    example_input,
+    graph,
+    modules,
+    repeat,
+    sequential,
+)
 
 SCHEMA_ID = "https://torcharc-codegen.github.io/schema/torcharc.schema.json"
 
@@ -63,34 +80,45 @@ def build_schema(extra_classes: dict[str, type] | None = None) -> dict:
         "title": "TorchArc model spec",
         "description": (
             "A model as data: `modules` (name -> torch.nn module spec) and `graph` (how they "
-            f"are called). Compiled to PyTorch code by torcharc-gen. Generated from torch "
-            f"{version}."
+            "are called), with the model's `params` and the spec's own `blocks`. Compiled to "
+            f"PyTorch code by torcharc-gen. Generated from torch {version}."
         ),
         "type": "object",
         "required": ["modules", "graph"],
         "properties": {
             "params": params_schema(),
-            "modules": {
-                "title": "modules",
-                "description": "Module name -> module spec: a torch.nn class with its keyword "
-                "arguments, a Sequential, or a compact spec.",
-                "type": "object",
-                "additionalProperties": {"$ref": "#/definitions/module"},
-            },
+            "blocks": blocks(),
+            "modules": modules(
+                "Module name -> module spec: a torch.nn class with its keyword arguments, a "
+                "block use `.Name`, a Sequential, or a compact spec."
+            ),
             "graph": {"$ref": "#/definitions/graph"},
         },
         "definitions": {
             "module": {
                 "title": "module spec",
-                "description": "One class name with its keyword arguments (null for none), "
-                "`Sequential: [...]`, or `compact: {...}`.",
-                "anyOf": refs
-                + [{"$ref": "#/definitions/Sequential"}, {"$ref": "#/definitions/compact"}],
+                "description": "One class name with its keyword arguments (null for none), a "
+                "block use `.Name: {...}`, `Sequential: [...]`, or `compact: {...}`.",
+                "anyOf": refs + _refs("Sequential", "compact", "blockUse"),
             },
             "layer": {
                 "title": "layer",
-                "description": "One class name with its keyword arguments (null for none).",
-                "anyOf": refs,
+                "description": "One class name with its keyword arguments (null for none), or "
+                "a block use `.Name: {...}`.",
+                "anyOf": refs + _refs("blockUse"),
+            },
+            "entry": {
+                "title": "Sequential entry",
+                "description": "One class name with its keyword arguments (null for none), a "
+                "block use `.Name: {...}`, a nested `Sequential`, or a repeat entry `{repeat: "
+                "N, module: ...}`.",
+                "anyOf": refs + _refs("Sequential", "blockUse", "repeat"),
+            },
+            "entryModule": {
+                "title": "entry",
+                "description": "One class name with its keyword arguments (null for none), a "
+                "block use `.Name: {...}`, or a nested `Sequential`.",
+                "anyOf": refs + _refs("Sequential", "blockUse"),
             },
             "class": {
                 name: {
@@ -102,12 +130,20 @@ def build_schema(extra_classes: dict[str, type] | None = None) -> dict:
                 for name, schema in classes.items()
             },
             "Sequential": sequential(),
+            "repeat": repeat(),
+            "blockUse": block_use(),
+            "block": block(params_schema(BLOCK_PARAMS)),
             "compact": compact(names),
             "exampleInput": example_input(),
             "graph": graph(),
+            "blockGraph": graph(example_inputs=False),
             "paramRef": PARAM_REF,
         },
     }
+
+
+def _refs(*names: str) -> list[dict]:
+    return [{"$ref": f"#/definitions/{name}"} for name in names]
 
 
 def custom_class_schemas(extra_classes: dict[str, type]) -> dict[str, dict]:
@@ -133,10 +169,12 @@ def with_classes(schema: dict, extra_classes: dict[str, type]) -> dict:
             "properties": {name: args},
         }
         ref = {"$ref": f"#/definitions/class/{name}"}
-        defs["layer"]["anyOf"].append(ref)
-        defs["module"]["anyOf"].insert(len(defs["module"]["anyOf"]) - 2, ref)
-        enum = defs["compact"]["properties"]["compact"]["properties"]["layer"]
-        enum["properties"]["type"]["enum"].append(name)
+        for union in CLASS_UNIONS:
+            branches = defs[union]["anyOf"]
+            classes = [b["$ref"].startswith("#/definitions/class/") for b in branches]
+            branches.insert(classes.index(False) if False in classes else len(branches), ref)
+        layer = defs["compact"]["properties"]["compact"]["properties"]["layer"]
+        layer["properties"]["type"]["anyOf"][0]["enum"].append(name)
     return out
 
 

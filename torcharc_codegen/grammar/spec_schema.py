@@ -1,4 +1,5 @@
-"""The rest of the spec's grammar: Sequential, the compact form, example inputs and the graph."""
+"""The rest of the spec's grammar: Sequential and its entries (repeat entries, block uses),
+blocks, the compact form, example inputs and the graph."""
 
 from __future__ import annotations
 
@@ -18,6 +19,16 @@ DTYPES = [
 ]
 
 
+# A Python identifier: a block's name, an entry's name in a named Sequential.
+IDENTIFIER_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*$"
+# A block use's class key: `.` and the block's name (no torch.nn or helper class starts so).
+BLOCK_USE_PATTERN = r"^\.[A-Za-z_][A-Za-z0-9_]*$"
+# A repeat entry's name in a named Sequential: an identifier with `{i}` in it once.
+REPEAT_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*\{i\}[A-Za-z0-9_]*$"
+# Names whose use, `.inf` or `.NaN`, YAML reads as a float, not as a string key.
+YAML_FLOAT_NAMES = ["inf", "Inf", "INF", "nan", "NaN", "NAN"]
+
+
 def sequential() -> dict:
     return {
         "type": "object",
@@ -25,13 +36,131 @@ def sequential() -> dict:
         "required": ["Sequential"],
         "properties": {
             "Sequential": {
-                "title": "Sequential([layer, ...])",
-                "description": "nn.Sequential of these layers, in order, indexed 0, 1, 2, ... "
-                "(parameter names are `name.0.weight`, ...).",
-                "type": "array",
-                "items": {"$ref": "#/definitions/layer"},
+                "title": "Sequential([entry, ...] or {name: entry, ...})",
+                "description": "nn.Sequential of these entries, in order. A list is indexed 0, "
+                "1, 2, ... (parameter names `name.0.weight`, ...); a mapping names its entries "
+                "(`name.conv0.weight`, as `nn.Sequential(OrderedDict(...))`); `{}`, `[]` or "
+                "null is an empty Sequential. An entry is a class with its arguments, a block "
+                "use `.Name`, a nested `Sequential`, or a repeat entry `{repeat: N, module: "
+                "...}`. A named repeat entry's name has `{i}` in it, `denselayer{i}`.",
+                # A title per form and no description: an editor's hover shows the first of
+                # each among the schemas a value matches, the form's title and this description.
+                "anyOf": [
+                    {
+                        "title": "Sequential([entry, ...])",
+                        "type": "array",
+                        "items": {"$ref": "#/definitions/entry"},
+                    },
+                    {
+                        "title": "Sequential({name: entry, ...})",
+                        "type": "object",
+                        "patternProperties": {
+                            IDENTIFIER_PATTERN: {"$ref": "#/definitions/entryModule"},
+                            REPEAT_NAME_PATTERN: {"$ref": "#/definitions/repeat"},
+                        },
+                        "additionalProperties": False,
+                    },
+                    {"title": "Sequential() (empty)", "type": "null"},
+                ],
             }
         },
+    }
+
+
+def repeat() -> dict:
+    return {
+        "title": "repeat entry",
+        "description": "`module` built `repeat` times, as consecutive entries of the Sequential "
+        "(`layer1.1`, `layer1.2`, ...; in a named Sequential, `{i}` in the entry's name is the "
+        "copy's index). Inside `module`'s arguments `${i}` is the copy's index: `start`, "
+        "`start + 1`, ...",
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["repeat", "module"],
+        "properties": {
+            "repeat": {
+                "title": "repeat",
+                "description": "How many copies: an int >= 0 (0: none) or a `${...}` of the "
+                "enclosing params, `${depth - 1}`.",
+                "anyOf": [{"type": "integer", "minimum": 0}, {"$ref": "#/definitions/paramRef"}],
+            },
+            "module": {"$ref": "#/definitions/entryModule"},
+            "start": {
+                "title": "start",
+                "description": "The first copy's index `i` (then `start + 1`, ...), in `${i}` "
+                "and in a named entry's `{i}`.",
+                "type": "integer",
+                "default": 0,
+            },
+        },
+    }
+
+
+def block_use() -> dict:
+    use = {
+        "title": "block use `.Name: {params}`",
+        "description": "An instance of the block `Name` defined under `blocks:`. Its arguments "
+        "are the block's params (null: all their defaults); a value is a literal or a `${...}` "
+        "of the enclosing params. Whether the block exists and takes these arguments is "
+        "torcharc-gen's check.",
+    }
+    # The block's name is a pattern, not a property: the arguments are checked only under a
+    # `.Name` key, so a half-typed class name scores no better here than under the classes'
+    # branches, and an editor still completes the classes beside it.
+    return {
+        **use,
+        "type": "object",
+        "minProperties": 1,
+        "maxProperties": 1,
+        "patternProperties": {BLOCK_USE_PATTERN: {**use, "type": ["object", "null"]}},
+        "additionalProperties": False,
+    }
+
+
+def block(params: dict) -> dict:
+    """A block definition; ``params`` is the schema of its ``params:``."""
+    return {
+        "title": "block",
+        "description": "A module of the spec's own, defined once and used by name as `.Name` "
+        "wherever a class goes: its own `params` (the arguments a use passes), `modules` and "
+        "`graph`, as a spec. It becomes a class of that name in the generated file.",
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["modules", "graph"],
+        "properties": {
+            "params": params,
+            "modules": modules(
+                "The block's modules: module name -> module spec, as the spec's `modules`; a "
+                "`${...}` here names the block's params."
+            ),
+            "graph": {"$ref": "#/definitions/blockGraph"},
+        },
+    }
+
+
+def blocks() -> dict:
+    return {
+        "title": "blocks",
+        "description": "The spec's own modules (a torcharc-gen extension): block name -> "
+        "definition (`params`, `modules`, `graph`). Use one as `.Name: {its params}` wherever a "
+        "class goes: a module, a Sequential entry, compact's `layer.type`, another block. A "
+        "name is a Python identifier; the generated file defines one class per block.",
+        "type": "object",
+        "propertyNames": {
+            "type": "string",
+            "pattern": IDENTIFIER_PATTERN,
+            "not": {"enum": YAML_FLOAT_NAMES},
+        },
+        "additionalProperties": {"$ref": "#/definitions/block"},
+    }
+
+
+def modules(description: str) -> dict:
+    return {
+        "title": "modules",
+        "description": description,
+        "type": "object",
+        "additionalProperties": {"$ref": "#/definitions/module"},
     }
 
 
@@ -62,9 +191,12 @@ def compact(names: list[str]) -> dict:
                         "properties": {
                             "type": {
                                 "title": "type",
-                                "description": "A torch.nn class name.",
+                                "description": "A torch.nn class name, or a block use `.Name`.",
                                 "type": "string",
-                                "enum": names,
+                                "anyOf": [
+                                    {"type": "string", "enum": names},
+                                    {"type": "string", "pattern": BLOCK_USE_PATTERN},
+                                ],
                             },
                             "keys": {
                                 "title": "keys",
@@ -132,29 +264,37 @@ def example_input() -> dict:
     }
 
 
-def graph() -> dict:
+def graph(example_inputs: bool = True) -> dict:
+    """The top-level graph, or a block's (``example_inputs=False``: the uses give the shapes)."""
     name = {"type": "string", "description": "a node or input name"}
     names = {"type": "array", "items": {"type": "string"}}
+    inputs = [
+        {"type": "string", "description": "one input name"},
+        {**names, "description": "a list of input names"},
+    ]
+    if example_inputs:
+        inputs.append(
+            {
+                "type": "object",
+                "description": "a mapping of input names to example inputs",
+                "additionalProperties": {"$ref": "#/definitions/exampleInput"},
+            }
+        )
+        inputs_doc = "a name, a list of names, or a mapping of names to example inputs."
+    else:
+        inputs_doc = "a name or a list of names (no example inputs: each use's inputs give the "
+        inputs_doc += "shapes)."
     return {
-        "title": "graph",
+        "title": "graph" if example_inputs else "block graph",
         "description": "How the modules are called: the inputs, one node per module call, and "
-        "the output.",
+        "the output." + ("" if example_inputs else " The block's forward."),
         "type": "object",
         "required": ["input", "modules", "output"],
         "properties": {
             "input": {
                 "title": "input",
-                "description": "The forward's parameters, in order: a name, a list of names, "
-                "or a mapping of names to example inputs.",
-                "anyOf": [
-                    {"type": "string", "description": "one input name"},
-                    {**names, "description": "a list of input names"},
-                    {
-                        "type": "object",
-                        "description": "a mapping of input names to example inputs",
-                        "additionalProperties": {"$ref": "#/definitions/exampleInput"},
-                    },
-                ],
+                "description": "The forward's parameters, in order: " + inputs_doc,
+                "anyOf": inputs,
             },
             "modules": {
                 "title": "nodes",

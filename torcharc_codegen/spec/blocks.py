@@ -179,3 +179,22 @@ def _entry_name_problem(source: Source, name: object, entry: object, path: KeyPa
         what = f"entry name {quote(name)} is not a Python identifier: it names a submodule"
         return [source.problem(path, what, at_key=True)]
     return []
+
+
+def extension_used(data: object) -> tuple[KeyPath, str] | None:
+    """(where, what) of the first part of ``data`` that TorchArc's language lacks: blocks, a
+    repeat entry, a nested or named Sequential; None for a TorchArc spec."""
+    if definitions(data):
+        return ("blocks",), "`blocks:`"
+    modules = data.get("modules") if isinstance(data, Mapping) else None
+    for mname, module in modules.items() if isinstance(modules, dict) else ():
+        path = ("modules", mname)
+        body = module.get("Sequential") if isinstance(module, dict) and len(module) == 1 else None
+        if isinstance(body, dict) and body:
+            return path + ("Sequential",), "a named Sequential (a mapping of entries)"
+        for place in written(module, path):
+            if place.what == "repeat":
+                return place.path, "a repeat entry"
+            if "Sequential" in place.path[len(path) + 1 :]:
+                return place.path, "a nested Sequential"
+    return None

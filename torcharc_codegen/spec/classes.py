@@ -28,6 +28,11 @@ class ClassRef:
     returns_tensor: bool = False  # its forward is annotated to return a Tensor
 
     @property
+    def shown(self) -> str:
+        """Its name in tables and pictures: a block's without the `.`."""
+        return self.attr if self.kind == "block" else self.name
+
+    @property
     def lazy(self) -> bool:
         return self.kind == "torch" and self.name.startswith("Lazy")
 

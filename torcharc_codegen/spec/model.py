@@ -56,6 +56,11 @@ class Module:
     named: bool = False  # a Sequential written as a mapping: nn.Sequential(OrderedDict(...))
 
     @property
+    def length(self) -> int:
+        """How many modules a Sequential holds (a repeated entry's copies each count)."""
+        return sum(layer.count() for layer in self.layers)
+
+    @property
     def inline_helper(self) -> Helper | None:
         """The helper this module is written as, inline in forward: a helper that is
         inline by its definition, called as a node (not inside a Sequential)."""

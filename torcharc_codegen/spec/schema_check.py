@@ -8,12 +8,14 @@ words (an argument of a class, a module spec, a key) and, where it can, what to 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 
 import jsonschema
 
 from ..errors import KeyPath, Problem
-from ..grammar.schema import arg_schema, base_schema
+from ..grammar.schema import CLASS_UNIONS, arg_schema, base_schema
+from ..grammar.spec_schema import BLOCK_USE_PATTERN, REPEAT_NAME_PATTERN
 from ..messages import alias_of, close_to, describe, did_you_mean, or_words, quote
 from .load import Source
 
@@ -69,7 +71,8 @@ def layer_problems(
 
 
 def _branch_keys(any_of: list) -> dict[str, int] | None:
-    """For a union of closed single-key objects (the module/layer unions): key -> branch."""
+    """For a union of closed single-key objects (the class unions): key -> branch (a class's
+    name, or the form's: Sequential, compact, blockUse, repeat)."""
     keys = {}
     for index, branch in enumerate(any_of):
         ref = branch.get("$ref", "") if isinstance(branch, dict) else ""
@@ -82,23 +85,38 @@ def _branch_keys(any_of: list) -> dict[str, int] | None:
 _BRANCHES: dict[int, dict[str, int] | None] = {}
 
 
+def _only_branch(keys: dict[str, int], instance: object) -> int | None:
+    """The one branch of a class union that ``instance`` can match, where there is one: the
+    class named by a single key, the block use for a `.Name` key, the repeat entry for a
+    mapping with `repeat` or `module`."""
+    if not isinstance(instance, dict):
+        return None
+    if len(instance) == 1:
+        (key,) = instance
+        if key in keys:
+            return keys[key]
+        if isinstance(key, str) and key.startswith(".") and "blockUse" in keys:
+            return keys["blockUse"]
+    if "repeat" in keys and ("repeat" in instance or "module" in instance):
+        return keys["repeat"]
+    return None
+
+
 def _any_of(validator, any_of, instance, schema):
-    """Draft 7's anyOf, with one shortcut: a single-key mapping checked against a union of
-    closed single-key objects can only match the branch named by its key, so only that
-    branch is tried (the same result, without trying ~180 classes per module)."""
+    """Draft 7's anyOf, with one shortcut: a mapping checked against a union of closed
+    single-key objects can only match the branch its keys name (:func:`_only_branch`), so
+    only that branch is tried (the same result, without trying ~180 classes per module)."""
     if id(any_of) not in _BRANCHES:
         _BRANCHES[id(any_of)] = _branch_keys(any_of)
     keys = _BRANCHES[id(any_of)]
-    if keys is not None and isinstance(instance, dict) and len(instance) == 1:
-        (key,) = instance
-        if key in keys:
-            index = keys[key]
-            errors = list(validator.descend(instance, any_of[index], schema_path=index))
-            if errors:
-                yield jsonschema.ValidationError(
-                    f"{instance!r} is not valid under any of the given schemas", context=errors
-                )
-            return
+    index = _only_branch(keys, instance) if keys is not None else None
+    if index is not None:
+        errors = list(validator.descend(instance, any_of[index], schema_path=index))
+        if errors:
+            yield jsonschema.ValidationError(
+                f"{instance!r} is not valid under any of the given schemas", context=errors
+            )
+        return
     yield from _DRAFT7_ANY_OF(validator, any_of, instance, schema)
 
 
@@ -118,6 +136,14 @@ def _explain_other(error, source: Source, schema: dict) -> list[Problem]:
     path = tuple(error.absolute_path)
     if error.validator == "minProperties" and error.instance == {}:
         return [source.problem(path, "empty mapping")]
+    if error.validator == "minimum" and path and path[-1] == "repeat":  # a repeat entry's
+        return [source.problem(path, f"a repeat count is an int >= 0, got {quote(error.instance)}")]
+    if path == ("blocks",) and error.validator in ("pattern", "not", "type"):  # a block's name
+        name = error.instance
+        what = f"block name {quote(name)} is not a Python identifier"
+        if error.validator == "not":
+            what = f"block name {quote(name)} can't be used: YAML reads `.{name}` as a float"
+        return [source.problem(path + (name,), what, True)]
     message = error.message
     if len(message) > 2 * len(quote(error.instance)):  # never echo a huge value
         message = message.replace(repr(error.instance), quote(error.instance))
@@ -126,17 +152,33 @@ def _explain_other(error, source: Source, schema: dict) -> list[Problem]:
 
 def _explain_additional(error, source: Source, schema: dict) -> list[Problem]:
     path = tuple(error.absolute_path)
+    if _not_a_repeat_entry(error, schema):
+        return []  # the missing `repeat` and `module` say it
     allowed = list(error.schema.get("properties", {}))
+    patterns = list(error.schema.get("patternProperties", {}))
     owner = _class_of(path, schema)
     out = []
     for key in error.instance:
-        if key in allowed:
+        if key in allowed or any(isinstance(key, str) and re.search(p, key) for p in patterns):
             continue
         what = (
             f"unknown argument {quote(key)} for {owner}" if owner else f"unknown key {quote(key)}"
         )
+        if REPEAT_NAME_PATTERN in patterns:  # a named Sequential's
+            what = f"entry name {quote(key)} is not a Python identifier"
+            if "{i}" in str(key):
+                what = "a repeat entry's name is an identifier with `{i}` in it once, got "
+                what += quote(key)
         out.append(source.problem(path + (key,), what + did_you_mean(key, allowed), True))
     return out
+
+
+def _not_a_repeat_entry(error, schema: dict) -> bool:
+    """A named Sequential's entry named with `{i}` that has neither `repeat` nor `module`."""
+    inst = error.instance
+    return error.schema is schema["definitions"].get("repeat") and not (
+        isinstance(inst, dict) and ("repeat" in inst or "module" in inst)
+    )
 
 
 def _explain_required(error, source: Source, schema: dict) -> list[Problem]:
@@ -146,6 +188,9 @@ def _explain_required(error, source: Source, schema: dict) -> list[Problem]:
     misspelt = [k for k in inst if k not in known]
     # a misspelt argument is reported as unknown, with this name as its suggestion
     missing = [r for r in missing if not close_to(r, misspelt)]
+    if _not_a_repeat_entry(error, schema):
+        what = "an entry whose name has `{i}` is a repeat entry, `{repeat: N, module: ...}`"
+        return [source.problem(path, what + "; or name it without `{i}`", True)]
     if not missing:
         return []
     owner = _class_of(path, schema)
@@ -171,6 +216,8 @@ def _explain_type(error, source: Source, schema: dict) -> list[Problem]:
         what = f"the arguments of {owner} must be a mapping of keyword arguments"
         if "null" in expected:
             what += " (or empty)"
+    elif path and isinstance(path[-1], str) and path[-1].startswith("."):  # a block use
+        what = f"the arguments of {path[-1]} must be a mapping of the block's params (or empty)"
     elif not path:
         what = "a spec must be a mapping with the keys `modules` and `graph`"
     else:
@@ -190,7 +237,9 @@ def _explain_enum(error, source: Source, schema: dict) -> list[Problem]:
     if len(choices) > _LISTED:  # the ~180 class names of a compact layer's type
         listed = f"the {len(choices)} names such as {', '.join(map(repr, choices[:3]))}, ..."
     what = f"must be one of {listed}, got {quote(inst)}"
-    if isinstance(inst, str):
+    if len(choices) > _LISTED and inst in _blocks(source):
+        what += f" (a block is used as {quote('.' + inst)})"
+    elif isinstance(inst, str):
         strings = [c for c in choices if isinstance(c, str)]
         what += alias_of(inst, strings) or did_you_mean(inst, strings)
     return [source.problem(tuple(error.absolute_path), what)]
@@ -213,6 +262,8 @@ def _explain_any_of(error, source: Source, schema: dict) -> list[Problem]:
         for errs in by_branch.values()
         if not any(e.validator == "type" and tuple(e.absolute_path) == path for e in errs)
     ]
+    if not candidates and "type" in error.schema:
+        return []  # the union's own `type` says what it must be
     if candidates:
         return [p for sub in min(candidates, key=len) for p in _explain(sub, source, schema)]
     forms = [
@@ -239,7 +290,7 @@ def _form(branch: dict) -> str:
 
 def _is_union(error, schema: dict) -> bool:
     defs = schema["definitions"]
-    return error.schema is defs.get("module") or error.schema is defs.get("layer")
+    return any(error.schema is defs.get(union) for union in CLASS_UNIONS)
 
 
 _EXAMPLE = "e.g. `Linear: {in_features: 8, out_features: 4}`"
@@ -248,22 +299,38 @@ _EXAMPLE = "e.g. `Linear: {in_features: 8, out_features: 4}`"
 def _explain_module(error, source: Source, schema: dict) -> list[Problem]:
     """A module spec that matched no class: say which of the usual mistakes it is."""
     path, inst = tuple(error.absolute_path), error.instance
+    forms = _branch_keys(error.schema["anyOf"]) or {}
     if not isinstance(inst, dict):
         what = "a module spec is a mapping of one class name to its arguments"
         return [source.problem(path, f"{what} ({_EXAMPLE}), got {describe(inst)}")]
+    if "repeat" in inst or "module" in inst:
+        if "repeat" in forms:
+            return _branch_problems(error, forms["repeat"], source, schema)
+        return [source.problem(path, _misplaced_repeat(path, error.schema, schema), True)]
     if len(inst) != 1:
         keys = ", ".join(map(quote, inst))
         what = f"a module spec has exactly one key, the class name; got {len(inst)}"
         return [source.problem(path, what + (f" ({keys})" if keys else f" ({_EXAMPLE})"))]
     (name,) = inst
-    in_layer = error.schema is schema["definitions"]["layer"]
-    names = list(schema["definitions"]["class"]) + ([] if in_layer else ["Sequential", "compact"])
+    if isinstance(name, str) and name.startswith(".") and "blockUse" in forms:
+        if not re.search(BLOCK_USE_PATTERN, name):
+            what = (
+                f"a block use is `.` and the block's name (a Python identifier), got {quote(name)}"
+            )
+            return [source.problem(path + (name,), what, True)]
+        return _branch_problems(error, forms["blockUse"], source, schema)
+    names = list(schema["definitions"]["class"]) + [
+        f for f in ("Sequential", "compact") if f in forms
+    ]
     if name not in names:
-        return [source.problem(path + (name,), _unknown_class(name, names, in_layer), True)]
-    ref = {"Sequential": "#/definitions/Sequential", "compact": "#/definitions/compact"}.get(
-        name, f"#/definitions/class/{name}"
-    )
-    branch = next((i for i, s in enumerate(error.schema["anyOf"]) if s.get("$ref") == ref), None)
+        where = "compact" if error.schema is schema["definitions"]["layer"] else "a Sequential"
+        what = _unknown_class(name, names, where, _blocks(source))
+        return [source.problem(path + (name,), what, True)]
+    return _branch_problems(error, forms.get(name), source, schema)
+
+
+def _branch_problems(error, branch: int | None, source: Source, schema: dict) -> list[Problem]:
+    """The problems of one branch of a class union, the one the value is written as."""
     out: list[Problem] = []
     for sub in error.context:
         if sub.schema_path and sub.schema_path[0] == branch:
@@ -271,12 +338,32 @@ def _explain_module(error, source: Source, schema: dict) -> list[Problem]:
     return out or _explain_other(error, source, schema)
 
 
-def _unknown_class(name: object, names: list[str], in_layer: bool) -> str:
+def _misplaced_repeat(path: KeyPath, union: dict, schema: dict) -> str:
+    if union is schema["definitions"]["entryModule"] and len(path) > 1:
+        if path[-2] == "Sequential":
+            return "a repeat entry's name in a named Sequential has `{i}` in it (`layer{i}`)"
+        return "a repeat entry's module can't be another repeat entry"
+    return "a repeat entry `{repeat: N, module: ...}` stands only in a Sequential"
+
+
+def _blocks(source: Source) -> list[str]:
+    """The names of the blocks the spec defines."""
+    data = source.data
+    blocks = data.get("blocks") if isinstance(data, dict) else None
+    return [b for b in blocks if isinstance(b, str)] if isinstance(blocks, dict) else []
+
+
+def _unknown_class(name: object, names: list[str], where: str, blocks: list[str]) -> str:
     hint = did_you_mean(name, names)
-    if not hint and in_layer and name in ("Sequential", "compact"):
-        hint = f": {name} can't be nested inside another Sequential or compact"
+    if name in blocks:
+        hint = f" (a block is used as {quote('.' + name)})"
+    elif not hint and name in ("Sequential", "compact"):
+        hint = f": {name} can't be nested inside {where}"
     elif not hint:
-        hint = " (a torch.nn class, a built-in helper, or a registered or imported class)"
+        hint = (
+            " (a torch.nn class, a built-in helper, a registered or imported class, or a block "
+            "use `.Name`)"
+        )
     return f"unknown module class {quote(name)}{hint}"
 
 

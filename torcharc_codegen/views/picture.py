@@ -29,11 +29,11 @@ class PictureError(Exception):
 def _class_label(result: Result, module: str) -> str:
     spec = result.model.modules[module]
     if spec.sequential:
-        return f"Sequential({len(spec.layers)})"
+        return f"Sequential({spec.length})"
     probe = result.probe
     if probe is not None and (module, 0) in probe.concrete:
         return probe.concrete[(module, 0)][0]
-    return spec.layers[0].cls.name
+    return spec.layers[0].cls.shown
 
 
 def _edges(model: Model) -> list[tuple[str, str, str]]:

@@ -41,10 +41,10 @@ def summarize(result: Result) -> str:
     for node in model.nodes:
         module = model.modules[node.module]
         if module.sequential:
-            kind = f"Sequential({len(module.layers)})"
+            kind = f"Sequential({module.length})"
         else:
             layer = module.layers[0]
-            kind = probe.concrete.get((node.module, 0), (layer.cls.name,))[0]
+            kind = probe.concrete.get((node.module, 0), (layer.cls.shown,))[0]
         if module.inline_helper is not None:
             kind += " (inline)"
         flops = _count(run.flops.get(node.name))
