@@ -5,6 +5,7 @@ gives its outputs bit for bit in eval mode. (That each file is current is test_e
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import pytest
@@ -66,6 +67,15 @@ def test_loads_torchvision_state_dict_and_gives_its_outputs(example, name, param
         assert torch.equal(model(x), reference(x))
 
 
+@pytest.mark.parametrize(("example", "name", "params"), CASES)
+def test_parameter_count_formula_is_torchvision_models(example, name, params):
+    """count_parameters(**params), plain arithmetic, is the torchvision model's count: a
+    search over the depths can price a member before building it."""
+    reference = getattr(torchvision_models(), name)()
+    count = generated_class(example).count_parameters(**params)
+    assert count == sum(p.numel() for p in reference.parameters())
+
+
 def test_resnet18_at_torchvision_input_size():
     """The example input's 64x64 fixes no size: at 224x224 the outputs are torchvision's too."""
     reference = random_statistics(torchvision_models().resnet18()).eval()
@@ -85,4 +95,4 @@ def test_generated_file_needs_torch_alone(example):
         for line in source.splitlines()
         if line.startswith(("import ", "from "))
     }
-    assert imports <= {"torch", "typing", "__future__"}, imports
+    assert {name for name in imports if name not in sys.stdlib_module_names} == {"torch"}
