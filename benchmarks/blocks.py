@@ -2,8 +2,8 @@
 example of generated_examples/blocks/ (at the params of a torchvision model) and the flat spec
 of that model (benchmarks/flat_specs.py: every fx node one spec node), the spec's lines, the
 generated file's lines and the time of ``torcharc-gen SPEC -o OUT.py`` with every check (a
-subprocess, start-up included; median of the rounds). Outputs go to a temporary directory; the
-committed files are not touched.
+subprocess, start-up included; median of the rounds). Outputs go to a temporary directory
+(formatted with this repository's black settings); the committed files are not touched.
 
     python benchmarks/blocks.py              # 1 round
     python benchmarks/blocks.py --rounds 3
@@ -31,6 +31,7 @@ CASES = [
     ("resnet", [], "resnet18"),
     ("resnet", ["depth1=3", "depth2=4", "depth3=6", "depth4=3"], "resnet34"),
     ("resnet_bottleneck", [], "resnet50"),
+    ("resnet_bottleneck", ["depth3=23"], "resnet101"),
     ("mobilenet_v2", [], "mobilenet_v2"),
     ("densenet121", [], "densenet121"),
 ]
@@ -62,6 +63,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1)
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="blocks-bench-"))
+    # this repository's black settings, so the files have the committed files' line lengths
+    (tmp / "pyproject.toml").write_text("[tool.black]\nline-length = 100\n")
     print(f"torcharc-gen with every check, median of {args.rounds} round(s); outputs in {tmp}\n")
     print(
         "| example | torchvision model | spec lines: blocks / flat "

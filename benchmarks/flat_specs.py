@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from support import torchvision_models  # noqa: E402
 
-MODELS = ["resnet18", "resnet34", "resnet50", "mobilenet_v2", "densenet121"]
+MODELS = ["resnet18", "resnet34", "resnet50", "resnet101", "mobilenet_v2", "densenet121"]
 SIZE = 64  # the example input's height and width (adaptive pooling takes any size >= 32)
 _SKIPPED_ARGS = {"device", "dtype"}
 
