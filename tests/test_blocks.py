@@ -441,3 +441,12 @@ def test_a_repeat_count_from_the_command_lines_param(tmp_path):
     bad = tmp_path / "bad.py"
     assert main([str(path), "-o", str(bad), "--no-verify", "--param", "depth=0"]) == 2
     assert not bad.exists()
+
+
+def test_the_cost_formulas_count_every_depth():
+    from torcharc_codegen.check.runtime import import_in_memory
+
+    cls = import_in_memory(generate(STAGE, "Model")).Model
+    for depth in (1, 2, 5, 9):
+        built = sum(p.numel() for p in cls(depth=depth).parameters())
+        assert cls.count_parameters(depth=depth) == built

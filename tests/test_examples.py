@@ -17,13 +17,19 @@ from torcharc_equivalence import TorchArc, assert_same_model, require_torcharc, 
 from torcharc_codegen.api import compile_file, load_model
 from torcharc_codegen.check.runtime import example_tensors, import_in_memory
 from torcharc_codegen.params import resolve
+from torcharc_codegen.spec.blocks import extension_used
 from torcharc_codegen.spec.literals import pascal_case
+from torcharc_codegen.spec.load import load
 
 pytestmark = pytest.mark.slow  # end to end: `pytest -m "not slow"` skips it
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "generated_examples").rglob("*.yaml"))
 IDS = [str(p.relative_to(ROOT / "generated_examples").with_suffix("")) for p in EXAMPLES]
+# The examples TorchArc can build: not those with blocks, repeats or nested Sequentials
+# (generated_examples/blocks/ is compared with torchvision: tests/test_blocks_torchvision.py).
+TORCHARC_EXAMPLES = [p for p in EXAMPLES if extension_used(load(p).data) is None]
+TORCHARC_IDS = [IDS[EXAMPLES.index(p)] for p in TORCHARC_EXAMPLES]
 REGENERATE = "run `torcharc-gen` in the repository root to regenerate generated_examples/"
 # A spec with blocks is this project's extension (TorchArc has no nested modules): TorchArc
 # builds every other example; tests/test_blocks_torchvision.py compares those with torchvision.

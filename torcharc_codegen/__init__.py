@@ -10,6 +10,7 @@ _EXPORTS = {
     "compile_spec": "api",
     "generate": "api",
     "load_model": "api",
+    "from_module": "importer.pipeline",
     "Options": "options",
     "register_nn": "spec.classes",
     "Problem": "errors",
@@ -22,6 +23,7 @@ TYPE_CHECKING = False  # not typing's: importing typing costs start-up time
 if TYPE_CHECKING:
     from .api import Result, build, compile_spec, generate, load_model
     from .errors import Problem, SpecError, VerificationError
+    from .importer.pipeline import from_module
     from .options import Options
     from .resources import SPEC_DIR
     from .spec.classes import register_nn
@@ -50,6 +52,7 @@ __all__ = [
     "VerificationError",
     "build",
     "compile_spec",
+    "from_module",
     "generate",
     "load_model",
     "register_nn",

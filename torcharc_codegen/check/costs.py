@@ -286,19 +286,28 @@ def _linear(result, linear: list[str], values: dict, data: Mapping, classes):
 
 
 def _repeat_params(data: Mapping, params: Mapping[str, Param]) -> set[str]:
-    """The params a repeat count may follow: those a count of the spec's own uses, and every
-    int one when a block repeats something (its count may come from them)."""
+    """The params a repeat count follows: those a count of the spec's own uses, and those
+    passed to a block's param that a count in the block follows (through blocks in blocks)."""
     from ..spec.blocks import definitions
 
-    used = {
-        n
-        for ref in analyze(data).refs
-        if ref.cls is None and ref.arg == "repeat"
-        for n in ref.expr.names
-    }
-    if any(ref.arg == "repeat" for b in definitions(data).values() for ref in analyze(b).refs):
-        used |= {n for n, p in params.items() if p.type is int}
-    return used
+    blocks = definitions(data)
+    counted: dict[str, set[str]] = {}  # block -> its params a count follows
+    for _ in range(len(blocks) + 1):  # until nothing changes: a block after those it uses
+        for name, block in blocks.items():
+            counted[name] = _counted(block, counted) if isinstance(block, Mapping) else set()
+    return {n for n in _counted(data, counted) if n in params}
+
+
+def _counted(data: Mapping, counted: dict[str, set[str]]) -> set[str]:
+    """Names a repeat count of ``data``'s modules follows, directly or through block uses
+    whose block's counts follow those params (``counted``)."""
+    out = set()
+    for ref in analyze(data).refs:
+        if ref.cls is None and ref.arg == "repeat":
+            out |= set(ref.expr.names)
+        elif isinstance(ref.cls, str) and ref.arg in counted.get(ref.cls.lstrip("."), ()):
+            out |= set(ref.expr.names)
+    return out
 
 
 def _values(p: Param) -> list:

@@ -340,7 +340,9 @@ def _block_shapes(
             lines.append(f"Output: {items[0][1]} {shapes.comments[items[0][1]]}")
         else:
             lines.append(f"Outputs (a {kind}):")
-            lines += [f"    {k}: {shapes.comments[n]}" for k, n in items]
+            lines += [
+                f"    {n if kind == 'tuple' else repr(k)}: {shapes.comments[n]}" for k, n in items
+            ]
         if any("*" in t for t in [*shapes.inputs.values(), *shapes.comments.values()]):
             lines.append(f"(*: a size that differs between its {len(scopes)} uses)")
         shapes.docstring = lines

@@ -14,6 +14,7 @@ from ..output.write import OutputRefused, WriteError
 from . import commands
 from .config import ConfigError
 from .generate import generate
+from .importing import run as import_model
 from .parser import COMMANDS, UsageError, parser, with_command
 from .report import BAD_INPUT, CANT_WRITE, OK, Report
 
@@ -24,6 +25,7 @@ RUN = {
     "schema": commands.schema,
     "resolve": commands.resolve,
     "space": commands.space,
+    "import": import_model,
     "help": commands.show_help,
 }
 

@@ -7,7 +7,7 @@ import argparse
 
 from .report import exit_codes_text
 
-COMMANDS = ("generate", "summary", "graph", "schema", "resolve", "space", "help")
+COMMANDS = ("generate", "summary", "graph", "schema", "resolve", "space", "import", "help")
 VERBOSITY_FLAGS = ("-q", "--quiet", "-v", "--verbose")
 SHELLS = ("bash", "zsh", "tcsh")
 
@@ -20,6 +20,8 @@ torcharc-gen [generate] [SPEC] [-o OUT] [--check] [--class-name NAME] [--no-veri
        torcharc-gen schema [-o FILE] [--import MODULE]
        torcharc-gen resolve SPEC [--param NAME=VALUE ...] [-o FILE]
        torcharc-gen space SPEC [--format json|optuna|wandb] [--max-params N] [--max-flops N]
+       torcharc-gen import TARGET --input NAME=D0,D1,... -o SPEC.yaml [--class-name NAME]
+                    [--arg KEY=VALUE ...] [--no-verify]
        torcharc-gen help [COMMAND]
        torcharc-gen --version | --help | --print-completion {bash,zsh,tcsh}"""
 
@@ -150,6 +152,7 @@ def parser() -> _Parser:
     _schema(sub, same)
     _resolve(sub, same)
     _space(sub, same)
+    _import(sub, same)
     h = sub.add_parser("help", help="show the help of the tool or of a command")
     h.add_argument("topic", nargs="?", metavar="COMMAND", choices=COMMANDS[:-1])
     return p
@@ -290,6 +293,48 @@ def _space(sub, verbosity) -> None:
     sp.add_argument("--batch", type=int, default=1, metavar="N", help="rows for --max-flops")
     _output_argument(
         sp, "-o", "--output", metavar="FILE", help="the file to write (default: stdout)"
+    )
+
+
+def _import(sub, verbosity) -> None:
+    i = sub.add_parser(
+        "import",
+        parents=[verbosity],
+        help="write an existing nn.Module as a spec, proven by its round trip",
+        description="Trace the model TARGET returns and write it as a spec: its torch.nn "
+        "modules with their arguments, its own classes as blocks, what the language can't say "
+        "as custom modules imported by path (reported). The spec is written only once its "
+        "round trip passed: it compiles with every check, the generated class loads the "
+        "model's state_dict with strict=True and gives its outputs bit for bit in eval mode.",
+    )
+    i.add_argument("target", metavar="TARGET", help="package.module:callable, called to build it")
+    i.add_argument(
+        "--input",
+        action="append",
+        default=[],
+        metavar="NAME=D0,D1,...",
+        help="an example input of forward: its argument name and shape (repeatable)",
+    )
+    _output_argument(
+        i, "-o", "--output", metavar="SPEC", required=True, help="the spec to write (.yaml)"
+    )
+    i.add_argument(
+        "--class-name",
+        metavar="NAME",
+        help="the class of the round trip (default: the output name in PascalCase)",
+    )
+    i.add_argument(
+        "--arg",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a keyword argument for TARGET (repeatable); VALUE as in YAML 1.2",
+    )
+    i.add_argument(
+        "--no-verify",
+        action="store_true",
+        help="skip the script/trace/compile/export checks (the strict load and the outputs "
+        "are still compared)",
     )
 
 

@@ -123,10 +123,11 @@ def draft(
 ) -> Draft:
     """What the template needs (names, and statements as Python source), not yet formatted."""
     file = _File(class_name)
+    file.claim_blocks(model)
     blocks, codes = [], {}
     for name, block in model.blocks.items():  # each after the blocks it uses
         shapes = probe.blocks.get(name) if probe is not None else None
-        emitter = _Emitter(block, file.block_class(name, block), shapes, line_length, file)
+        emitter = _Emitter(block, name, shapes, line_length, file)
         parts = emitter.class_parts(block_docstring(block, header.spec_name, shapes))
         file.returns[name] = parts["returns"]
         codes[name] = BlockCode(
@@ -184,23 +185,18 @@ class _File:
         self.stateless: dict[tuple, str] = {}  # (helper, kwargs literal, type) -> class name
         self.stateful: dict[str, str] = {}  # helper -> class name
         self.imports = Imports()
-        self.block_names: dict[str, str] = {}  # block -> its class name
         self.returns: dict[str, str | None] = {}  # block -> its forward's return annotation
 
-    def block_class(self, name: str, block: Model) -> str:
-        """A block's class is named as the spec names the block."""
-        held = self.top.claim(name)
-        if held is not None:
-            raise SpecError(
-                [
-                    block.problem(
-                        (), f"block name {name!r} is the model class's name too: rename it"
-                    )
-                ],
-                block.source_name,
-            )
-        self.block_names[name] = name
-        return name
+    def claim_blocks(self, model: Model) -> None:
+        """A block's class is named as the spec names the block: its names are taken before
+        any other top-level name is given out."""
+        for name, block in model.blocks.items():
+            if (held := self.top.claim(name)) is not None:
+                what = (
+                    f"block name {name!r} is taken in the generated file (by {held!r}: the"
+                    " model's class or a name its code uses): rename the block"
+                )
+                raise SpecError([block.problem((), what)], block.source_name)
 
 
 class _Emitter:
@@ -340,7 +336,7 @@ class _Emitter:
         if ref.kind == "block":
             kwargs.update(self.block_args.get((module, index), {}) if index is not None else {})
             args = ", ".join(f"{k}={argument_literal(v)}" for k, v in kwargs.items())
-            return f"{self.file.block_names[ref.attr]}({args})"
+            return f"{ref.attr}({args})"  # a block's class has its name (claim_blocks)
         if index is not None and (module, index) in self.concrete:
             cls_name, inferred = self.concrete[(module, index)]
             kwargs = {**_without_defaults(cls_name, inferred), **kwargs}

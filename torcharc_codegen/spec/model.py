@@ -40,12 +40,6 @@ class Layer:
             return 1
         return int(getattr(self.repeat, "value", self.repeat))
 
-    def names(self) -> list[str]:
-        """The entry names a named entry gives, one per copy."""
-        if self.repeat is None:
-            return [self.name or ""]
-        return [(self.name or "").replace("{i}", str(self.start + k)) for k in range(self.count())]
-
 
 @dataclass(frozen=True)
 class Module:

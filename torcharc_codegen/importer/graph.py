@@ -1,0 +1,197 @@
+"""One traced module's forward as a spec graph: its inputs, a node per call of a child
+(``relu``, then ``relu~2`` for the same module called again), a helper module and node per
+function or method call (helpers.py), sizes (``x.size(0)``, ``x.shape[1] // 2``) folded into
+the example's constants, and the output. Anything the language can't say is Unwritable, with
+the source line it came from."""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass, field
+
+from .helpers import ALIAS, Mapped, Unwritable, check, map_call
+from .trace import Traced, node_line
+
+
+class GraphUnwritable(Exception):
+    def __init__(self, reason: str, line: str | None):
+        super().__init__(reason)
+        self.reason = reason
+        self.line = line
+
+
+@dataclass
+class Graph:
+    inputs: list[str]
+    nodes: dict = field(default_factory=dict)  # spec node name -> its arguments
+    helpers: dict = field(default_factory=dict)  # helper module name -> {class: kwargs}
+    children: list[str] = field(default_factory=list)  # children called, in call order
+    output: object = None
+    lines: dict = field(default_factory=dict)  # spec node name -> source line
+
+
+_SIZE_METHODS = {"size", "dim"}
+_SIZE_ATTRS = {"shape", "ndim"}
+_ARITHMETIC = {
+    operator.getitem,
+    operator.add,
+    operator.sub,
+    operator.mul,
+    operator.floordiv,
+    operator.truediv,
+    operator.mod,
+    operator.neg,
+    operator.eq,
+    operator.ne,
+    operator.lt,
+    operator.le,
+    operator.gt,
+    operator.ge,
+    getattr,
+    int,
+    len,
+}
+
+
+def convert(traced: Traced, children: set[str]) -> Graph:
+    """The spec graph of a traced module whose children are named ``children``."""
+    import torch
+    import torch.fx
+
+    values = traced.values
+    static: dict[str, object] = {}  # folded size values by fx node name
+    names: dict[str, object] = {}  # fx node name -> spec node name (or a list of names)
+    calls: dict[str, int] = {}
+    taken = set(children)
+    graph = Graph(inputs=[])
+
+    def is_tensor(a) -> bool:
+        return isinstance(a, torch.fx.Node) and a.name not in static
+
+    def value(a):
+        return values[a.name]
+
+    def const(a):
+        if isinstance(a, torch.fx.Node):
+            if a.name in static:
+                return static[a.name]
+            raise Unwritable(f"a tensor ({a.name}) where a constant argument goes")
+        if isinstance(a, list | tuple):
+            return type(a)(const(v) for v in a)
+        if isinstance(a, slice):
+            return slice(const(a.start), const(a.stop), const(a.step))
+        if isinstance(a, dict):
+            return {k: const(v) for k, v in a.items()}
+        return a
+
+    def ref(a):
+        if isinstance(a, torch.fx.Node):
+            if a.name in static:
+                raise Unwritable(f"a size ({a.name}) passed where the graph passes tensors")
+            return names[a.name]
+        if isinstance(a, list | tuple):
+            return [ref(v) for v in a]
+        raise Unwritable(f"the constant {a!r} passed where the graph passes tensors")
+
+    for node in traced.graph.nodes:
+        line = node_line(node)
+        try:
+            if node.op == "placeholder":
+                graph.inputs.append(node.name)
+                names[node.name] = node.name
+                taken.add(node.name)
+            elif node.op == "get_attr":
+                raise Unwritable(
+                    f"it reads its own tensor `self.{node.target}` (a bare nn.Parameter or buffer),"
+                    " which a spec can only hold inside a module"
+                )
+            elif node.op == "call_module":
+                target = node.target
+                if "." in target or target not in children:
+                    raise Unwritable(
+                        f"it calls `self.{target}`, a module inside one of its children"
+                    )
+                count = calls[target] = calls.get(target, 0) + 1
+                name = target if count == 1 else f"{target}~{count}"
+                if count == 1:
+                    graph.children.append(target)
+                if node.kwargs and node.args:
+                    raise Unwritable(
+                        f"it calls `self.{target}` with positional and keyword arguments"
+                    )
+                args = (
+                    {k: ref(v) for k, v in node.kwargs.items()}
+                    if node.kwargs
+                    else [ref(a) for a in node.args]
+                )
+                graph.nodes[name] = args
+                graph.lines[name] = line
+                names[node.name] = name
+            elif node.op in ("call_function", "call_method"):
+                if _is_size(node, static, is_tensor):
+                    static[node.name] = values[node.name]
+                    continue
+                mapped = map_call(node, value, is_tensor, const)
+                if mapped is ALIAS:
+                    names[node.name] = names[node.args[0].name]
+                    continue
+                assert isinstance(mapped, Mapped)
+                inputs = [_recorded(a, values) for a in mapped.inputs]
+                problem = check(mapped, inputs, values[node.name])
+                if problem is not None:
+                    raise Unwritable(problem)
+                name = _fresh(node.name, taken)
+                taken.add(name)
+                graph.helpers[name] = {mapped.cls: mapped.kwargs or None}
+                graph.nodes[name] = [ref(a) for a in mapped.inputs]
+                graph.lines[name] = line
+                names[node.name] = name
+            elif node.op == "output":
+                graph.output = _output(node.args[0], ref)
+        except Unwritable as e:
+            raise GraphUnwritable(str(e), line) from None
+    return graph
+
+
+def _is_size(node, static, is_tensor) -> bool:
+    """A size: ``x.size()``/``x.dim()``/``x.shape``, or arithmetic on sizes and numbers."""
+    if node.op == "call_method" and node.target in _SIZE_METHODS:
+        return True
+    if node.target is getattr and len(node.args) == 2 and node.args[1] in _SIZE_ATTRS:
+        return True
+    if node.op == "call_function" and (node.target in _ARITHMETIC or _is_assert(node.target)):
+        nodes = [a for a in node.all_input_nodes]
+        return bool(nodes) and all(n.name in static for n in nodes)
+    return False
+
+
+def _is_assert(target) -> bool:
+    """``torch._assert`` on sizes: true on the example, checked by its shapes ever after."""
+    import torch
+
+    return target is torch._assert
+
+
+def _recorded(a, values):
+    import torch.fx
+
+    if isinstance(a, torch.fx.Node):
+        return values[a.name]
+    return [_recorded(v, values) for v in a]
+
+
+def _fresh(name: str, taken: set[str]) -> str:
+    if name not in taken:
+        return name
+    n = 2
+    while f"{name}_{n}" in taken:
+        n += 1
+    return f"{name}_{n}"
+
+
+def _output(out, ref):
+    if isinstance(out, dict):
+        return {k: ref(v) for k, v in out.items()}
+    if isinstance(out, list | tuple):
+        return [ref(v) for v in out]
+    return ref(out)

@@ -1,0 +1,331 @@
+"""A traced function or method call as a TorchArc helper (or a stateless torch.nn module):
+``a + b`` of two tensors of one shape -> MergeSum, ``torch.cat`` -> MergeConcat,
+``torch.flatten`` / ``torch.relu`` / ``x.view(...)`` -> TorchFn, ``x.mean(dims)`` -> Reduce,
+``F.adaptive_avg_pool2d`` -> AdaptiveAvgPool2d, a tuple's item -> Get, ... Each mapping is
+checked where it is made: the helper's own torch function (spec/helpers.py, what the generated
+code computes) runs on the node's recorded inputs and must give its recorded output bit for
+bit; a call with no mapping, or one whose check fails, is Unwritable with the reason."""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass
+
+from ..spec.helpers import HELPERS
+
+
+class Unwritable(Exception):
+    """A traced call the spec language has no form for (the reason says what it is)."""
+
+
+@dataclass
+class Mapped:
+    cls: str  # the spec's class key: a helper or a torch.nn class
+    kwargs: dict  # its constructor arguments (spec literals)
+    inputs: list  # the graph arguments: fx nodes, or lists of them (one Python list each)
+
+
+ALIAS = object()  # the node is its input (``x.contiguous()``): no spec node
+
+
+# Elementwise torch functions of one tensor that TorchFn writes as ``torch.<name>(x)``.
+_UNARY = {
+    "relu",
+    "sigmoid",
+    "tanh",
+    "exp",
+    "log",
+    "abs",
+    "neg",
+    "sqrt",
+    "rsqrt",
+    "sin",
+    "cos",
+    "erf",
+}
+_REDUCTIONS = {"mean", "sum", "amax", "amin", "prod", "std", "var", "logsumexp"}
+# F.<fn> -> the torch.nn class that computes it from the same-named arguments
+_FUNCTIONAL_MODULES = {
+    "adaptive_avg_pool1d": "AdaptiveAvgPool1d",
+    "adaptive_avg_pool2d": "AdaptiveAvgPool2d",
+    "adaptive_avg_pool3d": "AdaptiveAvgPool3d",
+    "adaptive_max_pool2d": "AdaptiveMaxPool2d",
+    "max_pool1d": "MaxPool1d",
+    "max_pool2d": "MaxPool2d",
+    "max_pool3d": "MaxPool3d",
+    "avg_pool1d": "AvgPool1d",
+    "avg_pool2d": "AvgPool2d",
+    "avg_pool3d": "AvgPool3d",
+    "dropout": "Dropout",
+    "dropout2d": "Dropout2d",
+    "relu6": "ReLU6",
+    "hardswish": "Hardswish",
+    "hardsigmoid": "Hardsigmoid",
+    "silu": "SiLU",
+    "gelu": "GELU",
+    "elu": "ELU",
+    "leaky_relu": "LeakyReLU",
+    "softmax": "Softmax",
+    "log_softmax": "LogSoftmax",
+    "interpolate": "Upsample",
+}
+_NOT_MODULE_ARGS = {"input", "inplace", "training", "_stacklevel", "dtype", "return_indices"}
+
+
+def map_call(node, value, is_tensor, const) -> Mapped | object:
+    """The helper for call_function/call_method ``node``. ``value(a)``: the recorded value of
+    an fx node argument; ``is_tensor(a)``: whether it is a tensor node of the graph (not a
+    folded size); ``const(a)``: an argument with the folded sizes put in (Unwritable when it
+    holds a tensor)."""
+    import torch
+
+    args, kwargs = list(node.args), dict(node.kwargs)
+    target = node.target
+    name = target if isinstance(target, str) else getattr(target, "__name__", str(target))
+    if node.op == "call_method":
+        if not args or not is_tensor(args[0]):
+            raise Unwritable(f"method .{name}() of a value that is not a tensor of the graph")
+        return _method(node, name, args, kwargs, value, is_tensor, const)
+    module = getattr(target, "__module__", "") or ""
+    if target in (
+        operator.add,
+        operator.mul,
+        torch.add,
+        torch.mul,
+        operator.sub,
+        torch.sub,
+        operator.truediv,
+        torch.div,
+    ):
+        return _arithmetic(name, args, kwargs, value, is_tensor, const)
+    if target is operator.getitem:
+        return _getitem(args, value, is_tensor, const)
+    if target in (torch.cat, torch.concat, torch.stack):
+        tensors = args[0] if args else kwargs.pop("tensors")
+        dim = const(args[1] if len(args) > 1 else kwargs.pop("dim", 0))
+        cls = "MergeStack" if target is torch.stack else "MergeConcat"
+        if not kwargs and is_tensor(tensors) and isinstance(value(tensors), list | tuple):
+            return Mapped(cls, {"dim": dim}, [tensors])  # a list the graph passes whole
+        if kwargs or not isinstance(tensors, list | tuple) or not all(map(is_tensor, tensors)):
+            raise Unwritable(f"torch.{name} of anything but a list of tensors")
+        return Mapped(cls, {"dim": dim}, [list(tensors)])
+    if target in (torch.chunk, torch.split):
+        return _fork(name, args, kwargs, is_tensor, const)
+    if module.startswith("torch.nn.functional") or module == "torch._C._nn":
+        if name in _UNARY:
+            return _torch_fn(name, args, kwargs, is_tensor, const, drop=("inplace",))
+        if name in _FUNCTIONAL_MODULES:
+            return _functional_module(target, name, args, kwargs, is_tensor, const)
+    if getattr(torch, name, None) is target:
+        if name in _REDUCTIONS:
+            return _reduce(name, args, kwargs, is_tensor, const)
+        return _torch_fn(name, args, kwargs, is_tensor, const)
+    raise Unwritable(f"no TorchArc helper for {module + '.' if module else ''}{name}")
+
+
+def _method(node, name, args, kwargs, value, is_tensor, const):
+    import torch
+
+    x = args[0]
+    if name == "contiguous" and len(args) == 1 and not kwargs:
+        return ALIAS
+    if name in ("view", "reshape"):
+        for a in [*args[1:], *kwargs.values()]:
+            const(a)  # sizes only: a tensor there is Unwritable
+        return Mapped("TorchFn", {"name": "reshape", "shape": _reshape(node, x, value)}, [x])
+    if name == "flatten":
+        return _torch_fn("flatten", args, kwargs, is_tensor, const)
+    if name == "permute":
+        dims = [const(a) for a in args[1:]]
+        dims = dims[0] if len(dims) == 1 and isinstance(dims[0], list | tuple) else dims
+        return Mapped("TorchFn", {"name": "permute", "dims": list(dims)}, [x])
+    if name in _REDUCTIONS:
+        return _reduce(name, args, kwargs, is_tensor, const)
+    if name in ("add", "mul", "sub", "div"):
+        return _arithmetic(name, args, kwargs, value, is_tensor, const)
+    if callable(getattr(torch, name, None)):
+        return _torch_fn(name, args, kwargs, is_tensor, const)
+    raise Unwritable(f"no TorchArc helper for the tensor method .{name}()")
+
+
+def _reshape(node, x, value) -> list[int]:
+    """The shape a view or reshape gives, with the batch (the first dimension, kept) as -1."""
+    out, before = value(node), value(x)
+    shape = list(out.shape)
+    if shape and before.dim() and shape[0] == before.shape[0]:
+        shape[0] = -1
+    return shape
+
+
+def _signature_kwargs(fn, args, kwargs, const, skip_first=True) -> dict:
+    import inspect
+
+    try:
+        bound = inspect.signature(fn).bind(*args, **kwargs)
+    except (TypeError, ValueError) as e:
+        raise Unwritable(f"its arguments don't bind to {fn.__name__}: {e}") from None
+    items = list(bound.arguments.items())[1 if skip_first else 0 :]
+    return {k: const(v) for k, v in items}
+
+
+def _torch_fn(name, args, kwargs, is_tensor, const, drop=()):
+    import torch
+
+    if not args or not is_tensor(args[0]):
+        raise Unwritable(f"torch.{name} of something other than one tensor")
+    rest = [const(a) for a in args[1:]]
+    extra = {k: const(v) for k, v in kwargs.items() if k not in drop}
+    if rest:
+        names = _positional_names(name)
+        if names is None or len(names) < len(rest):
+            raise Unwritable(f"torch.{name}'s positional arguments have no names to write")
+        extra = {**dict(zip(names, rest, strict=False)), **extra}
+    if not callable(getattr(torch, name, None)):
+        raise Unwritable(f"torch has no function {name}")
+    return Mapped("TorchFn", {"name": name, **extra}, [args[0]])
+
+
+def _positional_names(name: str) -> list[str] | None:
+    """The names of ``torch.<name>``'s arguments after the input, from its first schema."""
+    import torch
+
+    schemas = torch._C._jit_get_schemas_for_operator(f"aten::{name}")
+    if not schemas:
+        return None
+    return [a.name for a in schemas[0].arguments[1:]]
+
+
+def _reduce(name, args, kwargs, is_tensor, const):
+    if not is_tensor(args[0]):
+        raise Unwritable(f"{name} of something other than one tensor")
+    dim = const(args[1]) if len(args) > 1 else const(kwargs.pop("dim", None))
+    keepdim = const(args[2]) if len(args) > 2 else const(kwargs.pop("keepdim", False))
+    if kwargs:
+        raise Unwritable(f"{name} with arguments {sorted(kwargs)} Reduce doesn't take")
+    dim = list(dim) if isinstance(dim, tuple) else dim
+    out = {"name": name, "dim": dim}
+    if keepdim:
+        out["keepdim"] = True
+    return Mapped("Reduce", out, [args[0]])
+
+
+def _arithmetic(name, args, kwargs, value, is_tensor, const):
+    """``a + b`` / ``a * b`` of two tensors of one shape and dtype: MergeSum / MergeProd;
+    with a number: TorchFn (``torch.add(x, other=2.0)``); a tensor broadcast against another
+    has no helper."""
+    op = {"iadd": "add", "imul": "mul", "truediv": "div"}.get(name, name)
+    if kwargs or len(args) != 2:
+        raise Unwritable(f"{op} with arguments other than two operands")
+    a, b = args
+    if is_tensor(a) and is_tensor(b):
+        va, vb = value(a), value(b)
+        if op in ("add", "mul") and va.shape == vb.shape and va.dtype == vb.dtype:
+            return Mapped("MergeSum" if op == "add" else "MergeProd", {}, [[a, b]])
+        raise Unwritable(
+            f"{op} of tensors of shapes {tuple(va.shape)} and {tuple(vb.shape)}: a broadcasting"
+            " elementwise operation, which no TorchArc helper writes"
+        )
+    if is_tensor(a) and not _holds_node(b):
+        return Mapped("TorchFn", {"name": op, "other": const(b)}, [a])
+    if is_tensor(b) and not _holds_node(a) and op in ("add", "mul"):
+        return Mapped("TorchFn", {"name": op, "other": const(a)}, [b])
+    raise Unwritable(f"{op} of a number and a tensor in this order")
+
+
+def _holds_node(a) -> bool:
+    import torch.fx
+
+    return isinstance(a, torch.fx.Node)
+
+
+def _getitem(args, value, is_tensor, const):
+    import torch
+
+    container, key = args
+    key = const(key)
+    held = value(container)
+    if isinstance(held, torch.Tensor):
+        if isinstance(key, int):
+            return Mapped("Get", {"key": key}, [container])
+        if isinstance(key, tuple) and len(key) == 2 and key[0] == slice(None):
+            if isinstance(key[1], int):
+                return Mapped("TorchFn", {"name": "select", "dim": 1, "index": key[1]}, [container])
+        raise Unwritable(f"indexing a tensor with {key!r}")
+    if isinstance(held, list | tuple) and isinstance(key, int):
+        return Mapped("Get", {"key": key}, [container])
+    if isinstance(held, dict) and isinstance(key, str | int):
+        return Mapped("Get", {"key": key}, [container])
+    raise Unwritable(f"indexing a {type(held).__name__} with {key!r}")
+
+
+def _fork(name, args, kwargs, is_tensor, const):
+    if not is_tensor(args[0]):
+        raise Unwritable(f"torch.{name} of something other than a tensor")
+    rest = [const(a) for a in args[1:]]
+    extra = {k: const(v) for k, v in kwargs.items()}
+    if name == "chunk":
+        chunks = rest[0] if rest else extra.pop("chunks")
+        dim = rest[1] if len(rest) > 1 else extra.pop("dim", 0)
+        return Mapped("ForkChunk", {"chunks": chunks, "dim": dim}, [args[0]])
+    sections = rest[0] if rest else extra.pop("split_size_or_sections")
+    dim = rest[1] if len(rest) > 1 else extra.pop("dim", 0)
+    sections = list(sections) if isinstance(sections, tuple) else sections
+    return Mapped("ForkSplit", {"split_size_or_sections": sections, "dim": dim}, [args[0]])
+
+
+def _functional_module(fn, name, args, kwargs, is_tensor, const):
+    import inspect
+
+    from torch import nn
+
+    if not args or not is_tensor(args[0]):
+        raise Unwritable(f"F.{name} of something other than one tensor")
+    values = _signature_kwargs(fn, args, kwargs, const)
+    cls = getattr(nn, _FUNCTIONAL_MODULES[name])
+    accepted = inspect.signature(cls.__init__).parameters
+    out = {}
+    for k, v in values.items():
+        if k in _NOT_MODULE_ARGS:
+            continue
+        if k not in accepted:
+            raise Unwritable(f"F.{name}'s argument {k} has no place in nn.{cls.__name__}")
+        default = accepted[k].default
+        if not (type(v) is type(default) and v == default):
+            out[k] = list(v) if isinstance(v, tuple) else v
+    return Mapped(cls.__name__, out, [args[0]])
+
+
+def check(mapped: Mapped, args: list, expected) -> str | None:
+    """Why ``mapped`` run on ``args`` (its graph arguments' recorded values) doesn't give
+    ``expected`` bit for bit; None when it does."""
+    import torch
+    from torch import nn
+
+    try:
+        if mapped.cls in HELPERS:
+            helper = HELPERS[mapped.cls]
+            fn = helper.torch_fn(**helper.bind(mapped.kwargs))
+        else:
+            module = getattr(nn, mapped.cls)(**_tuples(mapped.kwargs)).eval()
+            fn = module
+        with torch.no_grad():
+            got = fn(*args)
+    except Exception as e:  # noqa: BLE001
+        return f"{mapped.cls} doesn't run on the recorded inputs: {type(e).__name__}: {e}"
+    if not _equal(got, expected):
+        return f"{mapped.cls}({mapped.kwargs}) doesn't give the traced call's output"
+    return None
+
+
+def _tuples(kwargs: dict) -> dict:
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in kwargs.items()}
+
+
+def _equal(a, b) -> bool:
+    import torch
+
+    if isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor):
+        return a.shape == b.shape and a.dtype == b.dtype and torch.equal(a, b)
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b, strict=True))
+    return False

@@ -1,0 +1,162 @@
+"""The module tree as the importer writes it: the root and each instance of a user's class is
+a Unit (its traced graph and an Entry per child it calls); a torch.nn module is a Leaf with
+its constructor arguments; an ``nn.Sequential`` (or a subclass that adds nothing to it) is a
+Seq of entries. A user's module that can't be written (a call the language has no form for,
+a forward fx can't trace, a bare nn.Parameter, a torch.nn child whose arguments can't be
+recovered) is kept as a Custom module imported by its path, with the reason; where its own
+constructor arguments can't be written either, its parent falls back instead."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .arguments import ArgumentsError, constructor_args
+from .graph import Graph, GraphUnwritable, convert
+from .trace import Call, TraceFailed, trace
+
+
+class Fallback(Exception):
+    def __init__(self, path: str, reason: str, line: str | None = None):
+        super().__init__(reason)
+        self.path = path
+        self.reason = reason
+        self.line = line
+
+
+@dataclass
+class Leaf:
+    cls: str
+    kwargs: dict
+
+
+@dataclass
+class Seq:
+    items: list  # (key, entry)
+    named: bool
+
+
+@dataclass
+class Custom:
+    path: str
+    import_path: str
+    kwargs: dict
+    reason: str
+    line: str | None
+    parameters: int
+
+
+@dataclass
+class Unit:
+    path: str
+    module: object
+    graph: Graph
+    entries: dict = field(default_factory=dict)  # child name -> Leaf | Seq | Unit | Custom
+    unused: list = field(default_factory=list)  # children forward never calls
+    height: int = 0
+
+
+def is_torch_class(module) -> bool:
+    from torch import nn
+
+    cls = type(module)
+    return cls.__module__.startswith("torch.nn") and getattr(nn, cls.__name__, None) is cls
+
+
+def is_plain_sequential(module) -> bool:
+    """nn.Sequential, or a subclass of it that adds no forward and no tensors of its own
+    (torchvision's Conv2dNormActivation): its checkpoint is its entries'."""
+    from torch import nn
+
+    cls = type(module)
+    if not isinstance(module, nn.Sequential):
+        return False
+    return cls is nn.Sequential or (
+        cls.forward is nn.Sequential.forward and not module._parameters and not module._buffers
+    )
+
+
+class Walker:
+    def __init__(self, calls: dict[str, Call]):
+        self.calls = calls
+        self.customs: list[Custom] = []
+
+    def unit(self, path: str, module) -> Unit:
+        call = self.calls.get(path)
+        if call is None:
+            raise Fallback(path, "forward never called it in the example run")
+        try:
+            traced = trace(module, call)
+        except TraceFailed as e:
+            raise Fallback(path, e.reason, e.line) from None
+        children = dict(module.named_children())
+        try:
+            graph = convert(traced, set(children))
+        except GraphUnwritable as e:
+            raise Fallback(path, e.reason, e.line) from None
+        unit = Unit(path, module, graph)
+        for name in graph.children:
+            unit.entries[name] = self.entry(_join(path, name), children[name])
+        unit.unused = [name for name in children if name not in graph.children]
+        heights = [e.height + 1 for e in _units(unit.entries.values())]
+        unit.height = max(heights, default=0)
+        return unit
+
+    def entry(self, path: str, module):
+        if is_plain_sequential(module):
+            items = [(k, self.entry(_join(path, k), c)) for k, c in module.named_children()]
+            named = [k for k, _ in items] != [str(i) for i in range(len(items))]
+            return Seq(items, named)
+        if is_torch_class(module):
+            try:
+                return Leaf(type(module).__name__, constructor_args(module, path))
+            except ArgumentsError as e:
+                raise Fallback(path, str(e)) from None
+        try:
+            return self.unit(path, module)
+        except Fallback as inner:
+            return self.custom(path, module, inner)
+
+    def custom(self, path: str, module, why: Fallback) -> Custom:
+        cls = type(module)
+        where = f"{cls.__module__}.{cls.__qualname__}"
+        if cls.__module__ == "__main__" or "." in cls.__qualname__:
+            raise Fallback(
+                path, f"{why.reason}; and {where} can't be imported by the generated file", why.line
+            )
+        try:
+            kwargs = constructor_args(module, path)
+        except ArgumentsError as e:
+            raise Fallback(path, f"{why.reason}; and as a custom module: {e}", why.line) from None
+        custom = Custom(
+            path,
+            where,
+            kwargs,
+            f"{why.path or 'the model'}: {why.reason}" if why.path != path else why.reason,
+            why.line,
+            sum(p.numel() for p in module.parameters()),
+        )
+        self.customs.append(custom)
+        return custom
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
+def _units(entries) -> list[Unit]:
+    out = []
+    for e in entries:
+        if isinstance(e, Unit):
+            out.append(e)
+        elif isinstance(e, Seq):
+            out += _units(v for _, v in e.items)
+    return out
+
+
+def all_units(root: Unit) -> list[Unit]:
+    """Every unit below ``root``, children before their parents, in forward order."""
+    out = []
+    for e in _units(root.entries.values()):
+        out += all_units(e)
+        out.append(e)
+    return out
