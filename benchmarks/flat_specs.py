@@ -42,7 +42,7 @@ from torch import nn
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from support import torchvision_models  # noqa: E402
+from support import random_statistics, torchvision_models  # noqa: E402
 
 MODELS = ["resnet18", "resnet34", "resnet50", "resnet101", "mobilenet_v2", "densenet121"]
 SIZE = 64  # the example input's height and width (adaptive pooling takes any size >= 32)
@@ -275,20 +275,6 @@ def flat_yaml(name: str, size: int = SIZE) -> str:
 # ------------------------------------------------------------------------------- the check
 
 
-def randomize_statistics(model: nn.Module, seed: int = 0) -> None:
-    """Random BatchNorm statistics and affine parameters (torchvision initializes them to the
-    identity, under which eval mode's normalization shows nothing)."""
-    gen = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for m in model.modules():
-            if isinstance(m, nn.modules.batchnorm._BatchNorm):
-                n = m.num_features
-                m.running_mean.copy_(torch.randn(n, generator=gen) * 0.1)
-                m.running_var.copy_(torch.rand(n, generator=gen) + 0.5)
-                m.weight.copy_(torch.rand(n, generator=gen) + 0.5)
-                m.bias.copy_(torch.randn(n, generator=gen) * 0.1)
-
-
 def flat_key(key: str) -> str:
     """torchvision's ``layer1.0.conv1.weight`` -> the flat spec's ``layer1_0_conv1.weight``."""
     path, leaf = key.rsplit(".", 1)
@@ -302,7 +288,7 @@ def check(name: str, text: str, size: int = SIZE) -> None:
     from torcharc_codegen.check.runtime import import_in_memory
 
     reference = getattr(torchvision_models(), name)()
-    randomize_statistics(reference)
+    random_statistics(reference)
     source = generate(text, class_name="Flat")
     generated = import_in_memory(source).Flat()
     state = {flat_key(k): v for k, v in reference.state_dict().items()}

@@ -11,21 +11,23 @@ from pathlib import Path
 import pytest
 import torch
 
-from support import torchvision_models
+from support import random_statistics, torchvision_models
 from torcharc_codegen.spec.literals import pascal_case
 
 BLOCKS = Path(__file__).resolve().parents[1] / "generated_examples" / "blocks"
 
-# (example, torchvision model, the generated class's arguments)
+SLOW = pytest.mark.slow
+# (example, torchvision model, the generated class's arguments, marks)
 CASES = [
-    ("resnet", "resnet18", {}),
-    ("resnet", "resnet34", {"depth1": 3, "depth2": 4, "depth3": 6, "depth4": 3}),
-    ("resnet_bottleneck", "resnet50", {}),
-    pytest.param(
-        "resnet_bottleneck", "resnet101", {"depth3": 23}, marks=pytest.mark.slow, id="resnet101"
-    ),
-    ("mobilenet_v2", "mobilenet_v2", {}),
-    pytest.param("densenet121", "densenet121", {}, marks=pytest.mark.slow, id="densenet121"),
+    pytest.param(example, name, params, marks=marks, id=name)
+    for example, name, params, marks in [
+        ("resnet", "resnet18", {}, ()),
+        ("resnet", "resnet34", {"depth1": 3, "depth2": 4, "depth3": 6, "depth4": 3}, ()),
+        ("resnet_bottleneck", "resnet50", {}, ()),
+        ("resnet_bottleneck", "resnet101", {"depth3": 23}, SLOW),
+        ("mobilenet_v2", "mobilenet_v2", {}, ()),
+        ("densenet121", "densenet121", {}, SLOW),
+    ]
 ]
 
 
@@ -37,22 +39,6 @@ def generated_class(example: str) -> type[torch.nn.Module]:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return getattr(module, pascal_case(example))
-
-
-def random_statistics(model: torch.nn.Module) -> torch.nn.Module:
-    """torchvision's model with random BatchNorm statistics and affine parameters: at its own
-    initialization (mean 0, variance 1, weight 1, bias 0) eval mode's normalization is nearly
-    the identity and would hide a BatchNorm loaded into the wrong place."""
-    gen = torch.Generator().manual_seed(0)
-    with torch.no_grad():
-        for m in model.modules():
-            if isinstance(m, torch.nn.BatchNorm2d):
-                n = m.num_features
-                m.running_mean.copy_(torch.randn(n, generator=gen) * 0.1)
-                m.running_var.copy_(torch.rand(n, generator=gen) + 0.5)
-                m.weight.copy_(torch.rand(n, generator=gen) + 0.5)
-                m.bias.copy_(torch.randn(n, generator=gen) * 0.1)
-    return model
 
 
 @pytest.mark.parametrize(("example", "name", "params"), CASES)

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 import torch
-import yaml
 from torcharc_equivalence import TorchArc, assert_same_model, require_torcharc, tuple_of
 
 from torcharc_codegen.api import compile_file, load_model
@@ -31,10 +30,6 @@ IDS = [str(p.relative_to(ROOT / "generated_examples").with_suffix("")) for p in 
 TORCHARC_EXAMPLES = [p for p in EXAMPLES if extension_used(load(p).data) is None]
 TORCHARC_IDS = [IDS[EXAMPLES.index(p)] for p in TORCHARC_EXAMPLES]
 REGENERATE = "run `torcharc-gen` in the repository root to regenerate generated_examples/"
-# A spec with blocks is this project's extension (TorchArc has no nested modules): TorchArc
-# builds every other example; tests/test_blocks_torchvision.py compares those with torchvision.
-TORCHARC_EXAMPLES = [p for p in EXAMPLES if "blocks" not in yaml.safe_load(p.read_text())]
-TORCHARC_IDS = [IDS[EXAMPLES.index(p)] for p in TORCHARC_EXAMPLES]
 
 
 def test_there_are_examples():
