@@ -450,3 +450,36 @@ def test_the_cost_formulas_count_every_depth():
     for depth in (1, 2, 5, 9):
         built = sum(p.numel() for p in cls(depth=depth).parameters())
         assert cls.count_parameters(depth=depth) == built
+
+
+KEEP = """\
+modules:
+  body: {Linear: {in_features: 4, out_features: 4}}
+  aux: {Linear: {in_features: 4, out_features: 2}}
+  gate: {Mul: }
+keep: [aux]
+graph:
+  input:
+    x: {shape: [2, 4]}
+    s: {shape: [2, 1]}
+  modules:
+    body: [x]
+    gate: [body, s]
+  output: gate
+"""
+
+
+def test_keep_builds_a_module_no_node_calls_and_mul_broadcasts():
+    model, source = build_generated(KEEP, verify=True)
+    assert list(model.state_dict()) == ["body.weight", "body.bias", "aux.weight", "aux.bias"]
+    assert "gate = body * s" in source
+    x, s = torch.randn(2, 4), torch.randn(2, 1)
+    assert torch.equal(model(x, s), model.body(x) * s)
+
+
+def test_keep_names_modules_that_exist_and_no_node_calls():
+    with pytest.raises(SpecError) as e:
+        generate(KEEP.replace("keep: [aux]", "keep: [aux, body, axu]"), "Model")
+    lines = e.value.lines()
+    assert any("keep[1]: module 'body' is called by a node" in x for x in lines)
+    assert any("keep[2]: `keep` names no module 'axu'" in x and "did you mean" in x for x in lines)

@@ -251,10 +251,7 @@ def resolve(
     extension = extension_used(source.data)
     if extension is not None:
         path, what = extension
-        message = (
-            f"{what} is this project's extension: TorchArc has no nested modules, so no plain"
-            " TorchArc spec builds this model (generate its class with torcharc-gen instead)"
-        )
+        message = f"{what} (generate its class with torcharc-gen instead)"
         raise SpecError([source.problem(path, message, at_key=True)], shown)
     analysis, errors, warnings = check(source, base_schema())
     if errors:

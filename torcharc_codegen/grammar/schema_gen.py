@@ -36,6 +36,7 @@ from .spec_schema import (
     compact,
     example_input,
     graph,
+    keep,
     modules,
     repeat,
     sequential,
@@ -93,6 +94,7 @@ def build_schema(extra_classes: dict[str, type] | None = None) -> dict:
                 "block use `.Name`, a Sequential, or a compact spec."
             ),
             "graph": {"$ref": "#/definitions/graph"},
+            "keep": keep(),
         },
         "definitions": {
             "module": {

@@ -134,7 +134,19 @@ def block(params: dict) -> dict:
                 "`${...}` here names the block's params."
             ),
             "graph": {"$ref": "#/definitions/blockGraph"},
+            "keep": keep(),
         },
+    }
+
+
+def keep() -> dict:
+    return {
+        "title": "keep",
+        "description": "Modules built (so in the state_dict) though no node calls them, e.g. "
+        "a training-only head whose weights a checkpoint holds (a torcharc-gen extension; "
+        "TorchArc leaves out every module no node calls).",
+        "type": "array",
+        "items": {"type": "string"},
     }
 
 

@@ -12,6 +12,7 @@ from ..messages import did_you_mean, quote
 from ..names import is_identifier
 from .classes import BLOCK_PREFIX
 from .entries import INDEX, sequential_items, written
+from .helpers import EXTENSION_HELPERS
 from .load import Source
 
 # `.Inf`, `.nan`, ... are floats to YAML: a block so named couldn't be used
@@ -182,19 +183,31 @@ def _entry_name_problem(source: Source, name: object, entry: object, path: KeyPa
 
 
 def extension_used(data: object) -> tuple[KeyPath, str] | None:
-    """(where, what) of the first part of ``data`` that TorchArc's language lacks: blocks, a
-    repeat entry, a nested or named Sequential; None for a TorchArc spec."""
+    """(where, what and why TorchArc can't build it) of the first part of ``data`` that
+    TorchArc's language lacks: blocks, a repeat entry, a nested or named Sequential, an
+    extension helper, ``keep:``; None for a TorchArc spec."""
+    nested = "TorchArc has no nested modules, so no plain TorchArc spec has these checkpoint names"
     if definitions(data):
-        return ("blocks",), "`blocks:`"
+        return ("blocks",), f"`blocks:` is this project's extension: {nested}"
+    if isinstance(data, Mapping) and "keep" in data:
+        return (
+            "keep",
+        ), "`keep:` is this project's extension: TorchArc drops the modules no node calls"
     modules = data.get("modules") if isinstance(data, Mapping) else None
     for mname, module in modules.items() if isinstance(modules, dict) else ():
         path = ("modules", mname)
         body = module.get("Sequential") if isinstance(module, dict) and len(module) == 1 else None
         if isinstance(body, dict) and body:
-            return path + ("Sequential",), "a named Sequential (a mapping of entries)"
+            return (
+                path + ("Sequential",),
+                f"a named Sequential is this project's extension: {nested}",
+            )
         for place in written(module, path):
             if place.what == "repeat":
-                return place.path, "a repeat entry"
+                return place.path, f"a repeat entry is this project's extension: {nested}"
             if "Sequential" in place.path[len(path) + 1 :]:
-                return place.path, "a nested Sequential"
+                return place.path, f"a nested Sequential is this project's extension: {nested}"
+            if place.cls in EXTENSION_HELPERS:
+                what = f"the {place.cls} helper is this project's extension: TorchArc has none"
+                return place.path, what
     return None

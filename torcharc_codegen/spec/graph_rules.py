@@ -8,11 +8,12 @@ import graphlib
 from dataclasses import dataclass, field
 
 from ..errors import KeyPath, Problem
-from ..messages import close_matches, cut, quote, suggest
+from ..messages import close_matches, cut, did_you_mean, quote, suggest
 from ..names import collision, is_identifier, name_problem, same_python_name
 from ..names import normal as python_name
 from .classes import ClassRef
 from .forward_params import call_problem, forward_signature
+from .helpers import HELPERS
 from .hints import declare_input_hint
 from .load import Source
 
@@ -251,9 +252,47 @@ def unused_module_warnings(g: Graph) -> list[Problem]:
     return [
         g.source.problem(
             ("modules", name),
-            f"module {quote(name)} is not called by any node: it is left out of the model",
+            f"module {quote(name)} is not called by any node: it is left out of the model"
+            " (list it under `keep:` to build it anyway)",
             at_key=True,
         )
         for name in g.modules
-        if name not in called
+        if name not in called and name not in kept(g.source.data)
     ]
+
+
+def kept(data: object) -> list:
+    """The spec's ``keep:`` list (empty when it has none or it is malformed)."""
+    keep = data.get("keep") if isinstance(data, dict) else None
+    return keep if isinstance(keep, list) else []
+
+
+def keep_problems(g: Graph, classes: dict) -> list[Problem]:
+    """``keep:`` names modules of the spec that no node calls and that have state to keep."""
+    called = {n.partition("~")[0] for n in g.nodes if isinstance(n, str)}
+    problems = []
+    for i, name in enumerate(kept(g.source.data)):
+        path = ("keep", i)
+        if name not in g.modules:
+            what = f"`keep` names no module {quote(name)}" + did_you_mean(
+                str(name), [m for m in g.modules if m not in called]
+            )
+        elif name in called:
+            what = f"module {quote(name)} is called by a node: `keep` lists modules no node calls"
+        elif _inline_helper(g.modules[name], classes):
+            what = (
+                f"module {quote(name)} is a helper written as code in forward: it has nothing"
+                " to keep"
+            )
+        else:
+            continue
+        problems.append(g.source.problem(path, what))
+    return problems
+
+
+def _inline_helper(spec: object, classes: dict) -> bool:
+    if not isinstance(spec, dict) or len(spec) != 1:
+        return False
+    (cls,) = spec
+    ref = classes.get(cls)
+    return ref is not None and ref.kind == "helper" and not HELPERS[cls].stateful

@@ -246,6 +246,14 @@ def _bmm_fn():
     return lambda input, mat2: torch.bmm(input, mat2)
 
 
+def _mul_fn():
+    return lambda input, other: input * other
+
+
+def _add_fn():
+    return lambda input, other: input + other
+
+
 def _film_fn(feature_dim, conditioner_dim):  # as templates/helpers/MergeFiLM.py.j2
     from torch import nn
 
@@ -280,6 +288,9 @@ def _torch_fn_fn(name, kwargs):
 _MERGE_DOC = "Merge a list of tensors with torch.{fn} along `dim`{extra}."
 _T = TENSOR
 _TL = "list[torch.Tensor]"
+
+# The helpers that are this project's, not TorchArc's: a spec using one is an extension.
+EXTENSION_HELPERS = frozenset({"Mul", "Add"})
 
 HELPERS: dict[str, Helper] = {
     h.name: h
@@ -401,6 +412,28 @@ HELPERS: dict[str, Helper] = {
             expr=lambda kw, a: f"torch.bmm({a['input']}, {a['mat2']})",
             input_types=(_T, _T),
             torch_fn=_bmm_fn,
+        ),
+        # This project's extension (TorchArc has no broadcasting binary op): squeeze and
+        # excitation's `x * scale`, a bias added across a dimension.
+        Helper(
+            "Mul",
+            (),
+            ("input", "other"),
+            "Elementwise product of two tensors, broadcast (`input * other`): a torcharc-gen"
+            " extension.",
+            expr=lambda kw, a: f"{a['input']} * {a['other']}",
+            input_types=(_T, _T),
+            torch_fn=_mul_fn,
+        ),
+        Helper(
+            "Add",
+            (),
+            ("input", "other"),
+            "Elementwise sum of two tensors, broadcast (`input + other`): a torcharc-gen"
+            " extension.",
+            expr=lambda kw, a: f"{a['input']} + {a['other']}",
+            input_types=(_T, _T),
+            torch_fn=_add_fn,
         ),
         Helper(
             "MergeFiLM",

@@ -111,7 +111,7 @@ OutputKind = Literal["single", "tuple", "dict"]
 class Model:
     inputs: tuple[str, ...]
     examples: dict[str, Example] | None  # None when the spec gives no example inputs
-    modules: dict[str, Module]  # the modules some node calls, in spec order
+    modules: dict[str, Module]  # the modules some node calls (or `keep:` lists), in spec order
     nodes: tuple[Node, ...]  # in forward order
     output: Output
     custom: dict[str, type] = field(default_factory=dict)

@@ -18,7 +18,8 @@ def normalize(
 ) -> Model:
     """``source``: the spec validate checked (``checked.source``: a parametrized spec's
     values put in); values that came from ``${...}`` become literals.Expression. Each block
-    becomes a Model of its own (``name`` its block name), in ``Model.blocks``."""
+    becomes a Model of its own (``name`` its block name), in ``Model.blocks``. The modules
+    are those a node calls and those ``keep:`` lists."""
     if blocks is None:
         blocks = {}
         for block_name, block in checked.blocks.items():  # the blocks each uses come first
@@ -26,11 +27,11 @@ def normalize(
     data = source.data
     graph = data["graph"]
     raw_nodes = [_node(name, args) for name, args in graph["modules"].items()]
-    called = {n.module for n in raw_nodes}
+    built = {n.module for n in raw_nodes} | set(data.get("keep") or ())
     modules = {
         name: _module(name, spec, checked)
         for name, spec in data["modules"].items()
-        if name in called
+        if name in built
     }
     inputs, examples = read_inputs(graph["input"])
     output = graph["output"]

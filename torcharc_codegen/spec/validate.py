@@ -161,7 +161,7 @@ def _rule_problems(source: Source, checked: Checked, validator) -> list[Problem]
     problems += graph_rules.input_problems(g) + example_problems(g.inp, source)
     problems += graph_rules.node_problems(g) + graph_rules.reference_problems(g)
     problems += graph_rules.call_problems(g, checked.classes, checked.custom)
-    problems += graph_rules.cycle_problems(g)
+    problems += graph_rules.cycle_problems(g) + graph_rules.keep_problems(g, checked.classes)
     problems += graph_rules.output_problems(g)
     checked.warnings += graph_rules.unused_module_warnings(g)
     return problems
