@@ -50,3 +50,15 @@ def random_statistics(model, seed: int = 0):
                 m.weight.copy_(torch.rand(n, generator=gen) + 0.5)
                 m.bias.copy_(torch.randn(n, generator=gen) * 0.1)
     return model
+
+
+def example_class_name(spec) -> str:
+    """The class a bundled example's file defines: the one its spec declares (``class:``),
+    else its file name's in PascalCase."""
+    from pathlib import Path
+
+    from torcharc_codegen.spec.classes import declared_class
+    from torcharc_codegen.spec.literals import pascal_case
+    from torcharc_codegen.spec.load import load
+
+    return declared_class(load(Path(spec)).data) or pascal_case(Path(spec).stem)

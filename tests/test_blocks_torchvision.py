@@ -12,7 +12,14 @@ import pytest
 import torch
 
 from support import random_statistics, torchvision_models
-from torcharc_codegen.spec.literals import pascal_case
+
+# the class each spec declares (`class:`)
+CLASSES = {
+    "resnet": "ResNet",
+    "resnet_bottleneck": "ResNetBottleneck",
+    "mobilenet_v2": "MobileNetV2",
+    "densenet121": "DenseNet121",
+}
 
 BLOCKS = Path(__file__).resolve().parents[1] / "generated_examples" / "blocks"
 
@@ -38,7 +45,7 @@ def generated_class(example: str) -> type[torch.nn.Module]:
     spec = importlib.util.spec_from_file_location(f"blocks_{example}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return getattr(module, pascal_case(example))
+    return getattr(module, CLASSES[example])
 
 
 @pytest.mark.parametrize(("example", "name", "params"), CASES)
