@@ -11,17 +11,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from support import random_statistics, torchvision_models
+from support import example_class_name, random_statistics, torchvision_models
 
-# the class each spec declares (`class:`)
-CLASSES = {
-    "resnet": "ResNet",
-    "resnet_bottleneck": "ResNetBottleneck",
-    "mobilenet_v2": "MobileNetV2",
-    "densenet121": "DenseNet121",
-}
-
-BLOCKS = Path(__file__).resolve().parents[1] / "generated_examples" / "blocks"
+ROOT = Path(__file__).resolve().parents[1]
+BLOCKS = ROOT / "generated_examples" / "blocks"
 
 SLOW = pytest.mark.slow
 # (example, torchvision model, the generated class's arguments, marks)
@@ -45,7 +38,7 @@ def generated_class(example: str) -> type[torch.nn.Module]:
     spec = importlib.util.spec_from_file_location(f"blocks_{example}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return getattr(module, CLASSES[example])
+    return getattr(module, example_class_name(BLOCKS / f"{example}.yaml"))
 
 
 @pytest.mark.parametrize(("example", "name", "params"), CASES)
@@ -89,3 +82,14 @@ def test_generated_file_needs_torch_alone(example):
         if line.startswith(("import ", "from "))
     }
     assert {name for name in imports if name not in sys.stdlib_module_names} == {"torch"}
+
+
+def test_readme_shows_the_current_resnet_spec_and_its_classes():
+    readme = (ROOT / "README.md").read_text()
+    spec = (ROOT / "generated_examples" / "blocks" / "resnet.yaml").read_text()
+    source = (ROOT / "generated_examples" / "blocks" / "resnet.py").read_text()
+    assert spec.rstrip() in readme
+    basic = source[source.index("class BasicBlock(") : source.index("class DownBlock(")]
+    assert basic.rstrip() in readme
+    forward = source[source.rindex("    def forward(") :]
+    assert forward.rstrip() in readme
