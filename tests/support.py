@@ -32,3 +32,33 @@ def torchvision_models():
     import torchvision.models
 
     return torchvision.models
+
+
+def random_statistics(model, seed: int = 0):
+    """``model`` with random BatchNorm statistics and affine parameters: at torchvision's
+    initialization (mean 0, variance 1, weight 1, bias 0) eval mode's normalization is nearly
+    the identity and would hide a BatchNorm loaded into the wrong place."""
+    import torch
+
+    gen = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
+                n = m.num_features
+                m.running_mean.copy_(torch.randn(n, generator=gen) * 0.1)
+                m.running_var.copy_(torch.rand(n, generator=gen) + 0.5)
+                m.weight.copy_(torch.rand(n, generator=gen) + 0.5)
+                m.bias.copy_(torch.randn(n, generator=gen) * 0.1)
+    return model
+
+
+def example_class_name(spec) -> str:
+    """The class a bundled example's file defines: the one its spec declares (``class:``),
+    else its file name's in PascalCase."""
+    from pathlib import Path
+
+    from torcharc_codegen.spec.classes import declared_class
+    from torcharc_codegen.spec.literals import pascal_case
+    from torcharc_codegen.spec.load import load
+
+    return declared_class(load(Path(spec)).data) or pascal_case(Path(spec).stem)

@@ -13,11 +13,11 @@ import pytest
 import torch
 from torcharc_equivalence import TorchArc, assert_same_model, require_torcharc, tuple_of
 
+from support import example_class_name
 from torcharc_codegen.api import compile_file, load_model
 from torcharc_codegen.check.runtime import example_tensors, import_in_memory
 from torcharc_codegen.params import resolve
 from torcharc_codegen.spec.blocks import extension_used
-from torcharc_codegen.spec.literals import pascal_case
 from torcharc_codegen.spec.load import load
 
 pytestmark = pytest.mark.slow  # end to end: `pytest -m "not slow"` skips it
@@ -65,7 +65,7 @@ def _example(spec: Path):
     """(generated instance in eval mode, its example inputs as a tuple, the Model)."""
     _, model = load_model(spec)
     module = import_in_memory(spec.with_suffix(".py").read_text())
-    instance = getattr(module, pascal_case(spec.stem))()
+    instance = getattr(module, example_class_name(spec))()
     instance.eval()
     examples = model.examples or _torcharc_form_inputs(spec)
     inputs = tuple(example_tensors(examples).values())

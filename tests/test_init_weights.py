@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import torch
 
+from support import example_class_name
 from torcharc_codegen.check.runtime import import_in_memory
-from torcharc_codegen.spec.literals import pascal_case
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "generated_examples").rglob("*.yaml"))
@@ -19,7 +19,7 @@ IDS = [str(p.relative_to(ROOT / "generated_examples").with_suffix("")) for p in 
 
 def _model_class(spec: Path):
     module = import_in_memory(spec.with_suffix(".py").read_text())
-    return getattr(module, pascal_case(spec.stem))
+    return getattr(module, example_class_name(spec))
 
 
 @pytest.mark.parametrize("spec", EXAMPLES, ids=IDS)

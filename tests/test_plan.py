@@ -64,3 +64,23 @@ def test_one_spec(specs):
         plan.one("nope.yaml", "m.py", None, Config())
     with pytest.raises(UsageError, match="must be a .py file"):
         plan.one("specs/one.yaml", "m.txt", None, Config())
+
+
+def test_a_spec_that_declares_its_class_names_it_and_class_name_has_the_last_word(specs):
+    (specs / "resnet.yaml").write_text("class: ResNet\nmodules: {}\n")
+    assert plan.one("specs/resnet.yaml", "resnet.py", None, Config()).class_name == "ResNet"
+    assert plan.one("specs/resnet.yaml", "resnet.py", "Other", Config()).class_name == "Other"
+    jobs = {job.spec: job for job in plan.many("specs", "out", None, Config(), [])}
+    assert jobs["specs/resnet.yaml"].class_name == "ResNet"
+    assert jobs["specs/one.yaml"].class_name == "One"
+
+
+def test_a_declared_class_name_that_cant_be_one_is_located():
+    from torcharc_codegen import SpecError, generate
+
+    spec = "class: list\nmodules: {f: {ReLU: }}\ngraph: {input: x, modules: {f: [x]}, output: f}\n"
+    with pytest.raises(SpecError) as e:
+        generate(spec)
+    (line,) = e.value.lines()
+    assert line.startswith("<string>:1:8: class:") and "would hide Python's builtin" in line
+    assert "class NetNine(nn.Module)" in generate(spec.replace("list", "NetNine"))

@@ -19,6 +19,7 @@ from .names import class_name_problem
 from .options import Options
 from .output.signals import checkpoint
 from .params.family import Overrides
+from .spec.classes import declared_class
 from .spec.literals import pascal_case
 from .spec.load import Source, load, no_gc
 from .spec.model import Model
@@ -56,7 +57,7 @@ def load_model(
 
 def compile_spec(
     spec: Spec,
-    class_name: str = "Model",
+    class_name: str | None = None,
     options: Options | None = None,
     *,
     name: str | None = None,
@@ -73,9 +74,10 @@ def compile_spec(
     (None: budget.DEFAULT). ``on_check`` is called with each check as it ends."""
     options = _options(options, changes)
     mode = options.mode
-    if problem := class_name_problem(class_name):
+    if class_name is not None and (problem := class_name_problem(class_name)):
         raise ValueError(f"class name {class_name!r} {problem}: choose another")
     source, model = load_model(spec, options.imports, name, options.params)
+    class_name = class_name or declared_class(source.data) or "Model"
     checkpoint()  # a SIGINT or SIGTERM held while torch loaded (output/signals.py): here
     header = header or Header(spec_name=source.name if source.text is not None else None)
     header = Header(header.spec_name, header.command, _spec_sha256(source), versions(mode))
@@ -179,12 +181,13 @@ def compile_file(
     options: Options | None = None,
     **changes,
 ) -> Result:
-    """Compile the spec file for ``output``; the class name defaults to the output's stem in
-    PascalCase, and the header names the spec relative to the output's directory. Formatted
-    with ``options.mode`` or else the black settings black itself would use at ``output``."""
+    """Compile the spec file for ``output``; the class name defaults to the one the spec
+    declares (``class:``), else the output's stem in PascalCase, and the header names the
+    spec relative to the output's directory. Formatted with ``options.mode`` or else the
+    black settings black itself would use at ``output``."""
     options = _options(options, changes)
     out, spec = Path(output), Path(spec)
-    name = class_name or pascal_case(out.stem)
+    name = class_name or declared_class(load(spec).data) or pascal_case(out.stem)
     rel = Path(os.path.relpath(spec.resolve(), out.resolve().parent)).as_posix()
     command = command_for(spec, out, name, options.imports, options.params)
     header = Header(spec_name=rel, command=command)
@@ -194,7 +197,7 @@ def compile_file(
 
 def generate(
     spec: Spec,
-    class_name: str = "Model",
+    class_name: str | None = None,
     options: Options | None = None,
     **changes,
 ) -> str:
@@ -211,7 +214,7 @@ def generate(
 def build(
     spec: Spec,
     *,
-    class_name: str = "Model",
+    class_name: str | None = None,
     imports: Iterable[str] = (),
     options: Options | None = None,
     **params,
@@ -228,7 +231,7 @@ def build(
     result = compile_spec(spec, class_name, options)
     values_for(result.model.params, params)  # each names a parameter and has its type
     module = import_in_memory(result.source)
-    return getattr(module, class_name)(**params)
+    return getattr(module, result.code.class_name)(**params)
 
 
 def resolve(

@@ -6,7 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import SpecError
 from ..names import module_name_problem
+from ..spec.classes import declared_class
+from ..spec.load import load
 from .config import Config
 from .naming import derived_class_problem, usable_stem
 from .parser import UsageError
@@ -27,6 +30,7 @@ def one(spec: str, output: str, class_name: str | None, config: Config) -> Job:
     """The one job of a single spec (or stdin) to a file (or stdout); usage errors first."""
     if spec != "-" and not Path(spec).is_file():
         raise UsageError(f"no spec file {spec!r}")
+    class_name = class_name or (_declared(spec) if spec != "-" else None)
     if output == "-":
         return Job(spec, output, class_name or "Model")
     out = Path(output)
@@ -75,12 +79,13 @@ def many(
     by_output: dict[Path, Job] = {}
     for path in specs:
         target = Path(output) / path.relative_to(root).with_suffix(".py")
-        job = Job(str(path), str(target), config.class_name(target.stem))
+        declared = _declared(str(path))
+        job = Job(str(path), str(target), declared or config.class_name(target.stem))
         better = usable_stem(target.stem, config)
         rename = f"rename the spec {path.with_stem(better).name}" if better else "rename the spec"
         if why := module_name_problem(target.stem):
             job.problem = f"the output {target} can't be imported ({why}): {rename}"
-        elif why := derived_class_problem(target.stem, config):
+        elif not declared and (why := derived_class_problem(target.stem, config)):
             job.problem = f"the output {target.name} {why}: {rename}"
         elif (other := by_output.get(target)) is not None:
             job.problem = f"{other.spec} has the same output {target}: rename one of them"
@@ -88,3 +93,12 @@ def many(
         by_output.setdefault(target, job)
         jobs.append(job)
     return jobs
+
+
+def _declared(spec: str) -> str | None:
+    """The class name the spec file declares (``class:``), if it reads and has one; a spec
+    that doesn't read is the compile's to report."""
+    try:
+        return declared_class(load(spec).data)
+    except SpecError:
+        return None

@@ -189,19 +189,32 @@ def command_for(
     """The command that regenerates ``output``, run in its directory (so the text the header
     records doesn't depend on the working directory), or with ``here`` run in the current
     directory (the form printed to the person at the terminal). ``--class-name`` appears when
-    it isn't the default; ``--param`` for each parameter default given instead of the spec's."""
+    it isn't the default (the spec's ``class:``, else the output's stem in PascalCase);
+    ``--param`` for each parameter default given instead of the spec's."""
     out = Path(output)
     if here:
         rel, shown = _relative(Path(spec), Path.cwd()), _relative(out, Path.cwd())
     else:
         rel, shown = _relative(Path(spec), out.resolve().parent), out.name
     command = f"torcharc-gen {shlex.quote(rel)} -o {shlex.quote(shown)}"
-    if class_name and class_name != pascal_case(out.stem):
+    if class_name and class_name != _default_class(spec, out):
         command += f" --class-name {class_name}"
     command += "".join(f" --import {shlex.quote(p)}" for p in imports)
     if isinstance(params, Mapping):
         params = [f"{k}={v}" for k, v in params.items()]
     return command + "".join(f" --param {shlex.quote(p)}" for p in params or ())
+
+
+def _default_class(spec: str | os.PathLike, out: Path) -> str:
+    from ..errors import SpecError
+    from ..spec.classes import declared_class
+    from ..spec.load import load
+
+    try:
+        declared = declared_class(load(Path(spec)).data)
+    except SpecError:
+        declared = None
+    return declared or pascal_case(out.stem)
 
 
 def _relative(path: Path, start: Path) -> str:

@@ -30,6 +30,7 @@ from .docstrings import doc_of
 from .params_schema import BLOCK_PARAMS, PARAM_REF, params_schema
 from .schema import CLASS_UNIONS
 from .spec_schema import (
+    IDENTIFIER_PATTERN,
     block,
     block_use,
     blocks,
@@ -95,6 +96,14 @@ def build_schema(extra_classes: dict[str, type] | None = None) -> dict:
             ),
             "graph": {"$ref": "#/definitions/graph"},
             "keep": keep(),
+            "class": {
+                "title": "class",
+                "description": "The generated class's name (a torcharc-gen extension), e.g. "
+                "`ResNet`; by default the output file's name in PascalCase (`resnet.py`: "
+                "`Resnet`), and `--class-name` has the last word.",
+                "type": "string",
+                "pattern": IDENTIFIER_PATTERN,
+            },
         },
         "definitions": {
             "module": {

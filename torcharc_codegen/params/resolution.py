@@ -73,13 +73,15 @@ def _parse_value(name: str, text: str, want: type) -> object:
 
 def resolve(data: Mapping, values: Mapping[str, object] | None = None) -> dict:
     """The plain TorchArc spec: every ``${...}`` replaced by its value (the defaults, overridden
-    by ``values``), ``params`` removed, example inputs turned into the list of input names.
+    by ``values``), ``params`` and ``class`` removed, example inputs turned into the list of
+    input names.
 
     The spec must have passed :func:`analyze` without errors."""
     params, problems = collect_params(data)
     if problems:
         raise ParamValueError(problems[0].message)
     out = substitute(data, params, values_for(params, values))
+    out.pop("class", None)  # the generated class's name: nothing TorchArc builds
     graph = out.get("graph")
     if isinstance(graph, dict) and isinstance(graph.get("input"), Mapping):
         graph["input"] = list(graph["input"])

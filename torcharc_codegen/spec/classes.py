@@ -70,6 +70,12 @@ BLOCK_PREFIX = "."  # a spec's own block is named `.Name` where a class goes
 SEQUENTIAL = ClassRef("Sequential", "sequential", attr="Sequential", returns_tensor=True)
 
 
+def declared_class(data: object) -> str | None:
+    """The class name a spec declares (``class: ResNet``, this project's extension), if any."""
+    name = data.get("class") if isinstance(data, dict) else None
+    return name if isinstance(name, str) else None
+
+
 def block_ref(name: str) -> ClassRef:
     """The class of ``.Name``: the spec's block ``Name``."""
     return ClassRef(name, "block", attr=name[len(BLOCK_PREFIX) :], returns_tensor=True)

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from ..errors import Problem, SpecError
-from ..names import GENERATED_NAMES, MODULE_ATTRIBUTES
+from ..names import GENERATED_NAMES, MODULE_ATTRIBUTES, class_name_problem
 from ..params import family as families
 from ..params.family import Family, Overrides
 from . import blocks as block_rules
@@ -23,6 +23,7 @@ from .classes import (
     ImportNotAllowed,
     block_ref,
     builtin_classes,
+    declared_class,
     resolve_custom,
 )
 from .example_rules import example_problems
@@ -81,7 +82,7 @@ def validate(
         if p.path not in seen:
             seen.add(p.path)
             problems.append(p)
-    problems += _rule_problems(source, checked, validator)
+    problems += _rule_problems(source, checked, validator) + _class_problems(source)
     block_params = {n: b.family.params if b.family else {} for n, b in checked.blocks.items()}
     problems += block_rules.use_problems(source, block_params)
     if problems:
@@ -115,6 +116,14 @@ def _validate_blocks(source: Source, imports: Iterable[str], checked: Checked) -
         checked.blocks[name] = block
         checked.warnings += block.warnings
     return problems
+
+
+def _class_problems(source: Source) -> list[Problem]:
+    """The class name a spec declares must be usable as the generated class's."""
+    name = declared_class(source.data)
+    if name is None or (why := class_name_problem(name)) is None:
+        return []
+    return [source.problem(("class",), f"class name {name!r} {why}: choose another")]
 
 
 def _with_checked_blocks(source: Source, checked: Checked) -> Source:
