@@ -398,7 +398,7 @@ BLOCK_MISTAKES = [
         ["modules", "features", "Sequential", "denseblock1", "Sequential", "denselayer"],
     ),
     ("norm0:", '"norm{i}":', ["modules", "features", "Sequential", "norm{i}"]),
-    ("norm0:", '"0norm":', ["modules", "features", "Sequential"]),
+    ("norm0:", '"norm.0":', ["modules", "features", "Sequential"]),
     ("- Sequential: {}", "- Sequential: 3", ["modules", "layer1", "Sequential", 4, "Sequential"]),
     (
         "      - .Activation:\n",
@@ -504,7 +504,8 @@ def test_a_block_use_takes_any_block_name_and_any_arguments():
 def test_repeat_entry_names_have_i_once():
     assert re.search(REPEAT_NAME_PATTERN, "denselayer{i}")
     assert re.search(REPEAT_NAME_PATTERN, "block_{i}_a")
-    for name in ["denselayer", "{i}", "{i}layer", "a{i}{i}", "a{j}", "a-{i}"]:
+    assert re.search(REPEAT_NAME_PATTERN, "block1-{i}")  # torchvision's RegNet: block1-0
+    for name in ["denselayer", "a{i}{i}", "a{j}", "a.{i}", "{i} x"]:
         assert not re.search(REPEAT_NAME_PATTERN, name), name
 
 
@@ -606,8 +607,9 @@ PLAIN_BLOCKS = re.sub(r'"\$\{[^}]*\}"', "8", BLOCKS_SYNTAX)
         ),
         (
             "norm0:",
-            '"0norm":',
-            "modules.features.Sequential.0norm: entry name '0norm' is not a Python identifier",
+            '"norm.0":',
+            "modules.features.Sequential.norm.0: entry name 'norm.0' is not letters, digits, _"
+            " and - (add_module's)",
         ),
         (
             "      - .Activation:\n",

@@ -296,7 +296,7 @@ class _Emitter:
         ``*(Block(...) for _ in range(n))``, where ``i`` is the copy's index."""
         call = self._layer(module, index, layer, input_type)
         if layer.name is not None:
-            # a repeated entry's name is an identifier with {i} in it (validated): an f-string
+            # a repeated entry's name is letters, digits, _, - and {i} (validated): an f-string
             text = f'f"{layer.name}"' if layer.repeat is not None else literal(layer.name)
             call = f"({text}, {call})"
         if layer.repeat is None:

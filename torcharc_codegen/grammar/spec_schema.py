@@ -24,7 +24,10 @@ IDENTIFIER_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*$"
 # A block use's class key: `.` and the block's name (no torch.nn or helper class starts so).
 BLOCK_USE_PATTERN = r"^\.[A-Za-z_][A-Za-z0-9_]*$"
 # A repeat entry's name in a named Sequential: an identifier with `{i}` in it once.
-REPEAT_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*\{i\}[A-Za-z0-9_]*$"
+REPEAT_NAME_PATTERN = r"^[A-Za-z0-9_-]*\{i\}[A-Za-z0-9_-]*$"
+# A named Sequential's entry: a name add_module takes (no `.`), of letters, digits, _ and -
+# (torchvision's RegNet names its blocks `block1-0`).
+ENTRY_NAME_PATTERN = "^[A-Za-z0-9_-]+$"
 # Names whose use, `.inf` or `.NaN`, YAML reads as a float, not as a string key.
 YAML_FLOAT_NAMES = ["inf", "Inf", "INF", "nan", "NaN", "NAN"]
 
@@ -55,7 +58,7 @@ def sequential() -> dict:
                         "title": "Sequential({name: entry, ...})",
                         "type": "object",
                         "patternProperties": {
-                            IDENTIFIER_PATTERN: {"$ref": "#/definitions/entryModule"},
+                            ENTRY_NAME_PATTERN: {"$ref": "#/definitions/entryModule"},
                             REPEAT_NAME_PATTERN: {"$ref": "#/definitions/repeat"},
                         },
                         "additionalProperties": False,

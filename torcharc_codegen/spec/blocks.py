@@ -5,11 +5,12 @@ arguments being the block's params, and repeat counts that build something."""
 from __future__ import annotations
 
 import graphlib
+import re
 from collections.abc import Mapping
 
 from ..errors import KeyPath, Problem
 from ..messages import did_you_mean, quote
-from ..names import is_identifier
+from ..names import MODULE_ATTRIBUTES, is_identifier
 from .classes import BLOCK_PREFIX
 from .entries import INDEX, sequential_items, written
 from .helpers import EXTENSION_HELPERS
@@ -176,10 +177,20 @@ def _entry_name_problem(source: Source, name: object, entry: object, path: KeyPa
         )
         return [source.problem(path, what, at_key=True)]
     plain = name.replace(index, "0") if repeated else name
-    if not is_identifier(plain):
-        what = f"entry name {quote(name)} is not a Python identifier: it names a submodule"
+    if not isinstance(plain, str) or not re.fullmatch(r"[A-Za-z0-9_-]+", plain):
+        what = f"entry name {quote(name)} is not letters, digits, _ and -: it names a submodule"
+        return [source.problem(path, what, at_key=True)]
+    if plain in SEQUENTIAL_ATTRIBUTES:
+        what = (
+            f"entry name {quote(name)} is an attribute nn.Sequential has (add_module refuses"
+            " it): rename the entry"
+        )
         return [source.problem(path, what, at_key=True)]
     return []
+
+
+# nn.Sequential's own attributes beside nn.Module's: an entry can't take one of their names
+SEQUENTIAL_ATTRIBUTES = MODULE_ATTRIBUTES | {"append", "extend", "insert", "pop"}
 
 
 def extension_used(data: object) -> tuple[KeyPath, str] | None:

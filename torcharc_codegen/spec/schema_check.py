@@ -165,10 +165,10 @@ def _explain_additional(error, source: Source, schema: dict) -> list[Problem]:
             f"unknown argument {quote(key)} for {owner}" if owner else f"unknown key {quote(key)}"
         )
         if REPEAT_NAME_PATTERN in patterns:  # a named Sequential's
-            what = f"entry name {quote(key)} is not a Python identifier"
+            what = f"entry name {quote(key)} is not letters, digits, _ and - (add_module's)"
             if "{i}" in str(key):
-                what = "a repeat entry's name is an identifier with `{i}` in it once, got "
-                what += quote(key)
+                what = "a repeat entry's name has `{i}` in it once (letters, digits, _ and -"
+                what += f" around it), got {quote(key)}"
         out.append(source.problem(path + (key,), what + did_you_mean(key, allowed), True))
     return out
 
