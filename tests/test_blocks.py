@@ -483,3 +483,70 @@ def test_keep_names_modules_that_exist_and_no_node_calls():
     lines = e.value.lines()
     assert any("keep[1]: module 'body' is called by a node" in x for x in lines)
     assert any("keep[2]: `keep` names no module 'axu'" in x and "did you mean" in x for x in lines)
+
+
+PARAMETER = """\
+params: {d: 4}
+blocks:
+  Scaled:
+    params: {dim: 4}
+    modules:
+      fc: {Linear: {in_features: "${dim}", out_features: "${dim}"}}
+      layer_scale: {Parameter: {shape: ["${dim}"], fill: 0.5}}
+      mul: {Mul: }
+    graph:
+      input: x
+      modules: {fc: [x], layer_scale: [], mul: [layer_scale, fc]}
+      output: mul
+modules:
+  class_token: {Parameter: {shape: [1, 1, "${d}"]}}
+  cat: {MergeConcat: {dim: 1}}
+  body: {.Scaled: {dim: "${d}"}}
+graph:
+  input:
+    x: {shape: [1, 3, "${d}"]}
+  modules:
+    class_token: []
+    cat: [[class_token, x]]
+    body: [cat]
+  output: body
+"""
+
+
+def test_a_bare_parameter_is_the_modules_own_state_and_read_by_a_node():
+    from torcharc_codegen.check.runtime import import_in_memory
+
+    module = import_in_memory(generate(PARAMETER, "Model", verify=True))
+    model = module.Model(d=6)
+    assert list(model.state_dict()) == [  # torch's order: a module's own parameters first
+        "class_token",
+        "body.layer_scale",
+        "body.fc.weight",
+        "body.fc.bias",
+    ]
+    assert model.class_token.shape == (1, 1, 6) and model.class_token.requires_grad
+    assert torch.equal(model.body.layer_scale, torch.full((6,), 0.5))
+    x = torch.randn(1, 3, 6)
+    y = torch.cat([model.class_token, x], dim=1)
+    assert torch.equal(model(x), model.body.layer_scale * model.body.fc(y))
+    assert module.Model.count_parameters(d=6) == sum(p.numel() for p in model.parameters())
+    with torch.device("meta"):
+        deferred = module.Model(d=6)
+    deferred.to_empty(device="cpu")
+    deferred.init_weights()
+    assert torch.equal(deferred.class_token, torch.zeros(1, 1, 6))
+    assert torch.equal(deferred.body.layer_scale, torch.full((6,), 0.5))
+
+
+def test_a_parameter_is_not_a_sequential_entry():
+    text = """\
+modules:
+  s:
+    Sequential:
+      - Parameter: {shape: [2]}
+graph: {input: {x: {shape: [2, 2]}}, modules: {s: [x]}, output: s}
+"""
+    with pytest.raises(SpecError) as e:
+        generate(text, "Model")
+    (line,) = e.value.lines()
+    assert ":4:9:" in line and "a Parameter is a module of its own" in line

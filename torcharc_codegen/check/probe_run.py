@@ -234,6 +234,9 @@ class Run:
             parts = plan.copies if plan.copies is not None else plan.inner
             steps = [self._layer(module, (index, k), p) for k, p in enumerate(parts)]
             return Step(path, name, Chain(self, steps), None)
+        if plan.cls.kind == "parameter":
+            with self.watch(path, "a Parameter"):
+                return Step(path, name, _held(self.torch, kwargs["shape"]), None)
         if plan.cls.kind == "block":
             block = self.blocks[plan.cls.attr]
             return Step(path, name, BlockRun(self, block, kwargs, (module, index)), None)
@@ -460,6 +463,21 @@ class BlockRun:
         if kind == "tuple":
             return tuple(scope[n] for _, n in outs)
         return {k: scope[n] for k, n in outs}
+
+
+def _held(torch, shape) -> object:
+    """A bare Parameter as the probe runs it: a module holding it (so it is counted) that
+    gives it when called with no arguments."""
+
+    class Held(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.weight = torch.nn.Parameter(torch.empty(tuple(shape)))
+
+        def forward(self):
+            return self.weight
+
+    return Held()
 
 
 def _modules_of(fn: object, torch) -> list:

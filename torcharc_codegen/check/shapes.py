@@ -137,9 +137,7 @@ def _probe(
     out.concrete = _concrete_layers(instance, model, names)
     out.blocks, out.block_args = _block_shapes(module, instance, model, code, calls, names)
     out.params = {
-        name: sum(p.numel() for p in getattr(instance, name).parameters())
-        for name in model.modules
-        if hasattr(instance, name)
+        name: _numel(getattr(instance, name)) for name in model.modules if hasattr(instance, name)
     }
     out.values = {n.name: _structure(scope[code.variables[n.name]]) for n in model.nodes}
     batch = _batch(inputs)
@@ -164,6 +162,15 @@ def _probe(
     out.inputs = dynamic.inputs
     out.layers, out.static = _layer_texts(layers, names, bigger_layers, batch), static
     return out
+
+
+def _numel(owned) -> int:
+    """The parameters a module holds, or a bare Parameter's own size."""
+    import torch
+
+    if isinstance(owned, torch.Tensor):
+        return owned.numel()
+    return sum(p.numel() for p in owned.parameters())
 
 
 def _over_budget(e: ForwardError, size: int, budget: int) -> ForwardError:

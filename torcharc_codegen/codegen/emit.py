@@ -256,6 +256,11 @@ class _Emitter:
             ],
             "output": output,
             "_statements": statements,
+            "fills": [
+                {"name": name, "fill": _fill(m.layers[0].kwargs)}
+                for name, m in self.model.modules.items()
+                if not m.sequential and m.layers[0].cls.kind == "parameter"
+            ],
         }
 
     # --- __init__ -------------------------------------------------------------------------
@@ -333,6 +338,8 @@ class _Emitter:
             return self._sequential(lines, layer.named)
         kwargs = dict(layer.kwargs)
         cls_name = ref.name
+        if ref.kind == "parameter":
+            return _parameter(kwargs)
         if ref.kind == "block":
             kwargs.update(self.block_args.get((module, index), {}) if index is not None else {})
             args = ", ".join(f"{k}={argument_literal(v)}" for k, v in kwargs.items())
@@ -466,7 +473,10 @@ class _Emitter:
         first = node.args[0] if node.args else (node.kwargs[0][1] if node.kwargs else None)
         input_type = self._arg_type(first) if first is not None else None
         self.input_types.setdefault(node.module, input_type)
-        if helper is not None:
+        if not module.sequential and module.layers[0].cls.kind == "parameter":
+            expr = f"self.{node.module}"
+            self.types[node.name] = TENSOR
+        elif helper is not None:
             # positional arguments first; the rest may come by keyword
             bound = dict(zip(helper.inputs, args, strict=False))
             bound.update(kwargs)
@@ -559,6 +569,18 @@ class _Emitter:
 
 # One tensor's shape text, as model.shape_text writes it: ``(B, 64)``, ``(4, 10) float16``.
 _TENSOR_SHAPE = re.compile(r"^\([^()]*\)(?: (?P<dtype>\w+))?$")
+
+
+def _parameter(kwargs: dict) -> str:
+    """``nn.Parameter(torch.full((1, 1, 768), 0.0))`` for a Parameter module's arguments."""
+    shape = kwargs["shape"]
+    dims = ", ".join(argument_literal(d) for d in shape) + ("," if len(shape) == 1 else "")
+    grad = "" if kwargs.get("requires_grad", True) else ", requires_grad=False"
+    return f"nn.Parameter(torch.full(({dims}), {_fill(kwargs)}){grad})"
+
+
+def _fill(kwargs: dict) -> str:
+    return argument_literal(kwargs.get("fill", 0.0), "float")
 
 
 def _uses_index(layer: Layer) -> bool:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from ..errors import KeyPath, Problem
 from ..messages import did_you_mean, quote
 from ..names import MODULE_ATTRIBUTES, is_identifier
-from .classes import BLOCK_PREFIX
+from .classes import BLOCK_PREFIX, PARAMETER
 from .entries import INDEX, sequential_items, written
 from .helpers import EXTENSION_HELPERS
 from .load import Source
@@ -218,6 +218,9 @@ def extension_used(data: object) -> tuple[KeyPath, str] | None:
                 return place.path, f"a repeat entry is this project's extension: {nested}"
             if "Sequential" in place.path[len(path) + 1 :]:
                 return place.path, f"a nested Sequential is this project's extension: {nested}"
+            if place.cls == PARAMETER:
+                what = "a Parameter module is this project's extension: TorchArc has none"
+                return place.path, what
             if place.cls in EXTENSION_HELPERS:
                 what = f"the {place.cls} helper is this project's extension: TorchArc has none"
                 return place.path, what

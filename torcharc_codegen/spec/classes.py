@@ -22,7 +22,7 @@ from .helpers import HELPERS
 @dataclass(frozen=True)
 class ClassRef:
     name: str  # as written in the spec
-    kind: Literal["torch", "helper", "custom", "block", "sequential"]
+    kind: Literal["torch", "helper", "custom", "block", "sequential", "parameter"]
     module: str = "torch.nn"  # where the generated file imports it from (custom only)
     attr: str = ""  # its name in that module; a block's name
     returns_tensor: bool = False  # its forward is annotated to return a Tensor
@@ -81,15 +81,38 @@ def block_ref(name: str) -> ClassRef:
     return ClassRef(name, "block", attr=name[len(BLOCK_PREFIX) :], returns_tensor=True)
 
 
+# A bare nn.Parameter (this project's extension): `class_token: {Parameter: {shape: [1, 1, 768]}}`
+# is `self.class_token = nn.Parameter(torch.full((1, 1, 768), 0.0))`, its state_dict key the
+# module's name itself; a node naming it with no arguments reads it.
+PARAMETER = "Parameter"
+PARAMETER_ARGS = (
+    inspect.Parameter("shape", inspect.Parameter.KEYWORD_ONLY, annotation=list[int]),
+    inspect.Parameter("fill", inspect.Parameter.KEYWORD_ONLY, default=0.0, annotation=float),
+    inspect.Parameter(
+        "requires_grad", inspect.Parameter.KEYWORD_ONLY, default=True, annotation=bool
+    ),
+)
+PARAMETER_DOC = """A bare parameter tensor (a torcharc-gen extension), as a model's own
+`nn.Parameter` (a class token, a learned position embedding, a layer scale): its state_dict
+key is the module's name. A graph node naming it with no arguments reads it.
+
+Args:
+    shape: The tensor's shape.
+    fill: The value every entry starts at (and init_weights sets again).
+    requires_grad: Whether it is trained.
+"""
+
+
 def builtin_classes() -> dict[str, ClassRef]:
-    """torch.nn classes and helpers, by name, as the schema lists them."""
+    """torch.nn classes, helpers and Parameter, by name, as the schema lists them."""
     returning = set(class_table()["forward_returns_tensor"])
+
+    def kind(name: str) -> str:
+        return "helper" if name in HELPERS else "parameter" if name == PARAMETER else "torch"
+
     return {
         name: ClassRef(
-            name,
-            "helper" if name in HELPERS else "torch",
-            attr=name,
-            returns_tensor=name in returning,
+            name, kind(name), attr=name, returns_tensor=name in returning or name == PARAMETER
         )
         for name in base_schema()["definitions"]["class"]
     }

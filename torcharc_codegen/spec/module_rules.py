@@ -9,6 +9,7 @@ from ..errors import KeyPath, Problem
 from ..messages import did_you_mean, quote
 from ..names import is_identifier, name_problem, same_python_name
 from ..names import normal as python_name
+from .classes import PARAMETER
 from .entries import written
 from .literals import UnsafeValue, literal
 from .load import Source
@@ -79,6 +80,9 @@ def module_value_problems(spec, path: KeyPath, source: Source, classes, validato
             what = f"{e}: use a number, string, bool, null, list or mapping"
             problems.append(source.problem(vpath, what))
     for name, cpath in _classes_of(spec, path):
+        if name == PARAMETER and cpath != path + (name,):
+            what = "a Parameter is a module of its own, read by a node: not an entry or a layer"
+            problems.append(source.problem(cpath, what, at_key=True))
         args = _at(spec, cpath[2:])
         for key in args if isinstance(args, dict) else ():
             if not is_identifier(key):

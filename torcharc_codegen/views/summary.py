@@ -135,7 +135,7 @@ def _params(module) -> tuple[int, int]:
     """(trainable, non-trainable) parameter counts."""
     if module is None:
         return 0, 0
-    params = list(module.parameters())
+    params = [module] if not hasattr(module, "parameters") else list(module.parameters())
     trainable = sum(p.numel() for p in params if p.requires_grad)
     return trainable, sum(p.numel() for p in params) - trainable
 
