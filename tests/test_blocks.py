@@ -550,3 +550,13 @@ graph: {input: {x: {shape: [2, 2]}}, modules: {s: [x]}, output: s}
         generate(text, "Model")
     (line,) = e.value.lines()
     assert ":4:9:" in line and "a Parameter is a module of its own" in line
+
+
+def test_summary_shows_a_parameter_module(tmp_path, capsys):
+    from torcharc_codegen.cli import main
+
+    path = tmp_path / "p.yaml"
+    path.write_text(PARAMETER)
+    assert main(["summary", str(path)]) == 0
+    rows = [row.split() for row in capsys.readouterr().out.splitlines()]
+    assert ["class_token", "Parameter", "(1,", "1,", "d)", "4", "0"] in rows

@@ -116,7 +116,7 @@ def _bodies(source: str) -> dict[str, list[str]]:
 
 def _layer_rows(parent, path: str, module: str, probe, counts: dict, depth: int) -> list:
     """A row for each child of ``parent`` (indented by depth), then its own children."""
-    if depth > DEPTH:
+    if depth > DEPTH or not hasattr(parent, "named_children"):  # a bare Parameter: no children
         return []
     rows = []
     for name, child in parent.named_children():
