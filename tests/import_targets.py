@@ -140,6 +140,18 @@ class Offset(nn.Module):
         return self.fc(x) + self.offset
 
 
+class Shifted(nn.Module):
+    """A buffer read in forward."""
+
+    def __init__(self, width: int):
+        super().__init__()
+        self.register_buffer("shift", torch.ones(width))
+        self.fc = nn.Linear(width, width)
+
+    def forward(self, x):
+        return self.fc(x) - self.shift
+
+
 class Branchy(nn.Module):
     """Control flow on a tensor's value: fx can't trace it."""
 
@@ -157,11 +169,27 @@ class Fallbacks(nn.Module):
     def __init__(self):
         super().__init__()
         self.offset = Offset(8)
+        self.shifted = Shifted(8)
         self.branchy = Branchy(8)
         self.head = nn.Linear(8, 2)
 
     def forward(self, x):
-        return self.head(self.branchy(self.offset(x)))
+        return self.head(self.branchy(self.shifted(self.offset(x))))
+
+
+class Tokens(nn.Module):
+    """A class token broadcast to the batch, and an attention called with a constant."""
+
+    def __init__(self, width: int = 8):
+        super().__init__()
+        self.token = nn.Parameter(torch.randn(1, 1, width))
+        self.attn = nn.MultiheadAttention(width, 2, batch_first=True)
+
+    def forward(self, x):
+        token = self.token.expand(x.shape[0], -1, -1)
+        h = torch.cat([token, x], dim=1)
+        out, _ = self.attn(h, h, h, need_weights=False)
+        return out[:, 0]
 
 
 def not_a_module() -> int:

@@ -109,6 +109,11 @@ TORCH_FN_CASES = {
     "MergeDot": ({"m": {"MergeDot": None}}, {"m": ["x", "y"]}, PAIR),
     "Mul": ({"m": {"Mul": None}}, {"m": ["x", "y"]}, {"x": (2, 3, 4), "y": (2, 3, 1)}),
     "Add": ({"m": {"Add": None}}, {"m": {"input": "x", "other": "y"}}, {"x": (2, 3), "y": (3,)}),
+    "ExpandBatch": (
+        {"e": {"ExpandBatch": {"sizes": [-1, 4]}}},
+        {"e": ["x", "y"]},
+        {"x": (1, 3, 1), "y": (5, 2)},
+    ),
     "MergeBMM": ({"m": {"MergeBMM": None}}, {"m": ["x", "y"]}, {"x": (2, 3, 4), "y": (2, 4, 5)}),
     "MergeFiLM": (
         {"film": {"MergeFiLM": {"feature_dim": 4, "conditioner_dim": 3}}},

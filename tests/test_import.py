@@ -71,12 +71,43 @@ def test_a_broadcasting_division_falls_back_to_the_users_class_and_says_where():
     assert "1 fallback (21.7% of parameters)" in imported.report.summary()
 
 
-def test_a_bare_parameter_and_untraceable_control_flow_fall_back_with_their_reasons():
+def test_a_buffer_and_untraceable_control_flow_fall_back_with_their_reasons():
     imported = from_module(import_targets.Fallbacks(), {"x": torch.randn(2, 8)}, verify=False)
     reasons = {f.path: f.reason for f in imported.report.fallbacks}
-    assert set(reasons) == {"offset", "branchy"}
-    assert "bare nn.Parameter" in reasons["offset"] and "self.offset" in reasons["offset"]
+    assert set(reasons) == {"shifted", "branchy"}
+    assert "a buffer" in reasons["shifted"] and "self.shift" in reasons["shifted"]
     assert "torch.fx can't trace" in reasons["branchy"]
+
+
+def test_a_bare_parameter_is_a_parameter_module_of_its_name():
+    model = import_targets.Fallbacks()
+    imported = from_module(model, {"x": torch.randn(2, 8)}, verify=False)
+    offset = yaml.safe_load(imported.spec)["blocks"]["Offset"]
+    assert offset["modules"]["offset"] == {"Parameter": {"shape": [8]}}
+    assert offset["graph"]["modules"]["offset"] == []
+    assert imported.report.round_trip == "strict load, bit-exact"
+    assert "offset.offset" in model.state_dict()
+
+
+def test_a_class_token_keeps_the_batch_and_a_constant_argument_is_passed():
+    from torcharc_codegen.check.runtime import import_in_memory
+
+    model = import_targets.Tokens().eval()
+    imported = from_module(model, {"x": torch.randn(2, 3, 8)})
+    spec = yaml.safe_load(imported.spec)
+    assert spec["modules"]["expand"] == {"ExpandBatch": {"sizes": [-1, -1]}}
+    assert spec["graph"]["modules"]["attn"] == {
+        "query": "cat",
+        "key": "cat",
+        "value": "cat",
+        "need_weights": False,
+    }
+    assert "self.attn(query=cat, key=cat, value=cat, need_weights=False)" in imported.source
+    generated = import_in_memory(imported.source).Tokens()
+    generated.load_state_dict(model.state_dict(), strict=True)
+    x = torch.randn(5, 3, 8)  # another batch than the example's: the batch is not folded
+    with torch.no_grad():
+        assert torch.equal(generated.eval()(x), model(x))
 
 
 def test_one_class_used_three_times_is_one_block_whose_param_is_what_differs():

@@ -203,7 +203,7 @@ class Run:
         self.layer_shapes = result.layer_shapes
         for node in model.nodes:
             args = [[scope[n] for n in a] if isinstance(a, tuple) else scope[a] for a in node.args]
-            kwargs = {k: scope[v] for k, v in node.kwargs}
+            kwargs = {k: scope[v] for k, v in node.kwargs} | dict(node.literals)
             scope[node.name] = self._call(node.module, built[node.module], args, kwargs, node.name)
             result.shapes[node.name] = self._shape(scope[node.name])
         result.flops = None if self.documented_rnn else self._expr(self.flops)

@@ -484,6 +484,7 @@ class _Emitter:
             self.types[node.name] = helper.return_type(module.layers[0].kwargs, input_type)
         else:
             call = args + [f"{k}={v}" for k, v in kwargs.items()]
+            call += [f"{k}={literal(v)}" for k, v in node.literals]
             expr = f"self.{node.module}({', '.join(call)})"
             self.types[node.name] = self._returns(module.layers, node, input_type)
         uses = tuple(dict.fromkeys(self.vars[u] for u in node.uses()))

@@ -319,7 +319,8 @@ def graph(example_inputs: bool = True) -> dict:
                 "additionalProperties": {
                     "title": "arguments",
                     "description": "Positional: a list of node names (an inner list is passed as "
-                    "one Python list). Keyword: a mapping of parameter name to node name.",
+                    "one Python list). Keyword: a mapping of parameter name to node name, or to "
+                    "a constant (a boolean or a number: `need_weights: false`).",
                     "anyOf": [
                         {
                             "type": "array",
@@ -329,7 +330,19 @@ def graph(example_inputs: bool = True) -> dict:
                         {
                             "type": "object",
                             "description": "keyword arguments",
-                            "additionalProperties": {"type": "string"},
+                            "additionalProperties": {
+                                "anyOf": [
+                                    {"type": "string", "description": "a node name"},
+                                    {
+                                        "type": "boolean",
+                                        "description": "a constant (a torcharc-gen extension)",
+                                    },
+                                    {
+                                        "type": "number",
+                                        "description": "a constant (a torcharc-gen extension)",
+                                    },
+                                ]
+                            },
                         },
                     ],
                 },

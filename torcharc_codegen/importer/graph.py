@@ -9,6 +9,7 @@ from __future__ import annotations
 import operator
 from dataclasses import dataclass, field
 
+from ..spec.classes import PARAMETER
 from .helpers import ALIAS, Mapped, Unwritable, check, map_call
 from .trace import Traced, node_line
 
@@ -53,8 +54,10 @@ _ARITHMETIC = {
 }
 
 
-def convert(traced: Traced, children: set[str]) -> Graph:
-    """The spec graph of a traced module whose children are named ``children``."""
+def convert(traced: Traced, children: dict, parameters: dict) -> Graph:
+    """The spec graph of a traced module whose children are ``children`` (name -> module) and
+    whose own parameters (name -> nn.Parameter) are ``parameters``: each one it reads is a
+    Parameter module of that name (its state_dict key), read by a node with no arguments."""
     import torch
     import torch.fx
 
@@ -84,6 +87,12 @@ def convert(traced: Traced, children: set[str]) -> Graph:
             return {k: const(v) for k, v in a.items()}
         return a
 
+    shapes: dict[str, object] = {}  # folded `x.shape` / `x.size()` -> x's fx node
+    batches: dict[str, object] = {}  # folded `x.shape[0]` / `x.size(0)` -> x's fx node
+
+    def batch(a):
+        return batches.get(a.name) if isinstance(a, torch.fx.Node) else None
+
     def ref(a):
         if isinstance(a, torch.fx.Node):
             if a.name in static:
@@ -101,10 +110,18 @@ def convert(traced: Traced, children: set[str]) -> Graph:
                 names[node.name] = node.name
                 taken.add(node.name)
             elif node.op == "get_attr":
-                raise Unwritable(
-                    f"it reads its own tensor `self.{node.target}` (a bare nn.Parameter or buffer),"
-                    " which a spec can only hold inside a module"
-                )
+                target = node.target
+                if target not in parameters:
+                    raise Unwritable(
+                        f"it reads its own tensor `self.{target}` (a buffer, or a tensor inside"
+                        " a child), which a spec can only hold inside a module"
+                    )
+                if target not in graph.nodes:
+                    graph.helpers[target] = {PARAMETER: _parameter_args(parameters[target])}
+                    graph.nodes[target] = []
+                    graph.lines[target] = line
+                    taken.add(target)
+                names[node.name] = target
             elif node.op == "call_module":
                 target = node.target
                 if "." in target or target not in children:
@@ -115,23 +132,21 @@ def convert(traced: Traced, children: set[str]) -> Graph:
                 name = target if count == 1 else f"{target}~{count}"
                 if count == 1:
                     graph.children.append(target)
-                if node.kwargs and node.args:
-                    raise Unwritable(
-                        f"it calls `self.{target}` with positional and keyword arguments"
-                    )
-                args = (
-                    {k: ref(v) for k, v in node.kwargs.items()}
-                    if node.kwargs
-                    else [ref(a) for a in node.args]
-                )
+                if node.kwargs or not all(map(_holds_node, node.args)):
+                    args = _by_name(children[target], target, node, ref)
+                else:
+                    args = [ref(a) for a in node.args]
                 graph.nodes[name] = args
                 graph.lines[name] = line
                 names[node.name] = name
             elif node.op in ("call_function", "call_method"):
+                if node.target is operator.getitem and not node.users:
+                    continue  # an item unpacked and never used: `x, _ = self.attn(...)`
                 if _is_size(node, static, is_tensor):
                     static[node.name] = values[node.name]
+                    _note_batch(node, shapes, batches, is_tensor)
                     continue
-                mapped = map_call(node, value, is_tensor, const)
+                mapped = map_call(node, value, is_tensor, const, batch)
                 if mapped is ALIAS:
                     names[node.name] = names[node.args[0].name]
                     continue
@@ -151,6 +166,77 @@ def convert(traced: Traced, children: set[str]) -> Graph:
         except Unwritable as e:
             raise GraphUnwritable(str(e), line) from None
     return graph
+
+
+def _holds_node(a) -> bool:
+    """An fx node, or a list of them (a Python list the node passes whole)."""
+    import torch.fx
+
+    if isinstance(a, list | tuple):
+        return all(map(_holds_node, a))
+    return isinstance(a, torch.fx.Node)
+
+
+def _by_name(child, target: str, node, ref) -> dict:
+    """A child's call with keywords or constants (``self.attn(x, x, x, need_weights=False)``)
+    as keyword arguments named by its forward: a tensor a node name, a bool or number a
+    constant, a None its forward's default left out."""
+    import inspect
+
+    import torch.fx
+
+    signature = inspect.signature(child.forward)
+    try:
+        bound = signature.bind(*node.args, **node.kwargs)
+    except TypeError as e:
+        raise Unwritable(f"its call of `self.{target}` doesn't bind to its forward: {e}") from None
+    out: dict = {}
+    for key, value in bound.arguments.items():
+        param = signature.parameters[key]
+        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            raise Unwritable(f"it calls `self.{target}` with *{key}, which a node can't name")
+        if isinstance(value, torch.fx.Node):
+            out[key] = ref(value)  # a folded size is Unwritable there
+        elif value is None and param.default is None:
+            continue
+        elif isinstance(value, bool | int | float):
+            out[key] = value
+        else:
+            raise Unwritable(
+                f"it passes `self.{target}` the constant {key}={value!r}: a node passes a bool"
+                " or a number"
+            )
+    return out
+
+
+def _note_batch(node, shapes, batches, is_tensor) -> None:
+    """Where the size ``node`` is read from: ``x.shape`` / ``x.size()`` go in ``shapes``,
+    ``x.shape[0]`` / ``x.size(0)`` (x a tensor of the graph) in ``batches``."""
+    args = node.args
+    if node.op == "call_method" and node.target == "size" and is_tensor(args[0]):
+        dim = args[1] if len(args) > 1 else node.kwargs.get("dim")
+        if dim is None:
+            shapes[node.name] = args[0]
+        elif dim == 0:
+            batches[node.name] = args[0]
+    elif node.target is getattr and args[1] == "shape" and is_tensor(args[0]):
+        shapes[node.name] = args[0]
+    elif node.target is operator.getitem and getattr(args[0], "name", None) in shapes:
+        if args[1] == 0:
+            batches[node.name] = shapes[args[0].name]
+
+
+def _parameter_args(parameter) -> dict:
+    """A Parameter module's arguments: its shape, and the fill and requires_grad it has where
+    they aren't the defaults (the fill where every element holds one value, a fresh model's
+    ``torch.ones(dim) * 1e-6``)."""
+    out: dict = {"shape": list(parameter.shape)}
+    flat = parameter.detach().flatten()
+    if flat.numel() and bool((flat == flat[0]).all()) and float(flat[0]) != 0.0:
+        out["fill"] = float(flat[0])
+    if not parameter.requires_grad:
+        out["requires_grad"] = False
+    return out
 
 
 def _is_size(node, static, is_tensor) -> bool:

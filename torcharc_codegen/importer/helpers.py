@@ -72,11 +72,12 @@ _FUNCTIONAL_MODULES = {
 _NOT_MODULE_ARGS = {"input", "inplace", "training", "_stacklevel", "dtype", "return_indices"}
 
 
-def map_call(node, value, is_tensor, const) -> Mapped | object:
+def map_call(node, value, is_tensor, const, batch=lambda a: None) -> Mapped | object:
     """The helper for call_function/call_method ``node``. ``value(a)``: the recorded value of
     an fx node argument; ``is_tensor(a)``: whether it is a tensor node of the graph (not a
     folded size); ``const(a)``: an argument with the folded sizes put in (Unwritable when it
-    holds a tensor)."""
+    holds a tensor); ``batch(a)``: the tensor node whose batch (first dimension) the folded
+    size ``a`` is read from, else None."""
     import torch
 
     args, kwargs = list(node.args), dict(node.kwargs)
@@ -85,6 +86,8 @@ def map_call(node, value, is_tensor, const) -> Mapped | object:
     if node.op == "call_method":
         if not args or not is_tensor(args[0]):
             raise Unwritable(f"method .{name}() of a value that is not a tensor of the graph")
+        if name == "expand":
+            return _expand(args, kwargs, value, const, batch)
         return _method(node, name, args, kwargs, value, is_tensor, const)
     module = getattr(target, "__module__", "") or ""
     if target in (
@@ -146,6 +149,27 @@ def _method(node, name, args, kwargs, value, is_tensor, const):
     if callable(getattr(torch, name, None)):
         return _torch_fn(name, args, kwargs, is_tensor, const)
     raise Unwritable(f"no TorchArc helper for the tensor method .{name}()")
+
+
+def _expand(args, kwargs, value, const, batch):
+    """``x.expand(n, -1, ...)`` with ``n`` another tensor's batch (ViT's class token joining
+    the patches): ExpandBatch, so the batch stays the input's; to sizes that are all
+    constants: ``torch.broadcast_to``."""
+    x, sizes = args[0], list(args[1:]) or [kwargs.pop("size")]
+    if kwargs:
+        raise Unwritable(f"expand with arguments {sorted(kwargs)}")
+    if len(sizes) == 1 and isinstance(sizes[0], list | tuple):
+        sizes = list(sizes[0])
+    like = batch(sizes[0]) if sizes else None
+    rest = [const(s) for s in sizes[1:]]
+    if like is not None:
+        return Mapped("ExpandBatch", {"sizes": rest}, [x, like])
+    if any(batch(s) is not None for s in sizes[1:]):
+        raise Unwritable("expand to a tensor's batch in a dimension other than the first")
+    shape = [const(sizes[0]), *rest]
+    if any(s == -1 for s in shape):
+        shape = [v if v != -1 else d for v, d in zip(shape, value(x).shape, strict=False)]
+    return Mapped("TorchFn", {"name": "broadcast_to", "size": shape}, [x])
 
 
 def _reshape(node, x, value) -> list[int]:

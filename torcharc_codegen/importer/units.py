@@ -4,7 +4,7 @@ its constructor arguments; an ``nn.Sequential`` (or a subclass that adds nothing
 Seq of entries. A child forward never calls that holds tensors (a training-only head) is
 written all the same, kept (``keep:``), traced on what a run in training mode gives it. A
 user's module that can't be written (a call the language has no form for,
-a forward fx can't trace, a bare nn.Parameter, a torch.nn child whose arguments can't be
+a forward fx can't trace, a buffer it reads, a torch.nn child whose arguments can't be
 recovered) is kept as a Custom module imported by its path, with the reason; where its own
 constructor arguments can't be written either, its parent falls back instead."""
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..spec.blocks import is_entry_name
 from .arguments import ArgumentsError, constructor_args
 from .graph import Graph, GraphUnwritable, convert
 from .trace import Call, TraceFailed, trace
@@ -93,7 +94,8 @@ class Walker:
             raise Fallback(path, e.reason, e.line) from None
         children = dict(module.named_children())
         try:
-            graph = convert(traced, set(children))
+            own = {k: v for k, v in module._parameters.items() if v is not None}
+            graph = convert(traced, children, own)
         except GraphUnwritable as e:
             raise Fallback(path, e.reason, e.line) from None
         unit = Unit(path, module, graph)
@@ -110,12 +112,12 @@ class Walker:
 
     def entry(self, path: str, module):
         if is_plain_sequential(module):
-            bad = [k for k, _ in module.named_children() if not (k.isidentifier() or k.isdigit())]
+            bad = [k for k, _ in module.named_children() if not is_entry_name(k)]
             if bad:
                 raise Fallback(
                     path,
-                    f"its entry {bad[0]!r} is not a Python identifier, which a named"
-                    " Sequential's entry must be",
+                    f"its entry {bad[0]!r} can't name a named Sequential's entry (letters, digits,"
+                    " _ and -, not an attribute nn.Sequential has)",
                 )
             items = [(k, self.entry(_join(path, k), c)) for k, c in module.named_children()]
             named = [k for k, _ in items] != [str(i) for i in range(len(items))]

@@ -9,10 +9,12 @@ import re
 from collections.abc import Mapping
 
 from ..errors import KeyPath, Problem
+from ..grammar.spec_schema import ENTRY_NAME_PATTERN
 from ..messages import did_you_mean, quote
 from ..names import MODULE_ATTRIBUTES, is_identifier
 from .classes import BLOCK_PREFIX, PARAMETER
 from .entries import INDEX, sequential_items, written
+from .graph_rules import literals
 from .helpers import EXTENSION_HELPERS
 from .load import Source
 
@@ -167,6 +169,11 @@ def _name_problems(source: Source, spec: object, path: KeyPath) -> list[Problem]
     return problems
 
 
+def is_entry_name(name: str) -> bool:
+    """Whether ``name`` can name a named Sequential's entry (add_module takes it)."""
+    return bool(re.fullmatch(ENTRY_NAME_PATTERN, name)) and name not in SEQUENTIAL_ATTRIBUTES
+
+
 def _entry_name_problem(source: Source, name: object, entry: object, path: KeyPath) -> list:
     repeated = isinstance(entry, dict) and "repeat" in entry
     index = "{" + INDEX + "}"
@@ -177,7 +184,7 @@ def _entry_name_problem(source: Source, name: object, entry: object, path: KeyPa
         )
         return [source.problem(path, what, at_key=True)]
     plain = name.replace(index, "0") if repeated else name
-    if not isinstance(plain, str) or not re.fullmatch(r"[A-Za-z0-9_-]+", plain):
+    if not isinstance(plain, str) or not re.fullmatch(ENTRY_NAME_PATTERN, plain):
         what = f"entry name {quote(name)} is not letters, digits, _ and -: it names a submodule"
         return [source.problem(path, what, at_key=True)]
     if plain in SEQUENTIAL_ATTRIBUTES:
@@ -204,6 +211,15 @@ def extension_used(data: object) -> tuple[KeyPath, str] | None:
         return (
             "keep",
         ), "`keep:` is this project's extension: TorchArc drops the modules no node calls"
+    graph = data.get("graph") if isinstance(data, Mapping) else None
+    nodes = graph.get("modules") if isinstance(graph, Mapping) else None
+    for node, args in nodes.items() if isinstance(nodes, Mapping) else ():
+        for key in literals(args):
+            what = (
+                "a constant keyword argument is this project's extension: TorchArc passes node"
+                " outputs only"
+            )
+            return ("graph", "modules", node, key), what
     modules = data.get("modules") if isinstance(data, Mapping) else None
     for mname, module in modules.items() if isinstance(modules, dict) else ():
         path = ("modules", mname)

@@ -190,10 +190,37 @@ def call_problems(g: Graph, classes: dict[str, ClassRef], custom: dict) -> list[
         if not (isinstance(spec, dict) and len(spec) == 1) or not isinstance(args, (list, dict)):
             continue
         (cls,) = spec
+        path = ("graph", "modules", node)
+        if (found := _literal_problem(args, classes.get(cls))) is not None:
+            key, msg = found
+            problems.append(g.source.problem(path + (key,), msg))
+            continue
         label, sig = forward_signature(spec, classes.get(cls), custom)
         if sig is not None and (msg := call_problem(label, sig, args)) is not None:
-            problems.append(g.source.problem(("graph", "modules", node), msg))
+            problems.append(g.source.problem(path, msg))
     return problems
+
+
+def literals(args: object) -> dict:
+    """A node's constant keyword arguments (``need_weights: false``): those not a node name."""
+    if not isinstance(args, dict):
+        return {}
+    return {k: v for k, v in args.items() if not isinstance(v, str)}
+
+
+def _literal_problem(args: object, ref: ClassRef | None) -> tuple[str, str] | None:
+    """(keyword, why) where a constant goes to a module whose forward takes only tensors: a
+    helper, a block, a Sequential or a Parameter (a constant goes to a torch.nn module's or a
+    user's class's forward)."""
+    constants = literals(args)
+    if not constants or ref is None or ref.kind in ("torch", "custom"):
+        return None
+    key = next(iter(constants))
+    what = {"helper": "a helper", "block": "a block", "sequential": "a Sequential"}
+    return key, (
+        f"`{key}: {constants[key]}` is a constant, and {what.get(ref.kind, 'a Parameter')}"
+        " takes tensors only: a constant goes to a torch.nn module's or a user's class's forward"
+    )
 
 
 def cycle_problems(g: Graph) -> list[Problem]:

@@ -1,7 +1,7 @@
-"""TorchArc's 15 built-in helper modules, as data: each helper's one definition holds its
-constructor signature, its forward parameters and their types, the torch code it stands for,
-its return type, and how it is written (inline torch code in forward, or a small class from its
-template in templates/helpers/).
+"""TorchArc's 15 built-in helper modules and this project's extensions, as data: each
+helper's one definition holds its constructor signature, its forward parameters and their
+types, the torch code it stands for, its return type, and how it is written (inline torch code
+in forward, or a small class from its template in templates/helpers/).
 
 TorchArc registers these into ``torch.nn``; we never import TorchArc, so this table is the one
 place that knows what they mean. The schema generator reads the signatures and docs, the
@@ -254,6 +254,15 @@ def _add_fn():
     return lambda input, other: input + other
 
 
+def _expand_batch_fn(sizes):
+    return lambda input, like: input.expand(like.shape[0], *sizes)
+
+
+def _expand_batch(kw: Bound, a: dict[str, str]) -> str:
+    sizes = "".join(f", {literal(v)}" for v in kw["sizes"])
+    return f"{a['input']}.expand({a['like']}.shape[0]{sizes})"
+
+
 def _film_fn(feature_dim, conditioner_dim):  # as templates/helpers/MergeFiLM.py.j2
     from torch import nn
 
@@ -290,7 +299,7 @@ _T = TENSOR
 _TL = "list[torch.Tensor]"
 
 # The helpers that are this project's, not TorchArc's: a spec using one is an extension.
-EXTENSION_HELPERS = frozenset({"Mul", "Add"})
+EXTENSION_HELPERS = frozenset({"Mul", "Add", "ExpandBatch"})
 
 HELPERS: dict[str, Helper] = {
     h.name: h
@@ -434,6 +443,19 @@ HELPERS: dict[str, Helper] = {
             expr=lambda kw, a: f"{a['input']} + {a['other']}",
             input_types=(_T, _T),
             torch_fn=_add_fn,
+        ),
+        # This project's extension: a learned tensor of batch 1 (ViT's class token) broadcast to
+        # the batch of the tensor it joins, so the batch stays what the input gives.
+        Helper(
+            "ExpandBatch",
+            (_kw("sizes", list[int]),),
+            ("input", "like"),
+            "`input` broadcast to the batch of `like` (its first dimension) and `sizes` for"
+            " the rest, -1 keeping a dimension (`input.expand(like.shape[0], *sizes)`): a"
+            " torcharc-gen extension.",
+            expr=_expand_batch,
+            input_types=(_T, _T),
+            torch_fn=_expand_batch_fn,
         ),
         Helper(
             "MergeFiLM",

@@ -93,8 +93,10 @@ class Node:
     name: str  # as in the spec, e.g. "conv~left"
     module: str  # the module it calls, e.g. "conv"
     args: tuple[Arg, ...]
-    kwargs: tuple[tuple[str, str], ...]
+    kwargs: tuple[tuple[str, str], ...]  # keyword -> node name
     path: KeyPath
+    # keyword -> a constant (a bool or number: `need_weights: false`), this project's extension
+    literals: tuple[tuple[str, object], ...] = ()
 
     def uses(self) -> list[str]:
         out: list[str] = []

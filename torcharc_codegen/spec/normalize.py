@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from .classes import SEQUENTIAL
 from .entries import is_repeat, sequential_items
+from .graph_rules import literals
 from .load import Source
 from .model import Example, Layer, Model, Module, Node
 from .order import order
@@ -121,7 +122,9 @@ def _node(name: str, args: object) -> Node:
     module = name.partition("~")[0]
     path = ("graph", "modules", name)
     if isinstance(args, dict):
-        return Node(name, module, (), tuple(args.items()), path)
+        constants = literals(args)
+        refs = tuple((k, v) for k, v in args.items() if k not in constants)
+        return Node(name, module, (), refs, path, tuple(constants.items()))
     return Node(name, module, tuple(tuple(a) if isinstance(a, list) else a for a in args), (), path)
 
 

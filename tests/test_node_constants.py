@@ -1,0 +1,65 @@
+"""A graph node's keyword argument may be a constant (a bool or a number) where the module's
+forward takes one: ``attn: {query: x, key: x, value: x, need_weights: false}``."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from torcharc_codegen import generate
+from torcharc_codegen.check.runtime import import_in_memory
+from torcharc_codegen.errors import SpecError
+
+ATTENTION = """\
+modules:
+  attn: {MultiheadAttention: {embed_dim: 8, num_heads: 2, batch_first: true}}
+  out: {Get: {key: 0}}
+graph:
+  input: {x: {shape: [2, 5, 8]}}
+  modules:
+    attn: {query: x, key: x, value: x, need_weights: false}
+    out: [attn]
+  output: out
+"""
+
+
+def test_a_constant_keyword_is_passed_to_the_modules_forward():
+    source = generate(ATTENTION, "Attention", verify=True)
+    assert "self.attn(query=x, key=x, value=x, need_weights=False)" in source
+    model = import_in_memory(source).Attention().eval()
+    x = torch.randn(3, 5, 8)
+    with torch.no_grad():
+        expected, weights = model.attn(x, x, x, need_weights=False)
+        assert weights is None and torch.equal(model(x), expected)
+
+
+def test_a_constant_to_a_helper_is_refused_where_it_is_written():
+    text = """\
+modules:
+  m: {Mul: }
+graph:
+  input: {x: {shape: [2, 3]}}
+  modules:
+    m: {input: x, other: 2.0}
+  output: m
+"""
+    with pytest.raises(SpecError) as e:
+        generate(text, "Model")
+    (line,) = e.value.lines()
+    assert ":6:26:" in line and "`other: 2.0` is a constant, and a helper takes tensors" in line
+
+
+def test_a_list_is_no_constant_a_node_takes():
+    bad = ATTENTION.replace("need_weights: false", "need_weights: [1]")
+    with pytest.raises(SpecError) as e:
+        generate(bad, "Model")
+    assert any(":7:" in line and "need_weights" in line for line in e.value.lines())
+
+
+def test_resolve_says_a_constant_argument_is_an_extension():
+    from torcharc_codegen.api import resolve
+
+    with pytest.raises(SpecError) as e:
+        resolve(ATTENTION)
+    (line,) = e.value.lines()
+    assert ":7:" in line and "a constant keyword argument is this project's extension" in line
