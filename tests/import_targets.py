@@ -257,3 +257,23 @@ class DenseNet(nn.Module):
 
     def forward(self, x):
         return self.head(self.block(x))
+
+
+class Stack(nn.Module):
+    """A ModuleList whose entries forward calls one after the other."""
+
+    def __init__(self):
+        super().__init__()
+        self.blocks = nn.ModuleList([nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 4)])
+
+    def forward(self, x):
+        for block in self.blocks:
+            x = block(x)
+        return x
+
+
+class Skipping(Stack):
+    """A ModuleList one of whose entries forward doesn't call."""
+
+    def forward(self, x):
+        return self.blocks[2](self.blocks[0](x))

@@ -337,14 +337,53 @@ def test_efficientnet_b0s_only_fallback_is_stochastic_depth_which_holds_no_param
     assert report.fallback_parameters == 0 and "stochastic_depth" in report.fallbacks[0].reason
 
 
+def test_a_module_list_called_entry_by_entry_is_a_sequential_of_its_names():
+    model = import_targets.Stack()
+    imported = from_module(model, {"x": torch.randn(2, 8)}, verify=False)
+    spec = yaml.safe_load(imported.spec)
+    assert spec["modules"]["blocks"] == {
+        "Sequential": [
+            {"Linear": {"in_features": 8, "out_features": 8}},
+            {"ReLU": None},
+            {"Linear": {"in_features": 8, "out_features": 4}},
+        ]
+    }
+    assert spec["graph"]["modules"] == {"blocks": ["x"]}
+    assert imported.report.round_trip == "strict load, bit-exact"
+
+
+def test_a_module_list_called_otherwise_is_refused_saying_which_entries():
+    with pytest.raises(ImportRefused, match=r"Skipping: it calls `self\.blocks\.2` other than"):
+        from_module(import_targets.Skipping(), {"x": torch.randn(2, 8)}, verify=False)
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    ("name", "size", "reason"),
-    [
-        ("vit_b_16", 224, r"VisionTransformer: it reads its own tensor `self\.class_token`"),
-        ("regnet_y_400mf", 64, r"trunk_output\.block1: its entry 'block1-0' is not a Python"),
-    ],
-)
-def test_torchvision_models_that_cant_be_written_yet_are_refused_saying_why(name, size, reason):
-    with pytest.raises(ImportRefused, match=reason):
-        from_module(import_targets.torchvision_model(name), image(1, size), verify=False)
+@pytest.mark.parametrize(("name", "size"), [("vit_b_16", 224), ("maxvit_t", 224)])
+def test_transformers_import_their_tokens_attention_and_module_lists(name, size):
+    imported = from_module(import_targets.torchvision_model(name), image(1, size), verify=False)
+    report = imported.report
+    assert report.round_trip == "strict load, bit-exact"
+    if name == "vit_b_16":  # class token, position embedding, need_weights=False: all written
+        assert report.fallbacks == [] and set(report.blocks) == {"Encoder", "EncoderBlock"}
+        spec = yaml.safe_load(imported.spec)
+        assert spec["modules"]["class_token"] == {"Parameter": {"shape": [1, 1, 768]}}
+    else:  # sizes from forward's arguments, torch.einsum of two tensors: kept as modules
+        kept = {f.cls.rsplit(".", 1)[-1] for f in report.fallbacks}
+        assert kept == {
+            "WindowPartition",
+            "WindowDepartition",
+            "RelativePositionalMultiHeadAttention",
+            "StochasticDepth",
+        }
+        assert report.fallback_share < 0.3
+
+
+@pytest.mark.slow
+def test_regnet_imports_its_named_entries_with_no_fallback():
+    imported = from_module(
+        import_targets.torchvision_model("regnet_y_400mf"), image(1), verify=False
+    )
+    assert imported.report.fallbacks == []
+    trunk = yaml.safe_load(imported.spec)["modules"]["trunk_output"]["Sequential"]
+    assert list(trunk) == ["block1", "block2", "block3", "block4"]
+    assert "block1-0" in trunk["block1"]["Sequential"]

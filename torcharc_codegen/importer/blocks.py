@@ -97,13 +97,20 @@ def _is_number(v) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
 
 
-def _skeleton(value, fixed=False):
-    """The body with its numbers as holes, but for a helper's arguments: a helper written as
-    torch code in forward takes no ``${...}``, so its numbers are part of the structure."""
+def _fixed(key, path) -> bool:
+    """Whether the numbers under ``key`` are part of the structure: a helper's arguments
+    (written as torch code in forward) and the graph's constants take no ``${...}``."""
+    return key in HELPERS or (not path and key == "graph")
+
+
+def _skeleton(value, fixed=False, path=()):
+    """The body with its numbers as holes, but where they are fixed (``_fixed``)."""
     if isinstance(value, dict):
-        return tuple((k, _skeleton(v, fixed or k in HELPERS)) for k, v in value.items())
+        return tuple(
+            (k, _skeleton(v, fixed or _fixed(k, path), path + (k,))) for k, v in value.items()
+        )
     if isinstance(value, list):
-        return ("[",) + tuple(_skeleton(v, fixed) for v in value)
+        return ("[",) + tuple(_skeleton(v, fixed, path + (i,)) for i, v in enumerate(value))
     return _HOLE if _is_number(value) and not fixed else (type(value).__name__, value)
 
 
@@ -111,7 +118,7 @@ def _leaves(value, path=()):
     """(path, number) of every numeric leaf that may be a param, in order."""
     if isinstance(value, dict):
         for k, v in value.items():
-            if k not in HELPERS:
+            if not _fixed(k, path):
                 yield from _leaves(v, path + (k,))
     elif isinstance(value, list):
         for i, v in enumerate(value):

@@ -1,8 +1,9 @@
 """One traced module's forward as a spec graph: its inputs, a node per call of a child
-(``relu``, then ``relu~2`` for the same module called again), a helper module and node per
-function or method call (helpers.py), sizes (``x.size(0)``, ``x.shape[1] // 2``) folded into
-the example's constants, and the output. Anything the language can't say is Unwritable, with
-the source line it came from."""
+(``relu``, then ``relu~2`` for the same module called again; a ModuleList whose entries are
+called one after the other is a Sequential), a Parameter module per own parameter it reads, a
+helper module and node per function or method call (helpers.py), sizes (``x.size(0)``,
+``x.shape[1] // 2``) folded into the example's constants, and the output. Anything the
+language can't say is Unwritable, with the source line it came from."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ class Graph:
     nodes: dict = field(default_factory=dict)  # spec node name -> its arguments
     helpers: dict = field(default_factory=dict)  # helper module name -> {class: kwargs}
     children: list[str] = field(default_factory=list)  # children called, in call order
+    chained: set[str] = field(default_factory=set)  # ModuleLists called entry by entry
     output: object = None
     lines: dict = field(default_factory=dict)  # spec node name -> source line
 
@@ -87,6 +89,7 @@ def convert(traced: Traced, children: dict, parameters: dict) -> Graph:
             return {k: const(v) for k, v in a.items()}
         return a
 
+    chains: dict[str, int] = {}  # a ModuleList called entry by entry -> entries called
     shapes: dict[str, object] = {}  # folded `x.shape` / `x.size()` -> x's fx node
     batches: dict[str, object] = {}  # folded `x.shape[0]` / `x.size(0)` -> x's fx node
 
@@ -122,6 +125,27 @@ def convert(traced: Traced, children: dict, parameters: dict) -> Graph:
                     graph.lines[target] = line
                     taken.add(target)
                 names[node.name] = target
+            elif node.op == "call_module" and _in_module_list(node.target, children):
+                parent, index = node.target.split(".")
+                step = chains.get(parent, 0)
+                if int(index) != step or node.kwargs or len(node.args) != 1:
+                    raise Unwritable(
+                        f"it calls `self.{node.target}` other than on the output of the entry"
+                        f" before it alone, which a Sequential `{parent}` would"
+                    )
+                (arg,) = node.args
+                if step == 0:
+                    graph.children.append(parent)
+                    graph.chained.add(parent)
+                    graph.nodes[parent] = [ref(arg)]
+                    graph.lines[parent] = line
+                elif names.get(getattr(arg, "name", None)) != parent or len(arg.users) != 1:
+                    raise Unwritable(
+                        f"it calls `self.{node.target}` other than on the output of the entry"
+                        f" before it alone, which a Sequential `{parent}` would"
+                    )
+                chains[parent] = step + 1
+                names[node.name] = parent
             elif node.op == "call_module":
                 target = node.target
                 if "." in target or target not in children:
@@ -165,7 +189,20 @@ def convert(traced: Traced, children: dict, parameters: dict) -> Graph:
                 graph.output = _output(node.args[0], ref)
         except Unwritable as e:
             raise GraphUnwritable(str(e), line) from None
+    for parent, called in chains.items():
+        if called != len(children[parent]):
+            what = f"it calls {called} of the {len(children[parent])} entries of `self.{parent}`"
+            raise GraphUnwritable(what, graph.lines[parent])
     return graph
+
+
+def _in_module_list(target: str, children: dict) -> bool:
+    """``target`` is an entry of a child nn.ModuleList (``blocks.0``: ``for b in self.blocks:
+    x = b(x)``), which the spec writes as a Sequential: its entries' names are the same."""
+    from torch import nn
+
+    parent, _, index = target.partition(".")
+    return index.isdigit() and type(children.get(parent)) is nn.ModuleList
 
 
 def _holds_node(a) -> bool:

@@ -100,7 +100,8 @@ class Walker:
             raise Fallback(path, e.reason, e.line) from None
         unit = Unit(path, module, graph)
         for name in graph.children:
-            unit.entries[name] = self.entry(_join(path, name), children[name])
+            chained = name in graph.chained
+            unit.entries[name] = self.entry(_join(path, name), children[name], chained)
         unit.unused = [name for name in children if name not in graph.children]
         for name in unit.unused:  # a training-only head: built, so the state_dict loads
             if holds_tensors(children[name]):
@@ -110,8 +111,10 @@ class Walker:
         unit.height = max(heights, default=0)
         return unit
 
-    def entry(self, path: str, module):
-        if is_plain_sequential(module):
+    def entry(self, path: str, module, chained: bool = False):
+        """``module``'s entry; ``chained``: a ModuleList its parent calls entry by entry,
+        written as a Sequential."""
+        if chained or is_plain_sequential(module):
             bad = [k for k, _ in module.named_children() if not is_entry_name(k)]
             if bad:
                 raise Fallback(
