@@ -277,3 +277,15 @@ class Skipping(Stack):
 
     def forward(self, x):
         return self.blocks[2](self.blocks[0](x))
+
+
+class Dropping(nn.Module):
+    """A layer and the drop-path module it is given (torchvision's StochasticDepth)."""
+
+    def __init__(self, drop: nn.Module):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+        self.drop = drop
+
+    def forward(self, x):
+        return self.drop(self.fc(x))

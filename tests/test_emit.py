@@ -86,7 +86,8 @@ def test_a_helper_is_inline_as_a_node_and_a_class_in_a_sequential_or_when_statef
     assert "class _Get(nn.Module)" in code.text  # inside a Sequential, named privately:
     assert "class _MergeFiLM(nn.Module)" in code.text  # the model is the one public class
     assert "class MergeConcat" not in code.text  # a node: torch code in forward
-    assert [h for h, d in HELPERS.items() if not d.inline] == ["IndexSelect", "MergeFiLM"]
+    stateful = ["IndexSelect", "StochasticDepth", "MergeFiLM"]
+    assert [h for h, d in HELPERS.items() if not d.inline] == stateful
 
 
 def test_return_annotation_comes_from_the_helpers_definition():

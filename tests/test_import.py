@@ -327,14 +327,37 @@ def test_googlenets_auxiliary_heads_are_blocks_kept_though_forward_never_calls_t
 
 
 @pytest.mark.slow
-def test_efficientnet_b0s_only_fallback_is_stochastic_depth_which_holds_no_parameters():
+def test_efficientnet_b0_imports_with_no_fallback_its_stochastic_depth_the_helper():
     imported = from_module(
         import_targets.torchvision_model("efficientnet_b0"), image(1), verify=False
     )
     report = imported.report
-    assert report.round_trip == "strict load, bit-exact"
-    assert {f.cls for f in report.fallbacks} == {"torchvision.ops.stochastic_depth.StochasticDepth"}
-    assert report.fallback_parameters == 0 and "stochastic_depth" in report.fallbacks[0].reason
+    assert report.round_trip == "strict load, bit-exact" and report.fallbacks == []
+    assert "torchvision" not in imported.source  # the generated file needs torch alone
+    blocks = yaml.safe_load(imported.spec)["blocks"]
+    depth = [
+        b["modules"]["stochastic_depth"]
+        for b in blocks.values()
+        if "stochastic_depth" in b["modules"]
+    ]
+    assert {"StochasticDepth": {"p": "${p}"}} in depth
+
+
+def test_stochastic_depth_in_training_draws_what_torchvisions_draws():
+    from torcharc_codegen.check.runtime import import_in_memory
+
+    ops = import_targets.torchvision_models().efficientnet.StochasticDepth
+    model = import_targets.Dropping(ops(0.5, "row"))
+    imported = from_module(model, {"x": torch.randn(4, 8)}, verify=False)
+    assert yaml.safe_load(imported.spec)["modules"]["drop"] == {"StochasticDepth": {"p": 0.5}}
+    generated = import_in_memory(imported.source).Dropping()
+    generated.load_state_dict(model.state_dict(), strict=True)
+    x = torch.randn(64, 8)
+    torch.manual_seed(3)
+    expected = model.train()(x)
+    torch.manual_seed(3)
+    got = generated.train()(x)
+    assert torch.equal(got, expected) and (got == 0).all(dim=1).any()  # some rows dropped
 
 
 def test_a_module_list_called_entry_by_entry_is_a_sequential_of_its_names():

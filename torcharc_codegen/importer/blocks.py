@@ -98,9 +98,9 @@ def _is_number(v) -> bool:
 
 
 def _fixed(key, path) -> bool:
-    """Whether the numbers under ``key`` are part of the structure: a helper's arguments
-    (written as torch code in forward) and the graph's constants take no ``${...}``."""
-    return key in HELPERS or (not path and key == "graph")
+    """Whether the numbers under ``key`` are part of the structure: an inline helper's
+    arguments (written as torch code in forward) and the graph's constants take no ``${...}``."""
+    return (key in HELPERS and HELPERS[key].inline) or (not path and key == "graph")
 
 
 def _skeleton(value, fixed=False, path=()):

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..spec.blocks import is_entry_name
+from ..spec.helpers import HELPERS
 from .arguments import ArgumentsError, constructor_args
 from .graph import Graph, GraphUnwritable, convert
 from .trace import Call, TraceFailed, trace
@@ -125,6 +126,9 @@ class Walker:
             items = [(k, self.entry(_join(path, k), c)) for k, c in module.named_children()]
             named = [k for k, _ in items] != [str(i) for i in range(len(items))]
             return Seq(items, named)
+        helper = helper_leaf(module)
+        if helper is not None:
+            return helper
         if is_torch_class(module):
             try:
                 return Leaf(type(module).__name__, constructor_args(module, path))
@@ -156,6 +160,25 @@ class Walker:
         )
         self.customs.append(custom)
         return custom
+
+
+# Classes outside torch.nn that a helper of this project computes, bit for bit in eval and
+# training mode (the same random draws): class path -> (helper, the attributes it takes).
+HELPER_CLASSES = {
+    "torchvision.ops.stochastic_depth.StochasticDepth": ("StochasticDepth", ("p", "mode")),
+}
+
+
+def helper_leaf(module) -> Leaf | None:
+    """``module`` as the helper that computes it (HELPER_CLASSES), else None."""
+    cls = type(module)
+    found = HELPER_CLASSES.get(f"{cls.__module__}.{cls.__qualname__}")
+    if found is None:
+        return None
+    helper, attributes = found
+    defaults = HELPERS[helper].signature.parameters
+    values = {a: getattr(module, a) for a in attributes}
+    return Leaf(helper, {k: v for k, v in values.items() if v != defaults[k].default})
 
 
 def holds_tensors(module) -> bool:

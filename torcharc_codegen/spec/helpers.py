@@ -15,6 +15,7 @@ import functools
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 from .literals import literal
 from .return_types import TENSOR, element_type, function_returns, tensor_returns, tensor_tuple
@@ -41,8 +42,9 @@ class Helper:
     params: tuple[inspect.Parameter, ...]
     inputs: tuple[str, ...]
     doc: str
-    # Stateful helpers (a buffer or submodules) are emitted as a small class in the generated
-    # file, so their state_dict names match TorchArc's; the others become inline torch code.
+    # Stateful helpers (a buffer, submodules, or a training mode of their own) are emitted as
+    # a small class in the generated file, so their state_dict names match TorchArc's; the
+    # others become inline torch code.
     stateful: bool = False
     expr: Expr | None = None
     # The Python type of each forward argument, for TorchScript annotations.
@@ -263,6 +265,19 @@ def _expand_batch(kw: Bound, a: dict[str, str]) -> str:
     return f"{a['input']}.expand({a['like']}.shape[0]{sizes})"
 
 
+def _stochastic_depth_fn(p, mode):  # as templates/helpers/StochasticDepth.py.j2 in training
+    import torch
+
+    def forward(input):
+        if p == 0.0:
+            return input
+        size = [input.shape[0]] + [1] * (input.dim() - 1) if mode == "row" else [1] * input.dim()
+        noise = torch.empty(size, dtype=input.dtype, device=input.device).bernoulli_(1.0 - p)
+        return input * (noise.div_(1.0 - p) if p < 1.0 else noise)
+
+    return forward
+
+
 def _film_fn(feature_dim, conditioner_dim):  # as templates/helpers/MergeFiLM.py.j2
     from torch import nn
 
@@ -299,7 +314,7 @@ _T = TENSOR
 _TL = "list[torch.Tensor]"
 
 # The helpers that are this project's, not TorchArc's: a spec using one is an extension.
-EXTENSION_HELPERS = frozenset({"Mul", "Add", "ExpandBatch"})
+EXTENSION_HELPERS = frozenset({"Mul", "Add", "ExpandBatch", "StochasticDepth"})
 
 HELPERS: dict[str, Helper] = {
     h.name: h
@@ -456,6 +471,19 @@ HELPERS: dict[str, Helper] = {
             expr=_expand_batch,
             input_types=(_T, _T),
             torch_fn=_expand_batch_fn,
+        ),
+        # This project's extension: torchvision.ops.StochasticDepth's drop path (EfficientNet,
+        # ConvNeXt), its own code in the generated file, so the file needs torch alone.
+        Helper(
+            "StochasticDepth",
+            (_kw("p", float), _kw("mode", Literal["row", "batch"], "row")),
+            ("input",),
+            "Stochastic depth: in training, each sample (`mode: row`) or the whole batch"
+            " (`batch`) is zeroed with probability `p` and the rest scaled by 1 / (1 - p); the"
+            " identity in eval mode. A torcharc-gen extension.",
+            stateful=True,
+            input_types=(_T,),
+            torch_fn=_stochastic_depth_fn,
         ),
         Helper(
             "MergeFiLM",
