@@ -289,3 +289,23 @@ class Dropping(nn.Module):
 
     def forward(self, x):
         return self.drop(self.fc(x))
+
+
+class ChannelsLastNorm(nn.LayerNorm):
+    """A layer norm over the channels of an image (ConvNeXt's LayerNorm2d): the functional
+    form with the module's own weight and bias."""
+
+    def forward(self, x):
+        x = x.permute(0, 2, 3, 1)
+        x = nn.functional.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+        return x.permute(0, 3, 1, 2)
+
+
+class Normed(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3)
+        self.norm = ChannelsLastNorm(8, eps=1e-6)
+
+    def forward(self, x):
+        return self.norm(self.conv(x))

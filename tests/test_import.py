@@ -360,6 +360,22 @@ def test_stochastic_depth_in_training_draws_what_torchvisions_draws():
     assert torch.equal(got, expected) and (got == 0).all(dim=1).any()  # some rows dropped
 
 
+def test_a_functional_layer_norm_of_the_modules_own_weight_is_torch_fn_of_its_parameters():
+    model = import_targets.Normed()
+    with torch.no_grad():  # a trained weight: not one value, so no fill is written
+        model.norm.weight.uniform_()
+    imported = from_module(model, {"x": torch.randn(2, 3, 8, 8)}, verify=False)
+    assert imported.report.fallbacks == []
+    block = yaml.safe_load(imported.spec)["blocks"]["ChannelsLastNorm"]
+    assert block["modules"]["weight"] == {"Parameter": {"shape": [8]}}
+    assert block["graph"]["modules"]["layer_norm"] == {
+        "input": "permute",
+        "weight": "weight",
+        "bias": "bias",
+    }
+    assert imported.report.round_trip == "strict load, bit-exact"
+
+
 def test_a_module_list_called_entry_by_entry_is_a_sequential_of_its_names():
     model = import_targets.Stack()
     imported = from_module(model, {"x": torch.randn(2, 8)}, verify=False)

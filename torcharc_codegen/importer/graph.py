@@ -176,13 +176,19 @@ def convert(traced: Traced, children: dict, parameters: dict) -> Graph:
                     continue
                 assert isinstance(mapped, Mapped)
                 inputs = [_recorded(a, values) for a in mapped.inputs]
-                problem = check(mapped, inputs, values[node.name])
+                keywords = {k: values[v.name] for k, v in mapped.keywords.items()}
+                problem = check(mapped, inputs, values[node.name], keywords)
                 if problem is not None:
                     raise Unwritable(problem)
                 name = _fresh(node.name, taken)
                 taken.add(name)
                 graph.helpers[name] = {mapped.cls: mapped.kwargs or None}
-                graph.nodes[name] = [ref(a) for a in mapped.inputs]
+                if mapped.keywords:  # the input and the tensors by keyword
+                    (x,) = mapped.inputs
+                    keywords = {k: ref(v) for k, v in mapped.keywords.items()}
+                    graph.nodes[name] = {"input": ref(x), **keywords}
+                else:
+                    graph.nodes[name] = [ref(a) for a in mapped.inputs]
                 graph.lines[name] = line
                 names[node.name] = name
             elif node.op == "output":

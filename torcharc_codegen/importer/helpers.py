@@ -9,7 +9,7 @@ bit; a call with no mapping, or one whose check fails, is Unwritable with the re
 from __future__ import annotations
 
 import operator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..spec.helpers import HELPERS
 
@@ -23,6 +23,7 @@ class Mapped:
     cls: str  # the spec's class key: a helper or a torch.nn class
     kwargs: dict  # its constructor arguments (spec literals)
     inputs: list  # the graph arguments: fx nodes, or lists of them (one Python list each)
+    keywords: dict = field(default_factory=dict)  # more tensors, by keyword (TorchFn's)
 
 
 ALIAS = object()  # the node is its input (``x.contiguous()``): no spec node
@@ -119,6 +120,8 @@ def map_call(node, value, is_tensor, const, batch=lambda a: None) -> Mapped | ob
             return _torch_fn(name, args, kwargs, is_tensor, const, drop=("inplace",))
         if name in _FUNCTIONAL_MODULES:
             return _functional_module(target, name, args, kwargs, is_tensor, const)
+        if callable(getattr(torch, name, None)):  # F.layer_norm: torch.layer_norm, checked
+            return _torch_fn(name, args, kwargs, is_tensor, const)
     if getattr(torch, name, None) is target:
         if name in _REDUCTIONS:
             return _reduce(name, args, kwargs, is_tensor, const)
@@ -193,20 +196,25 @@ def _signature_kwargs(fn, args, kwargs, const, skip_first=True) -> dict:
 
 
 def _torch_fn(name, args, kwargs, is_tensor, const, drop=()):
+    """``torch.<name>(x, ...)``: its arguments after ``x`` by name, constants as TorchFn's
+    arguments, tensors (a layer norm's own ``weight``) passed by keyword from the graph."""
     import torch
 
     if not args or not is_tensor(args[0]):
         raise Unwritable(f"torch.{name} of something other than one tensor")
-    rest = [const(a) for a in args[1:]]
-    extra = {k: const(v) for k, v in kwargs.items() if k not in drop}
-    if rest:
+    extra = {k: v for k, v in kwargs.items() if k not in drop}
+    if len(args) > 1:
         names = _positional_names(name)
-        if names is None or len(names) < len(rest):
+        if names is None or len(names) < len(args) - 1:
             raise Unwritable(f"torch.{name}'s positional arguments have no names to write")
-        extra = {**dict(zip(names, rest, strict=False)), **extra}
+        extra = {**dict(zip(names, args[1:], strict=False)), **extra}
     if not callable(getattr(torch, name, None)):
         raise Unwritable(f"torch has no function {name}")
-    return Mapped("TorchFn", {"name": name, **extra}, [args[0]])
+    tensors = {k: v for k, v in extra.items() if is_tensor(v)}
+    constants = {
+        k: _lists(const(v)) for k, v in extra.items() if k not in tensors and v is not None
+    }
+    return Mapped("TorchFn", {"name": name, **constants}, [args[0]], tensors)
 
 
 def _positional_names(name: str) -> list[str] | None:
@@ -357,9 +365,10 @@ def _bind(signature, name: str, args, kwargs, const) -> dict:
     return {k: const(v) for k, v in list(bound.arguments.items())[1:]}
 
 
-def check(mapped: Mapped, args: list, expected) -> str | None:
-    """Why ``mapped`` run on ``args`` (its graph arguments' recorded values) doesn't give
-    ``expected`` bit for bit; None when it does."""
+def check(mapped: Mapped, args: list, expected, keywords: dict | None = None) -> str | None:
+    """Why ``mapped`` run on ``args`` and ``keywords`` (its graph arguments' recorded values)
+    doesn't give ``expected`` bit for bit; None when it does."""
+    keywords = keywords or {}
     import torch
     from torch import nn
 
@@ -371,12 +380,19 @@ def check(mapped: Mapped, args: list, expected) -> str | None:
             module = getattr(nn, mapped.cls)(**_tuples(mapped.kwargs)).eval()
             fn = module
         with torch.no_grad():
-            got = fn(*args)
+            got = fn(*args, **keywords)
     except Exception as e:  # noqa: BLE001
         return f"{mapped.cls} doesn't run on the recorded inputs: {type(e).__name__}: {e}"
     if not _equal(got, expected):
         return f"{mapped.cls}({mapped.kwargs}) doesn't give the traced call's output"
     return None
+
+
+def _lists(value):
+    """Tuples as lists, all the way down: the YAML form of a spec value."""
+    if isinstance(value, list | tuple):
+        return [_lists(v) for v in value]
+    return value
 
 
 def _tuples(kwargs: dict) -> dict:

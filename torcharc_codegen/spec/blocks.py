@@ -15,7 +15,7 @@ from ..names import MODULE_ATTRIBUTES, is_identifier
 from .classes import BLOCK_PREFIX, PARAMETER
 from .entries import INDEX, sequential_items, written
 from .graph_rules import literals
-from .helpers import EXTENSION_HELPERS
+from .helpers import EXTENSION_HELPERS, HELPERS
 from .load import Source
 
 # `.Inf`, `.nan`, ... are floats to YAML: a block so named couldn't be used
@@ -200,6 +200,16 @@ def _entry_name_problem(source: Source, name: object, entry: object, path: KeyPa
 SEQUENTIAL_ATTRIBUTES = MODULE_ATTRIBUTES | {"append", "extend", "insert", "pop"}
 
 
+def _helper_of(modules: object, node: object):
+    """The helper node ``node`` calls, else None."""
+    if not (isinstance(node, str) and isinstance(modules, Mapping)):
+        return None
+    spec = modules.get(node.partition("~")[0])
+    if isinstance(spec, Mapping) and len(spec) == 1:
+        return HELPERS.get(next(iter(spec)))
+    return None
+
+
 def extension_used(data: object) -> tuple[KeyPath, str] | None:
     """(where, what and why TorchArc can't build it) of the first part of ``data`` that
     TorchArc's language lacks: blocks, a repeat entry, a nested or named Sequential, an
@@ -211,6 +221,7 @@ def extension_used(data: object) -> tuple[KeyPath, str] | None:
         return (
             "keep",
         ), "`keep:` is this project's extension: TorchArc drops the modules no node calls"
+    modules = data.get("modules") if isinstance(data, Mapping) else None
     graph = data.get("graph") if isinstance(data, Mapping) else None
     nodes = graph.get("modules") if isinstance(graph, Mapping) else None
     for node, args in nodes.items() if isinstance(nodes, Mapping) else ():
@@ -220,7 +231,14 @@ def extension_used(data: object) -> tuple[KeyPath, str] | None:
                 " outputs only"
             )
             return ("graph", "modules", node, key), what
-    modules = data.get("modules") if isinstance(data, Mapping) else None
+        helper = _helper_of(modules, node)
+        for key in args if helper is not None and isinstance(args, dict) else ():
+            if key not in helper.inputs:
+                what = (
+                    f"a tensor passed to {helper.name} by the keyword {key} is this project's"
+                    f" extension: TorchArc's {helper.name} takes {', '.join(helper.inputs)}"
+                )
+                return ("graph", "modules", node, key), what
     for mname, module in modules.items() if isinstance(modules, dict) else ():
         path = ("modules", mname)
         body = module.get("Sequential") if isinstance(module, dict) and len(module) == 1 else None

@@ -125,9 +125,11 @@ def forward_signature(spec: object, ref: ClassRef | None, custom: dict) -> tuple
     if ref is not None and ref.kind == "parameter":
         return "a Parameter (read with no arguments)", inspect.Signature([])
     if key in HELPERS:
-        params = HELPERS[key].inputs
-        sig = inspect.Signature([P(p, P.POSITIONAL_OR_KEYWORD) for p in params])
-        return f"{key}({', '.join(params)})", sig
+        params = [P(p, P.POSITIONAL_OR_KEYWORD) for p in HELPERS[key].inputs]
+        if HELPERS[key].tensor_keywords:
+            params.append(P("tensors", P.VAR_KEYWORD))
+        sig = inspect.Signature(params)
+        return f"{key}{_plain(sig)}", sig
     if ref is None:
         return key, None
     sig = _torch_forward(key) if ref.kind == "torch" else _without_self(custom.get(key))

@@ -58,6 +58,9 @@ class Helper:
     operator: str | None = None
     # What it computes, as torch: constructor kwargs (Helper.bind's) -> the forward callable.
     torch_fn: Callable[..., Callable] | None = None
+    # Its forward also takes tensors by keyword (``**tensors``), passed on to the function by
+    # name: TorchFn's ``weight`` and ``bias`` in ``torch.layer_norm`` (this project's extension).
+    tensor_keywords: bool = False
 
     @property
     def signature(self) -> inspect.Signature:
@@ -171,8 +174,9 @@ def _call(fn: str, *order: str) -> Expr:
 
 def _torch_fn(kw: dict[str, object], a: dict[str, str]) -> str:
     # `name` was checked by the validator to be a torch function (an identifier).
+    tensors = "".join(f", {k}={v}" for k, v in a.items() if k != "input")
     rest = "".join(f", {k}={literal(v)}" for k, v in kw["kwargs"].items())
-    return f"torch.{kw['name']}({a['input']}{rest})"
+    return f"torch.{kw['name']}({a['input']}{tensors}{rest})"
 
 
 def _reduce(kw: Bound, a: dict[str, str]) -> str:
@@ -306,7 +310,7 @@ def _reduce_fn(name, dim, keepdim):
 def _torch_fn_fn(name, kwargs):
     import torch
 
-    return lambda input: getattr(torch, name)(input, **kwargs)
+    return lambda input, **tensors: getattr(torch, name)(input, **tensors, **kwargs)
 
 
 _MERGE_DOC = "Merge a list of tensors with torch.{fn} along `dim`{extra}."
@@ -514,8 +518,10 @@ HELPERS: dict[str, Helper] = {
             "TorchFn",
             (_kw("name", str), P("kwargs", P.VAR_KEYWORD)),
             ("input",),
-            "Any torch function: `torch.<name>(input, **kwargs)`.",
+            "Any torch function: `torch.<name>(input, **kwargs)`; a node may pass it more"
+            " tensors by keyword (`{input: x, weight: w}`: a torcharc-gen extension).",
             expr=_torch_fn,
+            tensor_keywords=True,
             input_types=(_T,),
             returns=None,
             torch_fn=_torch_fn_fn,

@@ -1,5 +1,6 @@
-"""A graph node's keyword argument may be a constant (a bool or a number) where the module's
-forward takes one: ``attn: {query: x, key: x, value: x, need_weights: false}``."""
+"""A graph node's keyword arguments beyond TorchArc's: a constant (a bool or a number) where
+the module's forward takes one (``attn: {query: x, key: x, value: x, need_weights: false}``),
+and more tensors for TorchFn's function (``{input: x, weight: weight, bias: bias}``)."""
 
 from __future__ import annotations
 
@@ -63,3 +64,43 @@ def test_resolve_says_a_constant_argument_is_an_extension():
         resolve(ATTENTION)
     (line,) = e.value.lines()
     assert ":7:" in line and "a constant keyword argument is this project's extension" in line
+
+
+LAYER_NORM = """\
+modules:
+  weight: {Parameter: {shape: [4], fill: 1.0}}
+  bias: {Parameter: {shape: [4]}}
+  norm: {TorchFn: {name: layer_norm, normalized_shape: [4], eps: 1.0e-06}}
+graph:
+  input: {x: {shape: [2, 3, 4]}}
+  modules:
+    weight: []
+    bias: []
+    norm: {input: x, weight: weight, bias: bias}
+  output: norm
+"""
+
+
+def test_torch_fn_takes_more_tensors_by_keyword():
+    source = generate(LAYER_NORM, "Norm", verify=True)
+    call = "x, weight=weight, bias=bias, normalized_shape=[4], eps=1e-06"
+    assert f"torch.layer_norm(\n            {call}\n        )" in source
+    model = import_in_memory(source).Norm()
+    with torch.no_grad():
+        model.weight.uniform_()
+        model.bias.uniform_()
+        x = torch.randn(5, 3, 4)
+        expected = torch.nn.functional.layer_norm(x, [4], model.weight, model.bias, 1e-6)
+        assert torch.equal(model(x), expected)
+
+
+def test_resolve_says_a_tensor_by_keyword_to_torch_fn_is_an_extension():
+    from torcharc_codegen.api import resolve
+
+    text = LAYER_NORM.replace("Parameter: {shape: [4], fill: 1.0}", "Identity: ")
+    text = text.replace("bias: {Parameter: {shape: [4]}}", "bias: {Identity: }")
+    text = text.replace("weight: []", "weight: [x]").replace("bias: []", "bias: [x]")
+    with pytest.raises(SpecError) as e:
+        resolve(text)
+    (line,) = e.value.lines()
+    assert ":10:22:" in line and "a tensor passed to TorchFn by the keyword weight" in line
