@@ -4,6 +4,8 @@ place first) and small hand-written ones, one per thing the importer does."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 from torch import nn
 
@@ -309,3 +311,41 @@ class Normed(nn.Module):
 
     def forward(self, x):
         return self.norm(self.conv(x))
+
+
+@dataclass
+class Config:
+    """A configuration object: no spec literal."""
+
+    width: int = 8
+
+
+class Configured(nn.Module):
+    """A division the language can't say, in a class built from a configuration object."""
+
+    def __init__(self, config: Config):
+        super().__init__()
+        self.config = config
+        self.fc = nn.Linear(config.width, config.width)
+
+    def forward(self, x):
+        return x / torch.sigmoid(self.fc(x))
+
+
+class Holder(nn.Module):
+    def __init__(self, width: int = 8):
+        super().__init__()
+        self.inner = Configured(Config())
+
+    def forward(self, x):
+        return self.inner(x)
+
+
+class Outer(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.holder = Holder()
+        self.head = nn.Linear(8, 2)
+
+    def forward(self, x):
+        return self.head(self.holder(x))

@@ -79,6 +79,16 @@ def test_a_buffer_and_untraceable_control_flow_fall_back_with_their_reasons():
     assert "torch.fx can't trace" in reasons["branchy"]
 
 
+def test_a_fallback_built_from_no_literals_is_its_parent_and_the_report_says_why():
+    imported = from_module(import_targets.Outer(), {"x": torch.randn(2, 8)}, verify=False)
+    (fallback,) = imported.report.fallbacks
+    assert fallback.path == "holder" and fallback.cls == "import_targets.Holder"
+    assert fallback.reason.startswith("holder.inner: div of tensors")
+    assert "and as a custom module: holder.inner: no arguments read" in fallback.reason
+    assert yaml.safe_load(imported.spec)["modules"]["holder"] == {"import_targets.Holder": None}
+    assert imported.report.round_trip == "strict load, bit-exact"
+
+
 def test_a_bare_parameter_is_a_parameter_module_of_its_name():
     model = import_targets.Fallbacks()
     imported = from_module(model, {"x": torch.randn(2, 8)}, verify=False)

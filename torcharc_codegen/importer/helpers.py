@@ -256,9 +256,10 @@ def _arithmetic(name, args, kwargs, value, is_tensor, const):
             return Mapped("MergeSum" if op == "add" else "MergeProd", {}, [[a, b]])
         if op in ("add", "mul"):
             return Mapped("Add" if op == "add" else "Mul", {}, [a, b])
+        kind = "an elementwise" if va.shape == vb.shape else "a broadcasting elementwise"
         raise Unwritable(
-            f"{op} of tensors of shapes {tuple(va.shape)} and {tuple(vb.shape)}: a broadcasting"
-            " elementwise operation, which no helper writes"
+            f"{op} of tensors of shapes {tuple(va.shape)} and {tuple(vb.shape)}: {kind}"
+            " operation no helper writes"
         )
     if is_tensor(a) and not _holds_node(b):
         return Mapped("TorchFn", {"name": op, "other": const(b)}, [a])
