@@ -41,8 +41,16 @@ DEFAULT = [
     "mnasnet0_5",
     "vgg11",
     "vit_b_16",
+    "convnext_tiny",
+    "regnet_y_400mf",
+    "swin_t",
 ]
-SIZES = {"vit_b_16": 224, "vit_b_32": 224, "maxvit_t": 224, "inception_v3": 299, "googlenet": 64}
+# The input sizes the models take other than the default: ViTs and MaxViT check theirs.
+SIZES = {"maxvit_t": 224, "inception_v3": 299, "googlenet": 64}
+
+
+def size_of(name: str, default: int) -> int:
+    return 224 if name.startswith("vit_") else SIZES.get(name, default)
 
 
 def one(name: str, size: int, verify: bool, out: Path | None) -> list[str]:
@@ -76,9 +84,16 @@ def one(name: str, size: int, verify: bool, out: Path | None) -> list[str]:
         )
         spec_lines, generated = str(report.spec_lines), str(report.generated_lines)
         trip = report.round_trip + ("" if not report.unused else f"; unused {report.unused}")
+        if report.checks:  # with --verify: "script: ok (...)" -> "script ok"
+            trip += "; " + ", ".join(_check_word(c) for c in report.checks)
         if out is not None:
             (out / f"{name}.yaml").write_text(imported.spec)
     return [name, status, spec_lines, generated, trip, f"{time.perf_counter() - start:.1f}"]
+
+
+def _check_word(line: str) -> str:
+    name, _, rest = line.strip().partition(":")
+    return f"{name} {rest.split()[0] if rest.split() else ''}".strip()
 
 
 def main() -> None:
@@ -103,7 +118,7 @@ def main() -> None:
             if weights > args.max_params:
                 print(f"| {name} | skipped: {weights:,} parameters | - | - | - | - |")
                 continue
-        row = one(name, SIZES.get(name, args.size), args.verify, args.out)
+        row = one(name, size_of(name, args.size), args.verify, args.out)
         print("| " + " | ".join(row) + " |", flush=True)
     print(f"\nbenchmark time: {time.perf_counter() - start:.0f} s")
 
