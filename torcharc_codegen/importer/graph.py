@@ -108,10 +108,11 @@ def convert(traced: Traced, children: dict, parameters: dict) -> Graph:
     for node in traced.graph.nodes:
         line = node_line(node)
         try:
-            if node.op == "placeholder":
-                graph.inputs.append(node.name)
-                names[node.name] = node.name
-                taken.add(node.name)
+            if node.op == "placeholder":  # forward's own name (fx's is `input_1` for `input`)
+                name = node.target if node.target not in taken else node.name
+                graph.inputs.append(name)
+                names[node.name] = name
+                taken.add(name)
             elif node.op == "get_attr":
                 target = node.target
                 if target not in parameters:
@@ -276,10 +277,22 @@ def _parameter_args(parameter) -> dict:
     out: dict = {"shape": list(parameter.shape)}
     flat = parameter.detach().flatten()
     if flat.numel() and bool((flat == flat[0]).all()) and float(flat[0]) != 0.0:
-        out["fill"] = float(flat[0])
+        out["fill"] = _shortest(flat[0])
     if not parameter.requires_grad:
         out["requires_grad"] = False
     return out
+
+
+def _shortest(value) -> float:
+    """The shortest decimal that is ``value`` (a one-element tensor) in its dtype: float32's
+    1e-6 is 1e-06, not 9.999999974752427e-07."""
+    import torch
+
+    for digits in range(1, 18):
+        candidate = float(f"{float(value):.{digits}g}")
+        if torch.tensor(candidate, dtype=value.dtype) == value:
+            return candidate
+    return float(value)
 
 
 def _is_size(node, static, is_tensor) -> bool:
