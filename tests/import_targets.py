@@ -349,3 +349,20 @@ class Outer(nn.Module):
 
     def forward(self, x):
         return self.head(self.holder(x))
+
+
+class Fold(nn.Module):
+    """A reshape by a size forward is given as a number (MaxViT's window partition)."""
+
+    def forward(self, x, p: int):
+        return x.reshape(x.shape[0], -1, p).sum(-1)
+
+
+class Folding(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+        self.fold = Fold()
+
+    def forward(self, x):
+        return self.fold(self.fc(x), 4)

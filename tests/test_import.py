@@ -386,6 +386,16 @@ def test_a_functional_layer_norm_of_the_modules_own_weight_is_torch_fn_of_its_pa
     assert imported.report.round_trip == "strict load, bit-exact"
 
 
+def test_a_number_a_block_is_given_is_folded_into_it():
+    imported = from_module(import_targets.Folding(), {"x": torch.randn(2, 8)})
+    spec = yaml.safe_load(imported.spec)
+    assert spec["graph"]["modules"]["fold"] == ["fc"]  # p=4 is the block's own
+    fold = spec["blocks"]["Fold"]
+    assert fold["graph"]["input"] == "x"
+    assert fold["modules"]["reshape"] == {"TorchFn": {"name": "reshape", "shape": [-1, 2, 4]}}
+    assert imported.report.round_trip == "strict load, bit-exact"
+
+
 def test_a_module_list_called_entry_by_entry_is_a_sequential_of_its_names():
     model = import_targets.Stack()
     imported = from_module(model, {"x": torch.randn(2, 8)}, verify=False)
@@ -416,14 +426,9 @@ def test_transformers_import_their_tokens_attention_and_module_lists(name, size)
         assert report.fallbacks == [] and set(report.blocks) == {"Encoder", "EncoderBlock"}
         spec = yaml.safe_load(imported.spec)
         assert spec["modules"]["class_token"] == {"Parameter": {"shape": [1, 1, 768]}}
-    else:  # sizes from forward's arguments, torch.einsum of two tensors: kept as modules
+    else:  # its window partitions' sizes folded in; torch.einsum of two tensors kept
         kept = {f.cls.rsplit(".", 1)[-1] for f in report.fallbacks}
-        assert kept == {
-            "WindowPartition",
-            "WindowDepartition",
-            "RelativePositionalMultiHeadAttention",
-            "StochasticDepth",
-        }
+        assert kept == {"RelativePositionalMultiHeadAttention"}
         assert report.fallback_share < 0.3
 
 

@@ -29,6 +29,7 @@ class Graph:
     helpers: dict = field(default_factory=dict)  # helper module name -> {class: kwargs}
     children: list[str] = field(default_factory=list)  # children called, in call order
     chained: set[str] = field(default_factory=set)  # ModuleLists called entry by entry
+    folded: dict = field(default_factory=dict)  # forward's non-tensor arguments -> their value
     output: object = None
     lines: dict = field(default_factory=dict)  # spec node name -> source line
 
@@ -108,7 +109,10 @@ def convert(traced: Traced, children: dict, parameters: dict) -> Graph:
     for node in traced.graph.nodes:
         line = node_line(node)
         try:
-            if node.op == "placeholder":  # forward's own name (fx's is `input_1` for `input`)
+            if node.op == "placeholder" and not _has_tensor(values.get(node.name)):
+                # a number or flag forward is given (MaxViT's partition size): the example's
+                graph.folded[node.target] = static[node.name] = values.get(node.name)
+            elif node.op == "placeholder":  # forward's own name (fx's is `input_1` for `input`)
                 name = node.target if node.target not in taken else node.name
                 graph.inputs.append(name)
                 names[node.name] = name
@@ -158,7 +162,7 @@ def convert(traced: Traced, children: dict, parameters: dict) -> Graph:
                 if count == 1:
                     graph.children.append(target)
                 if node.kwargs or not all(map(_holds_node, node.args)):
-                    args = _by_name(children[target], target, node, ref)
+                    args = _by_name(children[target], target, node, ref, is_tensor, const)
                 else:
                     args = [ref(a) for a in node.args]
                 graph.nodes[name] = args
@@ -212,6 +216,16 @@ def _in_module_list(target: str, children: dict) -> bool:
     return index.isdigit() and type(children.get(parent)) is nn.ModuleList
 
 
+def _has_tensor(value) -> bool:
+    import torch
+
+    if isinstance(value, list | tuple):
+        return any(map(_has_tensor, value))
+    if isinstance(value, dict):
+        return any(map(_has_tensor, value.values()))
+    return isinstance(value, torch.Tensor)
+
+
 def _holds_node(a) -> bool:
     """An fx node, or a list of them (a Python list the node passes whole)."""
     import torch.fx
@@ -221,10 +235,10 @@ def _holds_node(a) -> bool:
     return isinstance(a, torch.fx.Node)
 
 
-def _by_name(child, target: str, node, ref) -> dict:
+def _by_name(child, target: str, node, ref, is_tensor, const) -> dict:
     """A child's call with keywords or constants (``self.attn(x, x, x, need_weights=False)``)
-    as keyword arguments named by its forward: a tensor a node name, a bool or number a
-    constant, a None its forward's default left out."""
+    as keyword arguments named by its forward: a tensor a node name, a bool or number (or a
+    size, folded) a constant, a None its forward's default left out."""
     import inspect
 
     import torch.fx
@@ -239,8 +253,10 @@ def _by_name(child, target: str, node, ref) -> dict:
         param = signature.parameters[key]
         if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
             raise Unwritable(f"it calls `self.{target}` with *{key}, which a node can't name")
+        if isinstance(value, torch.fx.Node) and not is_tensor(value):
+            value = const(value)  # a size: the example's number
         if isinstance(value, torch.fx.Node):
-            out[key] = ref(value)  # a folded size is Unwritable there
+            out[key] = ref(value)
         elif value is None and param.default is None:
             continue
         elif isinstance(value, bool | int | float):

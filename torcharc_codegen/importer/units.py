@@ -103,6 +103,8 @@ class Walker:
         for name in graph.children:
             chained = name in graph.chained
             unit.entries[name] = self.entry(_join(path, name), children[name], chained)
+            if isinstance(unit.entries[name], Unit) and unit.entries[name].graph.folded:
+                _drop_folded(graph, name, unit.entries[name].graph, path)
         unit.unused = [name for name in children if name not in graph.children]
         for name in unit.unused:  # a training-only head: built, so the state_dict loads
             if holds_tensors(children[name]):
@@ -179,6 +181,26 @@ def helper_leaf(module) -> Leaf | None:
     defaults = HELPERS[helper].signature.parameters
     values = {a: getattr(module, a) for a in attributes}
     return Leaf(helper, {k: v for k, v in values.items() if v != defaults[k].default})
+
+
+def _drop_folded(graph: Graph, child: str, inner: Graph, path: str) -> None:
+    """The constants ``graph``'s calls of ``child`` pass where its graph ``inner`` folds them
+    in (its forward's non-tensor arguments, the example's values): left out, each call passing
+    the value folded (else Fallback), and the tensors left positional where they come in the
+    order of its inputs."""
+    for node, args in graph.nodes.items():
+        if node.partition("~")[0] != child or not isinstance(args, dict):
+            continue
+        for key, value in inner.folded.items():
+            if key in args and args.pop(key) != value:
+                raise Fallback(
+                    path,
+                    f"it calls `self.{child}` with {key}={value!r} and with another {key}, and"
+                    " a block's forward takes tensors only",
+                    graph.lines.get(node),
+                )
+        if list(args) == inner.inputs[: len(args)]:
+            graph.nodes[node] = list(args.values())
 
 
 def holds_tensors(module) -> bool:
