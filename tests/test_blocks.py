@@ -284,8 +284,8 @@ def test_an_unknown_block_is_located_with_did_you_mean():
     assert any("no block named 'Residul'" in x and "Residual" in x for x in e.value.lines())
 
 
-def test_lazy_sizes_that_differ_per_use_become_the_blocks_arguments():
-    text = """\
+# The block Head used twice, on x and on y, both 4 wide.
+TWO_HEADS = """\
 blocks:
   Head:
     modules: {fc: {LazyLinear: {out_features: 2}}}
@@ -296,12 +296,16 @@ modules:
 graph:
   input:
     x: {shape: [2, 4]}
-    y: {shape: [2, 6]}
+    y: {shape: [2, 4]}
   modules:
     a: [x]
     b: [y]
   output: [a, b]
 """
+
+
+def test_lazy_sizes_that_differ_per_use_become_the_blocks_arguments():
+    text = TWO_HEADS.replace("y: {shape: [2, 4]}", "y: {shape: [2, 6]}")  # y 6 wide
     model, source = build_generated(text, verify=True)
     assert "def __init__(self, *, fc_in_features: int) -> None:" in source
     assert "nn.Linear(in_features=fc_in_features, out_features=2)" in source
@@ -335,24 +339,7 @@ graph:
 
 
 def test_lazy_sizes_a_blocks_uses_share_are_written():
-    text = """\
-blocks:
-  Head:
-    modules: {fc: {LazyLinear: {out_features: 2}}}
-    graph: {input: x, modules: {fc: [x]}, output: fc}
-modules:
-  a: {.Head: }
-  b: {.Head: }
-graph:
-  input:
-    x: {shape: [2, 4]}
-    y: {shape: [2, 4]}
-  modules:
-    a: [x]
-    b: [y]
-  output: [a, b]
-"""
-    model, source = build_generated(text, verify=True)
+    model, source = build_generated(TWO_HEADS, verify=True)
     assert "nn.Linear(in_features=4, out_features=2)" in source and "Lazy" not in source
 
 

@@ -5,79 +5,17 @@ the parameter names; stop with :class:`SymbolicError` where torch pins a paramet
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import inspect
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from ..spec.classes import ClassRef
-from ..spec.entries import INDEX
 from ..spec.helpers import HELPERS
-from ..spec.literals import Expression
 from ..spec.model import Model
+from .probe_blocks import BlockRun, Chain, Planned, key, modules_of
 from .probe_result import Inferred, Result, SymbolicError
 from .shape_rules import documented, rnn_outputs
 from .sympy_source import NotExpressible, is_number, relation_source, to_source, zero_or_one
-
-
-@dataclass
-class Planned:
-    """A layer as the probe builds it: its arguments with the symbols put in, and for each
-    plain parameter that changes them, the arguments at another value (None: they can't be
-    computed there). A nested Sequential's layers are ``inner``; a repeated entry's copies
-    ``copies`` (each with its ``${i}``)."""
-
-    path: tuple
-    cls: ClassRef
-    kwargs: dict
-    others: list[tuple[str, dict | None]] = field(default_factory=list)
-    inner: list[Planned] = field(default_factory=list)
-    copies: list[Planned] | None = None
-
-
-def plans(layers, concrete: dict, others: dict[str, list], plain=lambda v: v) -> list[Planned]:
-    """The layers' plans, their arguments evaluated for ``concrete`` (param -> value or
-    SymInt); ``plain``: a value with the symbols put back to the params' values (a repeat
-    count is a number of modules, never a symbol)."""
-    out = []
-    for layer in layers:
-        if layer.repeat is not None:
-            count = int(plain(evaluated(layer.repeat, concrete)))
-            one = dataclasses.replace(layer, repeat=None)
-            copies = [
-                plans([one], {**concrete, INDEX: layer.start + k}, others, plain)[0]
-                for k in range(max(count, 0))
-            ]
-            out.append(Planned(layer.path, layer.cls, {}, copies=copies))
-            continue
-        kwargs = evaluated(layer.kwargs, concrete)
-        path = layer.path if layer.path[-1] == layer.cls.name else layer.path + (layer.cls.name,)
-        plan = Planned(path, layer.cls, kwargs)
-        if layer.layers is not None:
-            plan.inner = plans(layer.layers, concrete, others, plain)
-        for param, alternatives in others.items():
-            for value in alternatives:
-                try:
-                    alt = evaluated(layer.kwargs, {**concrete, param: value})
-                except ZeroDivisionError:
-                    plan.others.append((param, None))  # not buildable at that value
-                    continue
-                if key(alt) != key(kwargs):
-                    plan.others.append((param, alt))
-        out.append(plan)
-    return out
-
-
-def evaluated(value: object, values: Mapping[str, object]) -> object:
-    """``value`` (an argument value) with each Expression evaluated for ``values``."""
-    if isinstance(value, Expression):
-        return value.evaluate(values)
-    if isinstance(value, list):
-        return [evaluated(v, values) for v in value]
-    if isinstance(value, dict):
-        return {k: evaluated(v, values) for k, v in value.items()}
-    return value
 
 
 @dataclass
@@ -191,7 +129,7 @@ class Run:
         """Build the planned layers, make the example ``inputs`` (name -> shape with the
         symbols put in), and call the nodes in the Model's order."""
         built = {
-            name: [self._layer(name, i, plan) for i, plan in enumerate(plans[name])]
+            name: [self.layer(name, i, plan) for i, plan in enumerate(plans[name])]
             for name in model.modules
         }
         scope = {}
@@ -199,13 +137,13 @@ class Run:
             dtype = getattr(self.torch, model.examples[name].dtype)
             with self.watch(("graph", "input", name), f"example input `{name}`"):
                 scope[name] = self.torch.empty(tuple(shape), dtype=dtype)
-        result = Result(inputs={name: self._shape(scope[name]) for name in inputs})
+        result = Result(inputs={name: self.shape(scope[name]) for name in inputs})
         self.layer_shapes = result.layer_shapes
         for node in model.nodes:
             args = [[scope[n] for n in a] if isinstance(a, tuple) else scope[a] for a in node.args]
             kwargs = {k: scope[v] for k, v in node.kwargs} | dict(node.literals)
             scope[node.name] = self._call(node.module, built[node.module], args, kwargs, node.name)
-            result.shapes[node.name] = self._shape(scope[node.name])
+            result.shapes[node.name] = self.shape(scope[node.name])
         result.flops = None if self.documented_rnn else self._expr(self.flops)
         result.parameters = self._expr(_parameter_count(self.torch, built.values()))
         result.symbols = dict(self.symbols)
@@ -215,24 +153,24 @@ class Run:
             result.output = shapes[0][1]
         else:
             result.output = tuple(s for _, s in shapes) if kind == "tuple" else dict(shapes)
-        for key, lazy in self.lazy.items():
+        for site, lazy in self.lazy.items():
             if lazy.inferred is None:
                 continue
             sizes = {
-                k: self._render(v, lazy.path, f"the inferred `{k}`")
+                k: self.render(v, lazy.path, f"the inferred `{k}`")
                 for k, v in lazy.inferred.items()
             }
-            result.layers[key] = Inferred(lazy.target.__name__, sizes)
+            result.layers[site] = Inferred(lazy.target.__name__, sizes)
         result.blocks = self.block_shapes
         result.guards = self._guards()
         result.ranges = self._ranges()
         return result
 
-    def _layer(self, module: object, index: object, plan: Planned) -> Step:
+    def layer(self, module: object, index: object, plan: Planned) -> Step:
         name, path, kwargs = plan.cls.name, plan.path, plan.kwargs
         if plan.copies is not None or plan.cls.kind == "sequential":
             parts = plan.copies if plan.copies is not None else plan.inner
-            steps = [self._layer(module, (index, k), p) for k, p in enumerate(parts)]
+            steps = [self.layer(module, (index, k), p) for k, p in enumerate(parts)]
             return Step(path, name, Chain(self, steps), None)
         if plan.cls.kind == "parameter":
             with self.watch(path, "a Parameter"):
@@ -291,7 +229,7 @@ class Run:
                     value = step.fn(*args, **kwargs)
             self.flops += flops.get_total_flops()  # the call's, not the float check's below
             self._float_check(step, args, kwargs, value)
-            self.layer_shapes.setdefault((module, i), []).append(self._shape(value))
+            self.layer_shapes.setdefault((module, i), []).append(self.shape(value))
         return value
 
     def _expr(self, value: object) -> object:
@@ -333,21 +271,21 @@ class Run:
 
     # -- reading results -------------------------------------------------------------------
 
-    def _shape(self, value: object) -> object:
+    def shape(self, value: object) -> object:
         torch = self.torch
         if isinstance(value, torch.Tensor):
-            return tuple(self._render(d, (), "a shape") for d in value.shape)
+            return tuple(self.render(d, (), "a shape") for d in value.shape)
         if isinstance(value, (tuple, list)):
             return (
-                type(value)(self._shape(v) for v in value)
+                type(value)(self.shape(v) for v in value)
                 if not hasattr(value, "_fields")
-                else tuple(self._shape(v) for v in value)
+                else tuple(self.shape(v) for v in value)
             )
         if isinstance(value, dict):
-            return {k: self._shape(v) for k, v in value.items()}
+            return {k: self.shape(v) for k, v in value.items()}
         return type(value).__name__
 
-    def _render(self, value: object, path: tuple, what: str) -> str:
+    def render(self, value: object, path: tuple, what: str) -> str:
         torch = self.torch
         if isinstance(value, bool) or not isinstance(value, (int, torch.SymInt)):
             return repr(value)
@@ -388,83 +326,6 @@ class Run:
         return out
 
 
-class Chain:
-    """Layers run one after another (a nested Sequential, a repeated entry's copies)."""
-
-    def __init__(self, run: Run, steps: list[Step]):
-        self.run = run
-        self.steps = steps
-
-    @property
-    def modules(self) -> list:
-        return [m for step in self.steps for m in _modules_of(step.fn, self.run.torch)]
-
-    def __call__(self, *args, **kwargs):
-        value = args[0] if args else None  # no layers (none of a repeat): the input
-        for k, step in enumerate(self.steps):
-            if k:
-                args, kwargs = (value,), {}
-            with self.run.watch(step.path, f"`{step.cls}`"):
-                value = step.fn(*args, **kwargs)
-        return value
-
-
-class BlockRun:
-    """A block use: the block's layers built with the use's arguments (symbols put in), its
-    nodes called in the block's order."""
-
-    def __init__(self, run: Run, block: Model, kwargs: dict, key: tuple):
-        self.run = run
-        self.block = block
-        values = {**(block.family.values if block.family else {}), **kwargs}
-        # its int params as the shapes write them: a size equal to one is named after it
-        self.args = {
-            p: run._render(v, (), "a size")
-            for p, v in values.items()
-            if isinstance(v, (int, run.torch.SymInt)) and not isinstance(v, bool)
-        }
-        prefix = ("blocks", block.name)
-        self.built = {}
-        for name, module in block.modules.items():
-            planned = plans(module.layers, values, {}, run.plain)
-            for plan in planned:
-                plan.path = prefix + plan.path
-            self.built[name] = [
-                run._layer(key + (name,), i, plan) for i, plan in enumerate(planned)
-            ]
-
-    @property
-    def modules(self) -> list:
-        torch = self.run.torch
-        return [m for steps in self.built.values() for s in steps for m in _modules_of(s.fn, torch)]
-
-    def __call__(self, *args, **kwargs):
-        block = self.block
-        scope = dict(zip(block.inputs, args))
-        scope.update(kwargs)
-        for node in block.nodes:
-            call_args = [
-                [scope[n] for n in a] if isinstance(a, tuple) else scope[a] for a in node.args
-            ]
-            call_kwargs = {k: scope[v] for k, v in node.kwargs}
-            value = None
-            for i, step in enumerate(self.built[node.module]):
-                if i > 0:
-                    call_args, call_kwargs = [value], {}
-                with self.run.watch(step.path, f"`{step.cls}` in block {block.name}"):
-                    value = step.fn(*call_args, **call_kwargs)
-            scope[node.name] = value
-        shapes = {n: self.run._shape(v) for n, v in scope.items() if n not in block.inputs}
-        inputs = {n: self.run._shape(scope[n]) for n in block.inputs}
-        self.run.block_shapes.setdefault(block.name, []).append((inputs, shapes, self.args))
-        kind, outs = block.outputs()
-        if kind == "single":
-            return scope[outs[0][1]]
-        if kind == "tuple":
-            return tuple(scope[n] for _, n in outs)
-        return {k: scope[n] for k, n in outs}
-
-
 def _held(torch, shape) -> object:
     """A bare Parameter as the probe runs it: a module holding it (so it is counted) that
     gives it when called with no arguments."""
@@ -478,11 +339,6 @@ def _held(torch, shape) -> object:
             return self.weight
 
     return Held()
-
-
-def _modules_of(fn: object, torch) -> list:
-    fn = fn.module if isinstance(fn, Lazy) else fn
-    return [fn] if isinstance(fn, torch.nn.Module) else list(getattr(fn, "modules", []))
 
 
 class Lazy:
@@ -505,6 +361,11 @@ class Lazy:
         # inference gets the symbolic arguments.
         with unset_fake_temporarily():
             self.lazy = cls(**plain_kwargs)
+
+    @property
+    def modules(self) -> list:
+        """The concrete module, once the first call built it."""
+        return [self.module] if self.module is not None else []
 
     def build(self, kwargs: dict):
         """The concrete class with ``kwargs`` and what this layer inferred."""
@@ -532,17 +393,6 @@ class Lazy:
         return self.module(*args, **kwargs)
 
 
-def key(value: object) -> object:
-    """A comparable form of argument values with the symbols put in (SymInts by their
-    expression, no guard)."""
-    if isinstance(value, Mapping):
-        return tuple((k, key(v)) for k, v in value.items())
-    if isinstance(value, (list, tuple)):
-        return tuple(key(v) for v in value)
-    node = getattr(value, "node", None)
-    return ("sym", str(node.expr)) if node is not None else (type(value).__name__, value)
-
-
 def _shape_key(value: object, torch) -> object:
     if isinstance(value, torch.Tensor):
         return tuple(key(d) for d in value.shape)
@@ -560,7 +410,7 @@ def _parameter_count(torch, modules) -> object:
     seen: dict[int, object] = {}
     for steps in modules:
         for step in steps:
-            for part in _modules_of(step.fn, torch):
+            for part in modules_of(step.fn, torch):
                 for p in part.parameters():
                     seen.setdefault(id(p), p.numel())
     return sum(seen.values())

@@ -317,6 +317,19 @@ def describe(
     return type(value).__name__
 
 
+def structure(value) -> object:
+    """A value's shape as the emitter needs it to unpack a tuple: a tuple of the parts'
+    structures, or the type name of anything else."""
+    if type(value) is tuple:
+        return tuple(structure(v) for v in value)
+    return type(value).__name__
+
+
+def short(text: str, limit: int = 70) -> str:
+    """``text`` cut to ``limit`` characters, as a shape comment shows it."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _one_line(e: BaseException) -> str:
     text = str(e).strip().splitlines()
     return text[0] if text else type(e).__name__

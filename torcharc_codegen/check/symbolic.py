@@ -48,9 +48,10 @@ from ..spec.model import Model
 from ..spec.module_rules import class_names_used
 from ..spec.normalize import normalize
 from ..spec.validate import Checked
+from .probe_blocks import evaluated, plans
 from .probe_patches import probe_patches
 from .probe_result import Inferred, Result, SymbolicError
-from .probe_run import Run, evaluated, plans
+from .probe_run import Run
 
 __all__ = ["Inferred", "Result", "SymbolicError", "probe", "probe_model"]
 

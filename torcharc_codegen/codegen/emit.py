@@ -5,16 +5,17 @@ namespaces (namespace.py), so nothing from a spec is pasted into the code as tex
 ``emit`` returns a :class:`Code`, like torch.fx's ``PythonCode``: the text together with where
 each part of the spec landed in it (every node's variable and statement, every module's and
 Sequential layer's lines), so later stages never read the generated text back.
+
+The file holds the model's class after its blocks' classes (blocks.py), one emitter writing
+each class.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import sys
 from dataclasses import dataclass, field
 
-from ..errors import SpecError
 from ..grammar.schema import float_arguments
 from ..spec.entries import INDEX
 from ..spec.helpers import HELPERS, OPERATOR_LIMITS, TENSOR, Helper
@@ -28,10 +29,11 @@ from ..spec.literals import (
 )
 from ..spec.model import Layer, Model, Node
 from ..spec.return_types import class_returns
+from .blocks import File, block_classes, block_lines
 from .code import BlockCode, Code, Shapes, Span, Statement
-from .docstring import block_docstring, class_docstring, docstring_text, init_param
+from .docstring import class_docstring, docstring_text, init_param
 from .format import fits, format_big, format_source, line_length, with_comment
-from .imports import DEFAULT_IMPORTS, Imports
+from .imports import DEFAULT_IMPORTS
 from .linemap import line_map
 from .namespace import Namespace
 from .provenance import Header
@@ -92,16 +94,9 @@ class Draft:
 
     def code(self, top: str, formatted: str) -> Code:
         """The Code of the file: the ``top`` comment, then this draft ``formatted``."""
-        init, forward = line_map(
-            formatted.split("\n"), self.parts["class_name"], self.layers, self.statements
-        )
-        offset = top.count("\n")
         lines = formatted.split("\n")
-        blocks = {}
-        for name, block in self.blocks.items():
-            block_init, _ = line_map(lines, block.class_name, block.layers, block.statements)
-            spans = {k: (a + offset, b + offset) for k, (a, b) in block_init.items()}
-            blocks[name] = dataclasses.replace(block, init_lines=spans)
+        init, forward = line_map(lines, self.parts["class_name"], self.layers, self.statements)
+        offset = top.count("\n")
         return Code(
             text=top + formatted,
             class_name=self.parts["class_name"],
@@ -110,7 +105,7 @@ class Draft:
             output=self.parts["output"],
             forward_lines={k: (a + offset, b + offset) for k, (a, b) in forward.items()},
             init_lines={k: (a + offset, b + offset) for k, (a, b) in init.items()},
-            blocks=blocks,
+            blocks=block_lines(self.blocks, lines, offset),
         )
 
 
@@ -122,30 +117,15 @@ def draft(
     line_length: int = 88,
 ) -> Draft:
     """What the template needs (names, and statements as Python source), not yet formatted."""
-    file = _File(class_name)
+    file = File(class_name)
     file.claim_blocks(model)
-    blocks, codes = [], {}
-    for name, block in model.blocks.items():  # each after the blocks it uses
-        shapes = probe.blocks.get(name) if probe is not None else None
-        emitter = _Emitter(block, name, shapes, line_length, file)
-        parts = emitter.class_parts(block_docstring(block, header.spec_name, shapes))
-        file.returns[name] = parts["returns"]
-        codes[name] = BlockCode(
-            parts["class_name"],
-            block.inputs,
-            dict(emitter.vars),
-            parts.pop("_statements"),
-            parts["output"],
-            {
-                m["name"]: (
-                    len(block.modules[m["name"]].layers)
-                    if block.modules[m["name"]].sequential
-                    else None
-                )
-                for m in parts["modules"]
-            },
-        )
-        blocks.append(render("block.py.j2", **parts))
+    blocks, codes = block_classes(
+        model,
+        header.spec_name,
+        probe,
+        file,
+        lambda block, name, shapes: _Emitter(block, name, shapes, line_length, file),
+    )
     emitter = _Emitter(model, class_name, probe, line_length, file)
     parts = emitter.class_parts(class_docstring(model, header.spec_name, probe))
     parts.update(
@@ -174,31 +154,6 @@ def draft(
     return Draft(parts, statements, dict(emitter.vars), layers, codes)
 
 
-class _File:
-    """What the classes of one file share: its top-level names, the helper classes and
-    imports they use, and what each block's forward returns."""
-
-    def __init__(self, class_name: str):
-        self.top = Namespace()  # the file's top level: the classes, helper classes, imports
-        self.top.claim(class_name)
-        self.classes: dict[str, str] = {}  # helper class name -> source
-        self.stateless: dict[tuple, str] = {}  # (helper, kwargs literal, type) -> class name
-        self.stateful: dict[str, str] = {}  # helper -> class name
-        self.imports = Imports()
-        self.returns: dict[str, str | None] = {}  # block -> its forward's return annotation
-
-    def claim_blocks(self, model: Model) -> None:
-        """A block's class is named as the spec names the block: its names are taken before
-        any other top-level name is given out."""
-        for name, block in model.blocks.items():
-            if (held := self.top.claim(name)) is not None:
-                what = (
-                    f"block name {name!r} is taken in the generated file (by {held!r}: the"
-                    " model's class or a name its code uses): rename the block"
-                )
-                raise SpecError([block.problem((), what)], block.source_name)
-
-
 class _Emitter:
     def __init__(
         self,
@@ -206,7 +161,7 @@ class _Emitter:
         class_name: str,
         probe: Shapes | None,
         line_length: int,
-        file: _File,
+        file: File,
     ):
         self.model = model
         self.comments = probe.comments if probe else {}
