@@ -396,6 +396,16 @@ def test_a_number_a_block_is_given_is_folded_into_it():
     assert imported.report.round_trip == "strict load, bit-exact"
 
 
+def test_defaults_left_alone_and_a_split_method_are_written():
+    imported = from_module(import_targets.Head(), {"x": torch.randn(2, 8)})
+    spec = yaml.safe_load(imported.spec)
+    assert spec["graph"]["input"] == {"x": {"shape": [2, 8]}}  # the defaults are folded
+    assert {"ForkSplit": {"split_size_or_sections": [8, 8, 8], "dim": -1}} in (
+        spec["modules"].values()
+    )
+    assert imported.report.round_trip == "strict load, bit-exact"
+
+
 def test_a_module_list_called_entry_by_entry_is_a_sequential_of_its_names():
     model = import_targets.Stack()
     imported = from_module(model, {"x": torch.randn(2, 8)}, verify=False)

@@ -324,10 +324,12 @@ def _is_size(node, static, is_tensor) -> bool:
 
 
 def _is_assert(target) -> bool:
-    """``torch._assert`` on sizes: true on the example, checked by its shapes ever after."""
+    """``torch._assert`` on sizes, and the guard fx puts on an argument left at None: true on
+    the example, checked by its shapes ever after."""
     import torch
+    import torch.fx._symbolic_trace as symbolic_trace
 
-    return target is torch._assert
+    return target is torch._assert or target is getattr(symbolic_trace, "_assert_is_none", None)
 
 
 def _recorded(a, values):

@@ -141,6 +141,8 @@ def _method(node, name, args, kwargs, value, is_tensor, const):
         return Mapped("TorchFn", {"name": "reshape", "shape": _reshape(node, x, value)}, [x])
     if name == "flatten":
         return _torch_fn("flatten", args, kwargs, is_tensor, const)
+    if name in ("split", "chunk"):  # x.split(sizes, dim): torch.split's arguments
+        return _fork(name, args, kwargs, is_tensor, const)
     if name == "permute":
         dims = [const(a) for a in args[1:]]
         dims = dims[0] if len(dims) == 1 and isinstance(dims[0], list | tuple) else dims
