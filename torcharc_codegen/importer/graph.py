@@ -133,11 +133,12 @@ def convert(traced: Traced, children: dict, parameters: dict) -> Graph:
             elif node.op == "call_module" and _in_module_list(node.target, children):
                 parent, index = node.target.split(".")
                 step = chains.get(parent, 0)
+                unchained = Unwritable(
+                    f"it calls `self.{node.target}` other than on the output of the entry"
+                    f" before it alone, which a Sequential `{parent}` would"
+                )
                 if int(index) != step or node.kwargs or len(node.args) != 1:
-                    raise Unwritable(
-                        f"it calls `self.{node.target}` other than on the output of the entry"
-                        f" before it alone, which a Sequential `{parent}` would"
-                    )
+                    raise unchained
                 (arg,) = node.args
                 if step == 0:
                     graph.children.append(parent)
@@ -145,10 +146,7 @@ def convert(traced: Traced, children: dict, parameters: dict) -> Graph:
                     graph.nodes[parent] = [ref(arg)]
                     graph.lines[parent] = line
                 elif names.get(getattr(arg, "name", None)) != parent or len(arg.users) != 1:
-                    raise Unwritable(
-                        f"it calls `self.{node.target}` other than on the output of the entry"
-                        f" before it alone, which a Sequential `{parent}` would"
-                    )
+                    raise unchained
                 chains[parent] = step + 1
                 names[node.name] = parent
             elif node.op == "call_module":
