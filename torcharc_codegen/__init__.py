@@ -1,10 +1,10 @@
 """torcharc-codegen: compile TorchArc model specs into standalone PyTorch source."""
 
-from .version import __version__ as __version__
-
 # Loaded on first use (PEP 562): the command line reaches its signal handling before torch,
-# jinja2 and black load, so a Ctrl-C during start-up is one line, not a traceback.
+# jinja2 and black load, so a Ctrl-C during start-up is one line, not a traceback. This file
+# makes no call either (Python delivers a signal at a call), so none can land in it.
 _EXPORTS = {
+    "__version__": "version",
     "Result": "api",
     "build": "api",
     "compile_spec": "api",
@@ -21,6 +21,7 @@ _EXPORTS = {
 
 TYPE_CHECKING = False  # not typing's: importing typing costs start-up time
 if TYPE_CHECKING:
+    from .version import __version__ as __version__
     from .api import Result, build, compile_spec, generate, load_model
     from .errors import Problem, SpecError, VerificationError
     from .importer.pipeline import from_module

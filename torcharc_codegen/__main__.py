@@ -7,16 +7,19 @@ process then ends without the interpreter's teardown (runtime.fast_exit): every 
 written and every temporary file removed by then.
 """
 
-import signal
-import sys
+try:  # the first statement: a signal landing in any import below is handled
+    import signal
+    import sys
 
-try:
     from .output import signals
 
     signals.install()
     from .check.runtime import fast_exit
     from .cli import main as _cli_main
 except KeyboardInterrupt as e:  # Python's own (SIGINT) before install, or Interrupted
+    import signal
+    import sys
+
     for s in (signal.SIGINT, signal.SIGTERM):
         signal.signal(s, signal.SIG_IGN)
     sys.stderr.write("torcharc-gen: interrupted; nothing written\n")
