@@ -36,7 +36,8 @@ def torchvision_model(name: str) -> nn.Module:
 
 
 class Scale(nn.Module):
-    """A per-channel divisor, broadcast over the spatial dimensions: `x / s` has no helper."""
+    """A gain read as a Python number (`.item()`): a value of the data, which a spec can't
+    hold."""
 
     def __init__(self, channels: int):
         super().__init__()
@@ -44,7 +45,7 @@ class Scale(nn.Module):
 
     def forward(self, x):
         s = torch.sigmoid(self.gate(x).mean((2, 3), keepdim=True))
-        return x / s
+        return x * s.amax().item()
 
 
 class Excite(nn.Module):
@@ -321,7 +322,8 @@ class Config:
 
 
 class Configured(nn.Module):
-    """A division the language can't say, in a class built from a configuration object."""
+    """A value of the data read as a Python number, in a class built from a configuration
+    object."""
 
     def __init__(self, config: Config):
         super().__init__()
@@ -329,7 +331,7 @@ class Configured(nn.Module):
         self.fc = nn.Linear(config.width, config.width)
 
     def forward(self, x):
-        return x / torch.sigmoid(self.fc(x))
+        return x * torch.sigmoid(self.fc(x)).amax().item()
 
 
 class Holder(nn.Module):
@@ -380,3 +382,46 @@ class Head(nn.Module):
             return x
         q, k, v = self.qkv(x).split([8, 8, 8], dim=-1)
         return q * k + v
+
+
+class Attention(nn.Module):
+    """Single-head attention written out: `@` of tensors, a difference and a quotient of
+    tensors, and F.gelu (a builtin: no Python signature names its arguments)."""
+
+    def __init__(self, width: int = 8):
+        super().__init__()
+        self.q = nn.Linear(width, width)
+        self.k = nn.Linear(width, width)
+        self.v = nn.Linear(width, width)
+
+    def forward(self, x):
+        q, k, v = self.q(x), self.k(x), self.v(x)
+        attn = torch.softmax(q @ k.transpose(-1, -2) / 8**0.5, dim=-1)
+        y = attn @ v
+        return nn.functional.gelu((y - x) / (x.abs() + 1), approximate="tanh")
+
+
+class Iterated(nn.Module):
+    """A Sequential called entry by entry, and a parameter forward doesn't read."""
+
+    def __init__(self):
+        super().__init__()
+        self.layers = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 8))
+        self.scale = nn.Parameter(torch.ones(8))
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+
+class Recurrent(nn.Module):
+    """An LSTM, whose constructor is ``(*args, **kwargs)``."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.LSTM(8, 16, num_layers=2, batch_first=True)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return out

@@ -52,14 +52,14 @@ def test_a_broadcasting_multiply_and_add_are_the_mul_and_add_helpers():
     assert "mul = x * sigmoid" in imported.source
 
 
-def test_a_broadcasting_division_falls_back_to_the_users_class_and_says_where():
+def test_a_value_of_the_data_falls_back_to_the_users_class_and_says_where():
     model = import_targets.Gated()
     imported = from_module(model, {"x": torch.randn(2, 3, 16, 16)}, verify=False)
     (fallback,) = imported.report.fallbacks
     assert fallback.path == "scale" and fallback.cls == "import_targets.Scale"
-    assert "div of tensors" in fallback.reason and "(2, 8, 1, 1)" in fallback.reason
+    assert fallback.reason == "no TorchArc helper for the tensor method .item()"
     lines, first = inspect.getsourcelines(import_targets.Scale.forward)
-    mul = first + next(i for i, line in enumerate(lines) if "return x / s" in line)
+    mul = first + next(i for i, line in enumerate(lines) if ".item()" in line)
     assert fallback.line == f"{inspect.getsourcefile(import_targets.Scale)}:{mul}"
     assert yaml.safe_load(imported.spec)["modules"]["scale"] == {
         "import_targets.Scale": {"channels": 8}
@@ -67,7 +67,8 @@ def test_a_broadcasting_division_falls_back_to_the_users_class_and_says_where():
     share = sum(p.numel() for p in model.scale.parameters()) / imported.report.parameters
     assert imported.report.fallback_share == pytest.approx(share)
     assert "from import_targets import Scale" in imported.source
-    assert "  scale: # custom module (a fallback): div of tensors of shapes" in imported.spec
+    comment = "  scale: # custom module (a fallback): no TorchArc helper for the tensor method"
+    assert comment in imported.spec
     assert "1 fallback (21.7% of parameters)" in imported.report.summary()
 
 
@@ -83,7 +84,7 @@ def test_a_fallback_built_from_no_literals_is_its_parent_and_the_report_says_why
     imported = from_module(import_targets.Outer(), {"x": torch.randn(2, 8)}, verify=False)
     (fallback,) = imported.report.fallbacks
     assert fallback.path == "holder" and fallback.cls == "import_targets.Holder"
-    assert fallback.reason.startswith("holder.inner: div of tensors")
+    assert fallback.reason.startswith("holder.inner: no TorchArc helper for the tensor method")
     assert "and as a custom module: holder.inner: no arguments read" in fallback.reason
     assert yaml.safe_load(imported.spec)["modules"]["holder"] == {"import_targets.Holder": None}
     assert imported.report.round_trip == "strict load, bit-exact"
@@ -418,6 +419,36 @@ def test_a_module_list_called_entry_by_entry_is_a_sequential_of_its_names():
         ]
     }
     assert spec["graph"]["modules"] == {"blocks": ["x"]}
+    assert imported.report.round_trip == "strict load, bit-exact"
+
+
+def test_attention_written_out_is_torch_functions_of_two_tensors():
+    imported = from_module(import_targets.Attention(), {"x": torch.randn(2, 5, 8)})
+    spec = yaml.safe_load(imported.spec)
+    assert imported.report.fallbacks == []
+    assert spec["modules"]["matmul"] == {"TorchFn": {"name": "matmul"}}
+    assert spec["graph"]["modules"]["matmul"] == {"input": "q", "other": "transpose"}
+    assert spec["graph"]["modules"]["sub"] == {"input": "matmul_1", "other": "x"}
+    assert spec["modules"]["gelu"] == {"GELU": {"approximate": "tanh"}}
+    assert "torch.matmul(q, other=transpose)" in imported.source
+    assert imported.report.round_trip == "strict load, bit-exact"
+
+
+def test_a_sequential_called_entry_by_entry_is_that_sequential_and_an_unread_parameter_kept():
+    imported = from_module(import_targets.Iterated(), {"x": torch.randn(2, 8)}, verify=False)
+    spec = yaml.safe_load(imported.spec)
+    assert spec["graph"]["modules"] == {"layers": ["x"]}
+    assert spec["modules"]["scale"] == {"Parameter": {"shape": [8], "fill": 1.0}}
+    assert spec["keep"] == ["scale"]
+    assert imported.report.unused == ["scale (8 parameters and buffers)"]
+    assert imported.report.round_trip == "strict load, bit-exact"
+
+
+def test_an_lstm_is_built_again_from_its_attributes():
+    imported = from_module(import_targets.Recurrent(), {"x": torch.randn(2, 5, 8)}, verify=False)
+    assert yaml.safe_load(imported.spec)["modules"]["rnn"] == {
+        "LSTM": {"input_size": 8, "hidden_size": 16, "num_layers": 2, "batch_first": True}
+    }
     assert imported.report.round_trip == "strict load, bit-exact"
 
 

@@ -21,13 +21,13 @@ _EXPORTS = {
 
 TYPE_CHECKING = False  # not typing's: importing typing costs start-up time
 if TYPE_CHECKING:
-    from .version import __version__ as __version__
     from .api import Result, build, compile_spec, generate, load_model
     from .errors import Problem, SpecError, VerificationError
     from .importer.pipeline import from_module
     from .options import Options
     from .resources import SPEC_DIR
     from .spec.classes import register_nn
+    from .version import __version__ as __version__
 
 
 def __getattr__(name: str):

@@ -40,7 +40,7 @@ def recover(module, where: str) -> tuple[dict, dict]:
     """``constructor_args``, and every argument's value (the defaults too)."""
     cls = type(module)
     try:
-        signature = inspect.signature(cls.__init__)
+        signature = _init_signature(cls)
     except (TypeError, ValueError):
         raise ArgumentsError(f"{where}: {cls.__name__}'s constructor has no signature") from None
     choices: dict[str, list] = {}
@@ -83,6 +83,22 @@ def recover(module, where: str) -> tuple[dict, dict]:
         f"{where}: no arguments read from the instance build {cls.__name__} again with the same"
         " parameters, buffers and submodules"
     )
+
+
+def _init_signature(cls) -> inspect.Signature:
+    """``cls.__init__``'s signature; for torch's recurrent layers, whose own is ``(*args,
+    **kwargs)``, nn.RNNBase's after the ``mode`` they fill in (and nn.RNN's ``nonlinearity``)."""
+    from torch import nn
+
+    signature = inspect.signature(cls.__init__)
+    if cls in (nn.LSTM, nn.GRU, nn.RNN):
+        params = list(inspect.signature(nn.RNNBase.__init__).parameters.values())
+        params = [p for p in params if p.name != "mode"]
+        if cls is nn.RNN:
+            kind = inspect.Parameter.KEYWORD_ONLY
+            params.append(inspect.Parameter("nonlinearity", kind, default="tanh"))
+        signature = inspect.Signature(params)
+    return signature
 
 
 def _candidates(module, p: inspect.Parameter) -> list:

@@ -73,10 +73,12 @@ def body_of(unit: Unit, blocks: Blocks) -> dict:
             )
     for name in unit.kept:
         modules[name] = entry_spec(unit.entries[name], blocks)
+    for name in g.unread:
+        modules[name] = g.helpers[name]
     inputs = g.inputs[0] if len(g.inputs) == 1 else list(g.inputs)
     body: dict = {"modules": modules}
-    if unit.kept:
-        body["keep"] = list(unit.kept)
+    if unit.kept or g.unread:
+        body["keep"] = [*unit.kept, *g.unread]
     body["graph"] = {"input": inputs, "modules": dict(g.nodes), "output": g.output}
     return body
 

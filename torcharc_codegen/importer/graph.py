@@ -29,6 +29,7 @@ class Graph:
     helpers: dict = field(default_factory=dict)  # helper module name -> {class: kwargs}
     children: list[str] = field(default_factory=list)  # children called, in call order
     chained: set[str] = field(default_factory=set)  # ModuleLists called entry by entry
+    unread: list[str] = field(default_factory=list)  # own parameters forward never reads
     folded: dict = field(default_factory=dict)  # forward's non-tensor arguments -> their value
     output: object = None
     lines: dict = field(default_factory=dict)  # spec node name -> source line
@@ -90,7 +91,7 @@ def convert(traced: Traced, children: dict, parameters: dict) -> Graph:
             return {k: const(v) for k, v in a.items()}
         return a
 
-    chains: dict[str, int] = {}  # a ModuleList called entry by entry -> entries called
+    chains: dict[str, int] = {}  # a ModuleList (Sequential) called entry by entry -> entries called
     shapes: dict[str, object] = {}  # folded `x.shape` / `x.size()` -> x's fx node
     batches: dict[str, object] = {}  # folded `x.shape[0]` / `x.size(0)` -> x's fx node
 
@@ -130,14 +131,15 @@ def convert(traced: Traced, children: dict, parameters: dict) -> Graph:
                     graph.lines[target] = line
                     taken.add(target)
                 names[node.name] = target
-            elif node.op == "call_module" and _in_module_list(node.target, children):
-                parent, index = node.target.split(".")
+            elif node.op == "call_module" and _chain_entry(node.target, children):
+                parent, entry = node.target.split(".")
                 step = chains.get(parent, 0)
                 unchained = Unwritable(
                     f"it calls `self.{node.target}` other than on the output of the entry"
                     f" before it alone, which a Sequential `{parent}` would"
                 )
-                if int(index) != step or node.kwargs or len(node.args) != 1:
+                order = list(children[parent]._modules)
+                if order.index(entry) != step or node.kwargs or len(node.args) != 1:
                     raise unchained
                 (arg,) = node.args
                 if step == 0:
@@ -198,6 +200,10 @@ def convert(traced: Traced, children: dict, parameters: dict) -> Graph:
                 graph.output = _output(node.args[0], ref)
         except Unwritable as e:
             raise GraphUnwritable(str(e), line) from None
+    for target, parameter in parameters.items():  # in eval, say: kept for the state_dict
+        if target not in graph.nodes:
+            graph.helpers[target] = {PARAMETER: _parameter_args(parameter)}
+            graph.unread.append(target)
     for parent, called in chains.items():
         if called != len(children[parent]):
             what = f"it calls {called} of the {len(children[parent])} entries of `self.{parent}`"
@@ -205,13 +211,29 @@ def convert(traced: Traced, children: dict, parameters: dict) -> Graph:
     return graph
 
 
-def _in_module_list(target: str, children: dict) -> bool:
-    """``target`` is an entry of a child nn.ModuleList (``blocks.0``: ``for b in self.blocks:
-    x = b(x)``), which the spec writes as a Sequential: its entries' names are the same."""
+def _chain_entry(target: str, children: dict) -> bool:
+    """``target`` is an entry of a child nn.ModuleList or plain Sequential (``blocks.0``:
+    ``for b in self.blocks: x = b(x)``), which the spec writes as a Sequential: its entries'
+    names are the same."""
     from torch import nn
 
-    parent, _, index = target.partition(".")
-    return index.isdigit() and type(children.get(parent)) is nn.ModuleList
+    parent, _, entry = target.partition(".")
+    module = children.get(parent)
+    plain = type(module) is nn.ModuleList or is_plain_sequential(module)
+    return plain and entry in module._modules
+
+
+def is_plain_sequential(module) -> bool:
+    """nn.Sequential, or a subclass of it that adds no forward and no tensors of its own
+    (torchvision's Conv2dNormActivation): its checkpoint is its entries'."""
+    from torch import nn
+
+    cls = type(module)
+    if not isinstance(module, nn.Sequential):
+        return False
+    return cls is nn.Sequential or (
+        cls.forward is nn.Sequential.forward and not module._parameters and not module._buffers
+    )
 
 
 def _has_tensor(value) -> bool:

@@ -100,6 +100,7 @@ def map_call(node, value, is_tensor, const, batch=lambda a: None) -> Mapped | ob
         torch.sub,
         operator.truediv,
         torch.div,
+        operator.matmul,
     ):
         return _arithmetic(name, args, kwargs, value, is_tensor, const)
     if target is operator.getitem:
@@ -246,8 +247,8 @@ def _reduce(name, args, kwargs, is_tensor, const):
 def _arithmetic(name, args, kwargs, value, is_tensor, const):
     """``a + b`` / ``a * b`` of two tensors of one shape and dtype: MergeSum / MergeProd
     (TorchArc's); broadcast: Add / Mul (this project's extension, ``a * b`` in forward); with
-    a number: TorchFn (``torch.add(x, other=2.0)``); ``-`` and ``/`` of two tensors have no
-    helper."""
+    a number: TorchFn (``torch.add(x, other=2.0)``); ``-``, ``/`` and ``@`` of two tensors:
+    TorchFn with the second by keyword (``torch.sub(a, other=b)``)."""
     op = {"iadd": "add", "imul": "mul", "truediv": "div"}.get(name, name)
     if kwargs or len(args) != 2:
         raise Unwritable(f"{op} with arguments other than two operands")
@@ -258,11 +259,9 @@ def _arithmetic(name, args, kwargs, value, is_tensor, const):
             return Mapped("MergeSum" if op == "add" else "MergeProd", {}, [[a, b]])
         if op in ("add", "mul"):
             return Mapped("Add" if op == "add" else "Mul", {}, [a, b])
-        kind = "an elementwise" if va.shape == vb.shape else "a broadcasting elementwise"
-        raise Unwritable(
-            f"{op} of tensors of shapes {tuple(va.shape)} and {tuple(vb.shape)}: {kind}"
-            " operation no helper writes"
-        )
+        return Mapped("TorchFn", {"name": op}, [a], {"other": b})
+    if op == "matmul":
+        raise Unwritable("@ of a tensor and something other than a tensor")
     if is_tensor(a) and not _holds_node(b):
         return Mapped("TorchFn", {"name": op, "other": const(b)}, [a])
     if is_tensor(b) and not _holds_node(a) and op in ("add", "mul"):
@@ -336,7 +335,8 @@ def _functional_module(fn, name, args, kwargs, is_tensor, const):
 def _functional_signature(fn, name: str, cls):
     """``F.<name>``'s signature: its own, else its implementation's where it dispatches on an
     argument (``F.max_pool2d`` -> ``F._max_pool2d``), else for a builtin average pool (no
-    signature) its module's arguments, which come in the same order, after the input."""
+    signature) its module's arguments, which come in the same order, after the input, else
+    (``F.gelu``, a builtin) its ATen schema's."""
     import inspect
 
     import torch.nn.functional as F
@@ -355,7 +355,26 @@ def _functional_signature(fn, name: str, cls):
         return inspect.Signature(
             [inspect.Parameter("input", kind)] + [p.replace(kind=kind) for p in given]
         )
-    return None
+    return _schema_signature(name)
+
+
+def _schema_signature(name: str):
+    """``aten::<name>``'s first schema as a Python signature (its input named ``input``)."""
+    import inspect
+
+    import torch
+
+    schemas = torch._C._jit_get_schemas_for_operator(f"aten::{name}")
+    if not schemas:
+        return None
+    P = inspect.Parameter
+    params = [P("input", P.POSITIONAL_OR_KEYWORD)]
+    for a in schemas[0].arguments[1:]:
+        kind = P.KEYWORD_ONLY if a.kwarg_only else P.POSITIONAL_OR_KEYWORD
+        params.append(
+            P(a.name, kind, default=a.default_value if a.has_default_value() else P.empty)
+        )
+    return inspect.Signature(params)
 
 
 def _bind(signature, name: str, args, kwargs, const) -> dict:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from ..spec.blocks import is_entry_name
 from ..spec.helpers import HELPERS
 from .arguments import ArgumentsError, constructor_args
-from .graph import Graph, GraphUnwritable, convert
+from .graph import Graph, GraphUnwritable, convert, is_plain_sequential
 from .trace import Call, TraceFailed, trace
 
 
@@ -65,19 +65,6 @@ def is_torch_class(module) -> bool:
 
     cls = type(module)
     return cls.__module__.startswith("torch.nn") and getattr(nn, cls.__name__, None) is cls
-
-
-def is_plain_sequential(module) -> bool:
-    """nn.Sequential, or a subclass of it that adds no forward and no tensors of its own
-    (torchvision's Conv2dNormActivation): its checkpoint is its entries'."""
-    from torch import nn
-
-    cls = type(module)
-    if not isinstance(module, nn.Sequential):
-        return False
-    return cls is nn.Sequential or (
-        cls.forward is nn.Sequential.forward and not module._parameters and not module._buffers
-    )
 
 
 class Walker:
