@@ -425,3 +425,20 @@ class Recurrent(nn.Module):
     def forward(self, x):
         out, _ = self.rnn(x)
         return out
+
+
+class Functional(nn.Module):
+    """Functions torch.nn.functional alone has (F.pad, F.linear of its own weight,
+    F.scaled_dot_product_attention), and picks from one dimension (`x[:, 1:]`, `x[..., 0]`,
+    `x[:, None]`)."""
+
+    def __init__(self, width: int = 8):
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(width, width + 2))
+        self.qkv = nn.Linear(width, 3 * width)
+
+    def forward(self, x):
+        x = nn.functional.linear(nn.functional.pad(x, (1, 1)), self.weight)
+        q, k, v = self.qkv(x).chunk(3, dim=-1)
+        y = nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True)
+        return y[:, 1:].mean(-1) + y[..., 0][:, 1:] + y[:, None].sum((1, 2))[:, :1]

@@ -434,6 +434,21 @@ def test_attention_written_out_is_torch_functions_of_two_tensors():
     assert imported.report.round_trip == "strict load, bit-exact"
 
 
+def test_functions_only_torch_nn_functional_has_and_picks_from_one_dimension_are_written():
+    imported = from_module(import_targets.Functional(), {"x": torch.randn(2, 5, 8)})
+    modules = yaml.safe_load(imported.spec)["modules"]
+    assert imported.report.fallbacks == []
+    assert modules["linear"] == {"TorchFn": {"name": "nn.functional.linear"}}
+    assert "torch.nn.functional.linear(pad, weight=weight)" in imported.source
+    attention = "torch.nn.functional.scaled_dot_product_attention(\n            getitem, key="
+    assert attention in imported.source
+    picks = [m["TorchFn"] for m in modules.values() if "TorchFn" in m]
+    assert {"name": "narrow", "dim": 1, "start": 1, "length": 4} in picks  # y[:, 1:]
+    assert {"name": "select", "dim": 2, "index": 0} in picks  # y[..., 0]
+    assert {"name": "unsqueeze", "dim": 1} in picks  # y[:, None]
+    assert imported.report.round_trip == "strict load, bit-exact"
+
+
 def test_a_sequential_called_entry_by_entry_is_that_sequential_and_an_unread_parameter_kept():
     imported = from_module(import_targets.Iterated(), {"x": torch.randn(2, 8)}, verify=False)
     spec = yaml.safe_load(imported.spec)

@@ -1,6 +1,7 @@
 """A graph node's keyword arguments beyond TorchArc's: a constant (a bool or a number) where
 the module's forward takes one (``attn: {query: x, key: x, value: x, need_weights: false}``),
-and more tensors for TorchFn's function (``{input: x, weight: weight, bias: bias}``)."""
+and more tensors for TorchFn's function (``{input: x, weight: weight, bias: bias}``), which
+may be one of torch.nn.functional's (``name: nn.functional.linear``)."""
 
 from __future__ import annotations
 
@@ -104,3 +105,75 @@ def test_resolve_says_a_tensor_by_keyword_to_torch_fn_is_an_extension():
         resolve(text)
     (line,) = e.value.lines()
     assert ":10:22:" in line and "a tensor passed to TorchFn by the keyword weight" in line
+
+
+LINEAR = """\
+modules:
+  weight: {Parameter: {shape: [6, 10]}}
+  pad: {TorchFn: {name: nn.functional.pad, pad: [1, 1], value: 0.5}}
+  linear: {TorchFn: {name: nn.functional.linear}}
+graph:
+  input: {x: {shape: [2, 8]}}
+  modules:
+    weight: []
+    pad: [x]
+    linear: {input: pad, weight: weight}
+  output: linear
+"""
+
+
+def test_torch_fn_calls_a_function_torch_nn_functional_alone_has():
+    source = generate(LINEAR, "Linear", verify=True)
+    assert "torch.nn.functional.pad(x, pad=[1, 1], value=0.5)" in source
+    assert "torch.nn.functional.linear(pad, weight=weight)" in source
+    model = import_in_memory(source).Linear()
+    x = torch.randn(3, 8)
+    expected = torch.nn.functional.linear(
+        torch.nn.functional.pad(x, (1, 1), value=0.5), model.weight
+    )
+    assert torch.equal(model(x), expected)
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("nn.functional.padd", "torch.nn.functional has no function 'padd' (did you mean 'pad'?)"),
+        ("nn.functional.Optional", "torch.nn.functional has no function 'Optional'"),
+        ("nn.pad", "torch has no function 'nn.pad'"),
+    ],
+)
+def test_a_function_torch_nn_functional_lacks_is_refused_where_it_is_written(name, message):
+    with pytest.raises(SpecError) as e:
+        generate(LINEAR.replace("nn.functional.pad", name), "Linear")
+    (line,) = e.value.lines()
+    assert line.startswith("<string>:3:25: modules.pad.TorchFn.name: ") and message in line
+
+
+def test_reduce_calls_torch_functions_only():
+    text = LINEAR.replace(
+        "{TorchFn: {name: nn.functional.pad, pad: [1, 1], value: 0.5}}",
+        "{Reduce: {name: nn.functional.softmax, dim: 1}}",
+    )
+    with pytest.raises(SpecError) as e:
+        generate(text, "Linear")
+    (line,) = e.value.lines()
+    assert (
+        line
+        == "<string>:3:24: modules.pad.Reduce.name: torch has no function 'nn.functional.softmax'"
+    )
+
+
+def test_resolve_says_torch_fn_of_torch_nn_functional_is_an_extension():
+    from torcharc_codegen.api import resolve
+
+    text = LINEAR.replace("  weight: {Parameter: {shape: [6, 10]}}\n", "").replace(
+        "    weight: []\n", ""
+    )
+    text = text.replace("linear: {input: pad, weight: weight}", "linear: [pad]")
+    with pytest.raises(SpecError) as e:
+        resolve(text)
+    (line,) = e.value.lines()
+    assert (
+        line.startswith("<string>:2:19:")
+        and "TorchFn of nn.functional.<fn> is this project's" in line
+    )

@@ -12,6 +12,7 @@ import operator
 from dataclasses import dataclass, field
 
 from ..spec.helpers import HELPERS
+from ..spec.module_rules import FUNCTIONAL, functional_functions
 
 
 class Unwritable(Exception):
@@ -123,6 +124,8 @@ def map_call(node, value, is_tensor, const, batch=lambda a: None) -> Mapped | ob
             return _functional_module(target, name, args, kwargs, is_tensor, const)
         if callable(getattr(torch, name, None)):  # F.layer_norm: torch.layer_norm, checked
             return _torch_fn(name, args, kwargs, is_tensor, const)
+        if name in functional_functions():  # F.linear, F.pad: torch has no such function
+            return _functional_fn(target, name, args, kwargs, is_tensor, const)
     if getattr(torch, name, None) is target:
         if name in _REDUCTIONS:
             return _reduce(name, args, kwargs, is_tensor, const)
@@ -220,6 +223,29 @@ def _torch_fn(name, args, kwargs, is_tensor, const, drop=()):
     return Mapped("TorchFn", {"name": name, **constants}, [args[0]], tensors)
 
 
+def _functional_fn(fn, name, args, kwargs, is_tensor, const):
+    """``F.<name>(x, ...)`` where torch has no ``<name>``: TorchFn of ``nn.functional.<name>``,
+    its arguments after ``x`` by name (its signature's, else its ATen schema's), tensors (a
+    linear's own ``weight``, attention's ``key``) passed by keyword from the graph."""
+    import inspect
+
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):
+        signature = _schema_signature(name)
+    if signature is None:
+        raise Unwritable(f"F.{name} has no signature to name its arguments by")
+    try:
+        (_, x), *rest = signature.bind(*args, **kwargs).arguments.items()
+    except (TypeError, ValueError) as e:
+        raise Unwritable(f"its arguments don't bind to F.{name}: {e}") from None
+    if not is_tensor(x):
+        raise Unwritable(f"F.{name} of something other than a tensor first")
+    tensors = {k: v for k, v in rest if is_tensor(v)}
+    constants = {k: _lists(const(v)) for k, v in rest if k not in tensors and v is not None}
+    return Mapped("TorchFn", {"name": FUNCTIONAL + name, **constants}, [x], tensors)
+
+
 def _positional_names(name: str) -> list[str] | None:
     """The names of ``torch.<name>``'s arguments after the input, from its first schema."""
     import torch
@@ -284,15 +310,40 @@ def _getitem(args, value, is_tensor, const):
     if isinstance(held, torch.Tensor):
         if isinstance(key, int):
             return Mapped("Get", {"key": key}, [container])
-        if isinstance(key, tuple) and len(key) == 2 and key[0] == slice(None):
-            if isinstance(key[1], int):
-                return Mapped("TorchFn", {"name": "select", "dim": 1, "index": key[1]}, [container])
-        raise Unwritable(f"indexing a tensor with {key!r}")
+        return _index(container, key, held)
     if isinstance(held, list | tuple) and isinstance(key, int):
         return Mapped("Get", {"key": key}, [container])
     if isinstance(held, dict) and isinstance(key, str | int):
         return Mapped("Get", {"key": key}, [container])
     raise Unwritable(f"indexing a {type(held).__name__} with {key!r}")
+
+
+def _index(x, key, held) -> Mapped:
+    """``x[key]`` that picks from one dimension other than the batch: ``x[:, 0]`` ->
+    ``torch.select``, ``x[..., 1:5]`` -> ``torch.narrow`` (its sizes the example's), ``x[:,
+    None]`` -> ``torch.unsqueeze``."""
+    items = list(key) if isinstance(key, tuple) else [key]
+    if items.count(Ellipsis) > 1:
+        raise Unwritable(f"indexing a tensor with {key!r}")
+    if Ellipsis in items:  # the dimensions it stands for: as many ':' as make up the rest
+        at = items.index(Ellipsis)
+        fill = held.dim() - sum(item is not None for item in items if item is not Ellipsis)
+        items[at : at + 1] = [slice(None)] * fill
+    picks = [(i, item) for i, item in enumerate(items) if item != slice(None)]
+    if len(picks) != 1 or picks[0][0] == 0:
+        raise Unwritable(f"indexing a tensor with {key!r}: a pick in more than one dimension")
+    dim, item = picks[0]
+    if item is None:
+        return Mapped("TorchFn", {"name": "unsqueeze", "dim": dim}, [x])
+    if isinstance(item, int):
+        return Mapped("TorchFn", {"name": "select", "dim": dim, "index": item}, [x])
+    if isinstance(item, slice) and item.step in (None, 1) and dim < held.dim():
+        start, stop, _ = item.indices(held.shape[dim])
+        length = max(stop - start, 0)
+        return Mapped(
+            "TorchFn", {"name": "narrow", "dim": dim, "start": start, "length": length}, [x]
+        )
+    raise Unwritable(f"indexing a tensor with {key!r}")
 
 
 def _fork(name, args, kwargs, is_tensor, const):

@@ -17,6 +17,7 @@ from .entries import INDEX, sequential_items, written
 from .graph_rules import literals
 from .helpers import EXTENSION_HELPERS, HELPERS
 from .load import Source
+from .module_rules import FUNCTIONAL
 
 # `.Inf`, `.nan`, ... are floats to YAML: a block so named couldn't be used
 _YAML_FLOATS = frozenset({"inf", "Inf", "INF", "nan", "NaN", "NAN"})
@@ -258,4 +259,12 @@ def extension_used(data: object) -> tuple[KeyPath, str] | None:
             if place.cls in EXTENSION_HELPERS:
                 what = f"the {place.cls} helper is this project's extension: TorchArc has none"
                 return place.path, what
+            kwargs = place.kwargs if place.what == "layer" else None
+            fn = kwargs.get("name") if place.cls == "TorchFn" and isinstance(kwargs, dict) else None
+            if isinstance(fn, str) and fn.startswith(FUNCTIONAL):
+                what = (
+                    f"TorchFn of {FUNCTIONAL}<fn> is this project's extension: TorchArc's TorchFn"
+                    " calls a function of torch itself"
+                )
+                return place.path + ("name",), what
     return None

@@ -173,7 +173,7 @@ def _call(fn: str, *order: str) -> Expr:
 
 
 def _torch_fn(kw: dict[str, object], a: dict[str, str]) -> str:
-    # `name` was checked by the validator to be a torch function (an identifier).
+    # `name` was checked by the validator: a torch function, or nn.functional.<fn>.
     tensors = "".join(f", {k}={v}" for k, v in a.items() if k != "input")
     rest = "".join(f", {k}={literal(v)}" for k, v in kw["kwargs"].items())
     return f"torch.{kw['name']}({a['input']}{tensors}{rest})"
@@ -310,7 +310,8 @@ def _reduce_fn(name, dim, keepdim):
 def _torch_fn_fn(name, kwargs):
     import torch
 
-    return lambda input, **tensors: getattr(torch, name)(input, **tensors, **kwargs)
+    fn = functools.reduce(getattr, name.split("."), torch)  # nn.functional.pad: F.pad
+    return lambda input, **tensors: fn(input, **tensors, **kwargs)
 
 
 _MERGE_DOC = "Merge a list of tensors with torch.{fn} along `dim`{extra}."
@@ -518,8 +519,10 @@ HELPERS: dict[str, Helper] = {
             "TorchFn",
             (_kw("name", str), P("kwargs", P.VAR_KEYWORD)),
             ("input",),
-            "Any torch function: `torch.<name>(input, **kwargs)`; a node may pass it more"
-            " tensors by keyword (`{input: x, weight: w}`: a torcharc-gen extension).",
+            "Any torch function: `torch.<name>(input, **kwargs)`, `name` a function of torch"
+            " (`topk`) or of torch.nn.functional (`nn.functional.pad`: a torcharc-gen"
+            " extension); a node may pass it more tensors by keyword (`{input: x, weight: w}`:"
+            " a torcharc-gen extension).",
             expr=_torch_fn,
             tensor_keywords=True,
             input_types=(_T,),

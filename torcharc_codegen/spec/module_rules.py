@@ -90,7 +90,7 @@ def module_value_problems(spec, path: KeyPath, source: Source, classes, validato
                 problems.append(source.problem(cpath + (key,), what, at_key=True))
         if name in ("Reduce", "TorchFn") and isinstance(args, dict):
             fn = args.get("name")
-            if isinstance(fn, str) and not _is_torch_function(fn):
+            if isinstance(fn, str) and not _is_torch_function(fn, functional=name == "TorchFn"):
                 problems.append(source.problem(cpath + ("name",), _not_a_function(name, fn)))
     return problems
 
@@ -154,6 +154,11 @@ def _leaves(value: object, path: KeyPath, depth: int = 0):
 
 
 def _not_a_function(helper: str, fn: str) -> str:
+    if fn.startswith(FUNCTIONAL) and helper == "TorchFn":
+        rest = fn[len(FUNCTIONAL) :]
+        return f"torch.nn.functional has no function {quote(rest)}" + did_you_mean(
+            rest, sorted(functional_functions())
+        )
     if fn in _torch_names():
         return (
             f"torch.{fn} is not a tensor operation: {helper} only calls torch "
@@ -175,11 +180,40 @@ def torch_functions() -> frozenset:
     )
 
 
+# TorchFn's ``name: nn.functional.<fn>`` (this project's extension): a function torch.nn.functional
+# alone has (``linear``, ``pad``, ``scaled_dot_product_attention``)
+FUNCTIONAL = "nn.functional."
+
+
+@functools.lru_cache(maxsize=1)
+def functional_functions() -> frozenset:
+    """Names ``torch.nn.functional.<name>`` that are its functions (not what it imports:
+    typing's, torch.overrides' dispatch helpers)."""
+    import inspect
+
+    import torch.nn.functional as F
+
+    def ours(name: str) -> bool:
+        fn = getattr(F, name)
+        module = getattr(fn, "__module__", None) or ""
+        return (
+            callable(fn)
+            and not inspect.isclass(fn)
+            and module.partition(".")[0] == "torch"
+            and module not in ("torch.overrides", "torch._jit_internal")
+        )
+
+    skipped = {"assert_int_or_pair"}
+    return frozenset(n for n in dir(F) if not n.startswith("_") and n not in skipped and ours(n))
+
+
 def _torch_names() -> set[str]:
     import torch
 
     return set(dir(torch))
 
 
-def _is_torch_function(name: str) -> bool:
+def _is_torch_function(name: str, functional: bool) -> bool:
+    if functional and name.startswith(FUNCTIONAL):
+        return name[len(FUNCTIONAL) :] in functional_functions()
     return is_identifier(name) and name in torch_functions()

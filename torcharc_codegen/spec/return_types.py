@@ -49,6 +49,7 @@ def tensor_returns(fn: str) -> int:
     dim (values and indices), 1 for ``sum``/``amax``/... ; 0 when torch has no such form."""
     import torch
 
+    fn = fn.rpartition(".")[2]  # nn.functional.<fn>: its ATen operator's
     counts = {
         len(s.returns)
         for s in torch._C._jit_get_schemas_for_operator(f"aten::{fn}")
@@ -66,6 +67,7 @@ def function_returns(fn: str) -> str | None:
     None otherwise (one tensor, or it depends on the arguments)."""
     import torch
 
+    fn = fn.rpartition(".")[2]  # nn.functional.<fn>: its ATen operator's
     counts = {
         len(s.returns)
         for s in torch._C._jit_get_schemas_for_operator(f"aten::{fn}")
