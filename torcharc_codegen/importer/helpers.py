@@ -1,10 +1,11 @@
 """A traced function or method call as a TorchArc helper (or a stateless torch.nn module):
 ``a + b`` of two tensors of one shape -> MergeSum, ``torch.cat`` -> MergeConcat,
 ``torch.flatten`` / ``torch.relu`` / ``x.view(...)`` -> TorchFn, ``x.mean(dims)`` -> Reduce,
-``F.adaptive_avg_pool2d`` -> AdaptiveAvgPool2d, a tuple's item -> Get, ... Each mapping is
-checked where it is made: the helper's own torch function (spec/helpers.py, what the generated
-code computes) runs on the node's recorded inputs and must give its recorded output bit for
-bit; a call with no mapping, or one whose check fails, is Unwritable with the reason."""
+``F.adaptive_avg_pool2d`` -> AdaptiveAvgPool2d, ``a @ b`` -> TorchFn matmul, ``F.linear`` ->
+TorchFn of nn.functional.linear, ``x[:, 0]`` -> TorchFn select, a tuple's item -> Get, ... Each
+mapping is checked where it is made: the helper's own torch function (spec/helpers.py, what the
+generated code computes) runs on the node's recorded inputs and must give its recorded output
+bit for bit; a call with no mapping, or one whose check fails, is Unwritable with the reason."""
 
 from __future__ import annotations
 
@@ -330,8 +331,10 @@ def _index(x, key, held) -> Mapped:
         fill = held.dim() - sum(item is not None for item in items if item is not Ellipsis)
         items[at : at + 1] = [slice(None)] * fill
     picks = [(i, item) for i, item in enumerate(items) if item != slice(None)]
-    if len(picks) != 1 or picks[0][0] == 0:
-        raise Unwritable(f"indexing a tensor with {key!r}: a pick in more than one dimension")
+    if len(picks) != 1:
+        raise Unwritable(f"indexing a tensor with {key!r}: picks in {len(picks)} dimensions")
+    if picks[0][0] == 0:
+        raise Unwritable(f"indexing a tensor with {key!r}: a pick from the batch dimension")
     dim, item = picks[0]
     if item is None:
         return Mapped("TorchFn", {"name": "unsqueeze", "dim": dim}, [x])
