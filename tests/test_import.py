@@ -440,7 +440,7 @@ def test_functions_only_torch_nn_functional_has_and_picks_from_one_dimension_are
     assert imported.report.fallbacks == []
     assert modules["linear"] == {"TorchFn": {"name": "nn.functional.linear"}}
     assert "torch.nn.functional.linear(pad, weight=weight)" in imported.source
-    attention = "torch.nn.functional.scaled_dot_product_attention(\n            getitem, key="
+    attention = "scaled_dot_product_attention(\n            chunk_0, key=chunk_1, value=chunk_2,"
     assert attention in imported.source
     picks = [m["TorchFn"] for m in modules.values() if "TorchFn" in m]
     assert {"name": "narrow", "dim": 1, "start": 1, "length": 4} in picks  # y[:, 1:]

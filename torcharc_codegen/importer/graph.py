@@ -185,7 +185,7 @@ def convert(traced: Traced, children: dict, parameters: dict) -> Graph:
                 problem = check(mapped, inputs, values[node.name], keywords)
                 if problem is not None:
                     raise Unwritable(problem)
-                name = _fresh(node.name, taken)
+                name = _fresh(_helper_name(node, mapped, ref), taken)
                 taken.add(name)
                 graph.helpers[name] = {mapped.cls: mapped.kwargs or None}
                 if mapped.keywords:  # the input and the tensors by keyword
@@ -358,6 +358,19 @@ def _recorded(a, values):
     if isinstance(a, torch.fx.Node):
         return values[a.name]
     return [_recorded(v, values) for v in a]
+
+
+def _helper_name(node, mapped: Mapped, ref) -> str:
+    """A helper node's name: fx's (the function's, ``matmul``), but for an item of a tuple
+    the tuple's and its index (``chunk_0``, not fx's ``getitem``), and for a pick from a
+    tensor its function's (``narrow``)."""
+    if node.target is not operator.getitem:
+        return node.name
+    if mapped.cls == "Get" and isinstance(mapped.kwargs["key"], int):
+        return f"{ref(node.args[0]).partition('~')[0]}_{mapped.kwargs['key']}"  # attn~2: attn
+    if mapped.cls == "TorchFn":
+        return mapped.kwargs["name"]
+    return node.name
 
 
 def _fresh(name: str, taken: set[str]) -> str:
