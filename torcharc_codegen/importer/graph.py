@@ -368,8 +368,8 @@ def _helper_name(node, mapped: Mapped, ref) -> str:
         return node.name
     if mapped.cls == "Get" and isinstance(mapped.kwargs["key"], int):
         return f"{ref(node.args[0]).partition('~')[0]}_{mapped.kwargs['key']}"  # attn~2: attn
-    if mapped.cls == "TorchFn":
-        return mapped.kwargs["name"]
+    if mapped.cls in ("TorchFn", "Narrow"):
+        return mapped.kwargs.get("name", "narrow")
     return node.name
 
 

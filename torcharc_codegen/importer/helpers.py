@@ -321,7 +321,7 @@ def _getitem(args, value, is_tensor, const):
 
 def _index(x, key, held) -> Mapped:
     """``x[key]`` that picks from one dimension other than the batch: ``x[:, 0]`` ->
-    ``torch.select``, ``x[..., 1:5]`` -> ``torch.narrow`` (its sizes the example's), ``x[:,
+    ``torch.select``, ``x[..., 1:5]`` -> Narrow (its sizes the example's), ``x[:,
     None]`` -> ``torch.unsqueeze``."""
     items = list(key) if isinstance(key, tuple) else [key]
     if items.count(Ellipsis) > 1:
@@ -343,9 +343,7 @@ def _index(x, key, held) -> Mapped:
     if isinstance(item, slice) and item.step in (None, 1) and dim < held.dim():
         start, stop, _ = item.indices(held.shape[dim])
         length = max(stop - start, 0)
-        return Mapped(
-            "TorchFn", {"name": "narrow", "dim": dim, "start": start, "length": length}, [x]
-        )
+        return Mapped("Narrow", {"dim": dim, "start": start, "length": length}, [x])
     raise Unwritable(f"indexing a tensor with {key!r}")
 
 
