@@ -385,8 +385,8 @@ class Head(nn.Module):
 
 
 class Attention(nn.Module):
-    """Single-head attention written out: `@` of tensors, a difference and a quotient of
-    tensors, and F.gelu (a builtin: no Python signature names its arguments)."""
+    """Single-head attention written out: torch.einsum and `@` of tensors, a difference and a
+    quotient of tensors, and F.gelu (a builtin: no Python signature names its arguments)."""
 
     def __init__(self, width: int = 8):
         super().__init__()
@@ -396,7 +396,7 @@ class Attention(nn.Module):
 
     def forward(self, x):
         q, k, v = self.q(x), self.k(x), self.v(x)
-        attn = torch.softmax(q @ k.transpose(-1, -2) / 8**0.5, dim=-1)
+        attn = torch.softmax(torch.einsum("bid,bjd->bij", q, k) / 8**0.5, dim=-1)
         y = attn @ v
         return nn.functional.gelu((y - x) / (x.abs() + 1), approximate="tanh")
 

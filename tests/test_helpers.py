@@ -115,6 +115,11 @@ TORCH_FN_CASES = {
         {"x": (1, 3, 1), "y": (5, 2)},
     ),
     "StochasticDepth": ({"d": {"StochasticDepth": {"p": 0.3}}}, {"d": ["x"]}, {"x": (2, 5)}),
+    "Einsum": (
+        {"e": {"Einsum": {"equation": "bid,bjd->bij"}}},
+        {"e": [["x", "y"]]},
+        {"x": (2, 3, 4), "y": (2, 5, 4)},
+    ),
     "MergeBMM": ({"m": {"MergeBMM": None}}, {"m": ["x", "y"]}, {"x": (2, 3, 4), "y": (2, 4, 5)}),
     "MergeFiLM": (
         {"film": {"MergeFiLM": {"feature_dim": 4, "conditioner_dim": 3}}},

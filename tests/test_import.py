@@ -422,15 +422,18 @@ def test_a_module_list_called_entry_by_entry_is_a_sequential_of_its_names():
     assert imported.report.round_trip == "strict load, bit-exact"
 
 
-def test_attention_written_out_is_torch_functions_of_two_tensors():
+def test_attention_written_out_is_einsum_and_torch_functions_of_two_tensors():
     imported = from_module(import_targets.Attention(), {"x": torch.randn(2, 5, 8)})
     spec = yaml.safe_load(imported.spec)
     assert imported.report.fallbacks == []
+    assert spec["modules"]["einsum"] == {"Einsum": {"equation": "bid,bjd->bij"}}
+    assert spec["graph"]["modules"]["einsum"] == [["q", "k"]]
     assert spec["modules"]["matmul"] == {"TorchFn": {"name": "matmul"}}
-    assert spec["graph"]["modules"]["matmul"] == {"input": "q", "other": "transpose"}
-    assert spec["graph"]["modules"]["sub"] == {"input": "matmul_1", "other": "x"}
+    assert spec["graph"]["modules"]["matmul"] == {"input": "softmax", "other": "v"}
+    assert spec["graph"]["modules"]["sub"] == {"input": "matmul", "other": "x"}
     assert spec["modules"]["gelu"] == {"GELU": {"approximate": "tanh"}}
-    assert "torch.matmul(q, other=transpose)" in imported.source
+    assert 'torch.einsum("bid,bjd->bij", [q, k])' in imported.source
+    assert "torch.matmul(softmax, other=v)" in imported.source
     assert imported.report.round_trip == "strict load, bit-exact"
 
 
@@ -482,7 +485,7 @@ def test_transformers_import_their_tokens_attention_and_module_lists(name, size)
         assert report.fallbacks == [] and set(report.blocks) == {"Encoder", "EncoderBlock"}
         spec = yaml.safe_load(imported.spec)
         assert spec["modules"]["class_token"] == {"Parameter": {"shape": [1, 1, 768]}}
-    else:  # its window partitions' sizes folded in; torch.einsum of two tensors kept
+    else:  # its window partitions' sizes folded in; its attention reads a buffer: kept
         kept = {f.cls.rsplit(".", 1)[-1] for f in report.fallbacks}
         assert kept == {"RelativePositionalMultiHeadAttention"}
         assert report.fallback_share < 0.3

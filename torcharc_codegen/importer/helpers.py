@@ -116,6 +116,8 @@ def map_call(node, value, is_tensor, const, batch=lambda a: None) -> Mapped | ob
         if kwargs or not isinstance(tensors, list | tuple) or not all(map(is_tensor, tensors)):
             raise Unwritable(f"torch.{name} of anything but a list of tensors")
         return Mapped(cls, {"dim": dim}, [list(tensors)])
+    if target is torch.einsum:
+        return _einsum(args, kwargs, is_tensor, const)
     if target in (torch.chunk, torch.split):
         return _fork(name, args, kwargs, is_tensor, const)
     if module.startswith("torch.nn.functional") or module == "torch._C._nn":
@@ -345,6 +347,18 @@ def _index(x, key, held) -> Mapped:
         length = max(stop - start, 0)
         return Mapped("Narrow", {"dim": dim, "start": start, "length": length}, [x])
     raise Unwritable(f"indexing a tensor with {key!r}")
+
+
+def _einsum(args, kwargs, is_tensor, const):
+    """``torch.einsum(equation, a, b, ...)`` (or its operands in one list): Einsum."""
+    equation, operands = (const(args[0]) if args else None), list(args[1:])
+    if len(operands) == 1 and isinstance(operands[0], list | tuple):
+        operands = list(operands[0])
+    if kwargs or not isinstance(equation, str) or not operands:
+        raise Unwritable("torch.einsum with arguments other than an equation and tensors")
+    if not all(map(is_tensor, operands)):
+        raise Unwritable("torch.einsum of something other than tensors")
+    return Mapped("Einsum", {"equation": equation}, [operands])
 
 
 def _fork(name, args, kwargs, is_tensor, const):

@@ -260,6 +260,12 @@ def _add_fn():
     return lambda input, other: input + other
 
 
+def _einsum_fn(equation):
+    import torch
+
+    return lambda args: torch.einsum(equation, args)
+
+
 def _expand_batch_fn(sizes):
     return lambda input, like: input.expand(like.shape[0], *sizes)
 
@@ -319,7 +325,7 @@ _T = TENSOR
 _TL = "list[torch.Tensor]"
 
 # The helpers that are this project's, not TorchArc's: a spec using one is an extension.
-EXTENSION_HELPERS = frozenset({"Mul", "Add", "ExpandBatch", "StochasticDepth"})
+EXTENSION_HELPERS = frozenset({"Mul", "Add", "ExpandBatch", "StochasticDepth", "Einsum"})
 
 HELPERS: dict[str, Helper] = {
     h.name: h
@@ -463,6 +469,18 @@ HELPERS: dict[str, Helper] = {
             expr=lambda kw, a: f"{a['input']} + {a['other']}",
             input_types=(_T, _T),
             torch_fn=_add_fn,
+        ),
+        # This project's extension: attention's scores and its relative position bias
+        # (MaxViT's `torch.einsum("bhid,bhjd->bhij", q, k)`), which TorchFn's one input can't say.
+        Helper(
+            "Einsum",
+            (_kw("equation", str),),
+            ("args",),
+            "Einstein summation of a list of tensors: `torch.einsum(equation, args)` (a"
+            " torcharc-gen extension).",
+            expr=lambda kw, a: f"torch.einsum({literal(kw['equation'])}, {a['args']})",
+            input_types=(_TL,),
+            torch_fn=_einsum_fn,
         ),
         # This project's extension: a learned tensor of batch 1 (ViT's class token) broadcast to
         # the batch of the tensor it joins, so the batch stays what the input gives.
