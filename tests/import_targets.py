@@ -168,16 +168,28 @@ class Branchy(nn.Module):
         return x
 
 
+class Ramped(nn.Module):
+    """A tensor its forward makes from no input (fx holds it as a constant)."""
+
+    def __init__(self, width: int):
+        super().__init__()
+        self.fc = nn.Linear(width, width)
+
+    def forward(self, x):
+        return self.fc(x) * torch.arange(8.0)
+
+
 class Fallbacks(nn.Module):
     def __init__(self):
         super().__init__()
         self.offset = Offset(8)
         self.shifted = Shifted(8)
         self.branchy = Branchy(8)
+        self.ramped = Ramped(8)
         self.head = nn.Linear(8, 2)
 
     def forward(self, x):
-        return self.head(self.branchy(self.shifted(self.offset(x))))
+        return self.head(self.ramped(self.branchy(self.shifted(self.offset(x)))))
 
 
 class Tokens(nn.Module):

@@ -72,10 +72,11 @@ def test_a_value_of_the_data_falls_back_to_the_users_class_and_says_where():
     assert "1 fallback (21.7% of parameters)" in imported.report.summary()
 
 
-def test_a_buffer_and_untraceable_control_flow_fall_back_with_their_reasons():
+def test_a_buffer_a_made_tensor_and_untraceable_control_flow_fall_back_with_their_reasons():
     imported = from_module(import_targets.Fallbacks(), {"x": torch.randn(2, 8)}, verify=False)
     reasons = {f.path: f.reason for f in imported.report.fallbacks}
-    assert set(reasons) == {"shifted", "branchy"}
+    assert set(reasons) == {"shifted", "branchy", "ramped"}
+    assert reasons["ramped"].startswith("it computes a tensor from no input")
     assert "a buffer" in reasons["shifted"] and "self.shift" in reasons["shifted"]
     assert "torch.fx can't trace" in reasons["branchy"]
 

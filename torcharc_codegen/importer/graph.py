@@ -120,6 +120,11 @@ def convert(traced: Traced, children: dict, parameters: dict) -> Graph:
                 taken.add(name)
             elif node.op == "get_attr":
                 target = node.target
+                if target.startswith("_tensor_constant"):  # fx's name, not the module's
+                    raise Unwritable(
+                        "it computes a tensor from no input (from a buffer, or a constant it"
+                        " makes), which a spec can only hold inside a module"
+                    )
                 if target not in parameters:
                     raise Unwritable(
                         f"it reads its own tensor `self.{target}` (a buffer, or a tensor inside"
