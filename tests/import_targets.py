@@ -454,3 +454,15 @@ class Functional(nn.Module):
         q, k, v = self.qkv(x).chunk(3, dim=-1)
         y = nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True)
         return y[:, 1:].mean(-1) + y[..., 0][:, 1:] + y[:, None].sum((1, 2))[:, :1]
+
+
+class Embedded(nn.Module):
+    """F.embedding of its own table (torch.embedding takes its arguments in another order),
+    then F.normalize."""
+
+    def __init__(self):
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(10, 4))
+
+    def forward(self, x):
+        return nn.functional.normalize(nn.functional.embedding(x, self.weight), dim=-1)

@@ -443,6 +443,7 @@ def test_functions_only_torch_nn_functional_has_and_picks_from_one_dimension_are
     modules = yaml.safe_load(imported.spec)["modules"]
     assert imported.report.fallbacks == []
     assert modules["linear"] == {"TorchFn": {"name": "nn.functional.linear"}}
+    assert modules["pad"] == {"TorchFn": {"name": "nn.functional.pad", "pad": [1, 1]}}
     assert "torch.nn.functional.linear(pad, weight=weight)" in imported.source
     attention = "scaled_dot_product_attention(\n            chunk_0, key=chunk_1, value=chunk_2,"
     assert attention in imported.source
@@ -450,6 +451,18 @@ def test_functions_only_torch_nn_functional_has_and_picks_from_one_dimension_are
     assert modules["narrow"] == {"Narrow": {"dim": 1, "start": 1, "length": 4}}  # y[:, 1:]
     assert {"name": "select", "dim": 2, "index": 0} in picks  # y[..., 0]
     assert {"name": "unsqueeze", "dim": 1} in picks  # y[:, None]
+    assert imported.report.round_trip == "strict load, bit-exact"
+
+
+def test_a_functional_whose_torch_namesake_takes_other_arguments_is_torch_nn_functionals():
+    imported = from_module(import_targets.Embedded(), {"x": torch.randint(0, 10, (2, 5))})
+    spec = yaml.safe_load(imported.spec)
+    assert spec["modules"]["embedding"] == {"TorchFn": {"name": "nn.functional.embedding"}}
+    assert spec["graph"]["modules"]["embedding"] == {"input": "x", "weight": "weight"}
+    # the arguments fx passes at their defaults are left out
+    assert spec["modules"]["normalize"] == {
+        "TorchFn": {"name": "nn.functional.normalize", "dim": -1}
+    }
     assert imported.report.round_trip == "strict load, bit-exact"
 
 

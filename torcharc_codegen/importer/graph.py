@@ -185,11 +185,7 @@ def convert(traced: Traced, children: dict, parameters: dict) -> Graph:
                     names[node.name] = names[node.args[0].name]
                     continue
                 assert isinstance(mapped, Mapped)
-                inputs = [_recorded(a, values) for a in mapped.inputs]
-                keywords = {k: values[v.name] for k, v in mapped.keywords.items()}
-                problem = check(mapped, inputs, values[node.name], keywords)
-                if problem is not None:
-                    raise Unwritable(problem)
+                mapped = _checked(mapped, values, values[node.name])
                 name = _fresh(_helper_name(node, mapped, ref), taken)
                 taken.add(name)
                 graph.helpers[name] = {mapped.cls: mapped.kwargs or None}
@@ -363,6 +359,21 @@ def _recorded(a, values):
     if isinstance(a, torch.fx.Node):
         return values[a.name]
     return [_recorded(v, values) for v in a]
+
+
+def _checked(mapped: Mapped, values: dict, expected) -> Mapped:
+    """The first of ``mapped`` and the forms to try instead that gives ``expected`` on the
+    recorded inputs; Unwritable with the first one's problem when none does."""
+    first = None
+    while mapped is not None:
+        inputs = [_recorded(a, values) for a in mapped.inputs]
+        keywords = {k: values[v.name] for k, v in mapped.keywords.items()}
+        problem = check(mapped, inputs, expected, keywords)
+        if problem is None:
+            return mapped
+        first = first or problem
+        mapped = mapped.instead
+    raise Unwritable(first)
 
 
 def _helper_name(node, mapped: Mapped, ref) -> str:

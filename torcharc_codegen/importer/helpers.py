@@ -26,6 +26,7 @@ class Mapped:
     kwargs: dict  # its constructor arguments (spec literals)
     inputs: list  # the graph arguments: fx nodes, or lists of them (one Python list each)
     keywords: dict = field(default_factory=dict)  # more tensors, by keyword (TorchFn's)
+    instead: Mapped | None = None  # the form to try when this one's check fails
 
 
 ALIAS = object()  # the node is its input (``x.contiguous()``): no spec node
@@ -125,10 +126,20 @@ def map_call(node, value, is_tensor, const, batch=lambda a: None) -> Mapped | ob
             return _torch_fn(name, args, kwargs, is_tensor, const, drop=("inplace",))
         if name in _FUNCTIONAL_MODULES:
             return _functional_module(target, name, args, kwargs, is_tensor, const)
-        if callable(getattr(torch, name, None)):  # F.layer_norm: torch.layer_norm, checked
-            return _torch_fn(name, args, kwargs, is_tensor, const)
+        functional = None
         if name in functional_functions():  # F.linear, F.pad: torch has no such function
-            return _functional_fn(target, name, args, kwargs, is_tensor, const)
+            functional = _functional_fn(target, name, args, kwargs, is_tensor, const)
+        if callable(getattr(torch, name, None)):  # F.layer_norm: torch.layer_norm, checked
+            try:
+                mapped = _torch_fn(name, args, kwargs, is_tensor, const)
+            except Unwritable:
+                if functional is None:
+                    raise
+                return functional
+            mapped.instead = functional  # F.embedding: torch.embedding's arguments differ
+            return mapped
+        if functional is not None:
+            return functional
     if getattr(torch, name, None) is target:
         if name in _REDUCTIONS:
             return _reduce(name, args, kwargs, is_tensor, const)
@@ -245,7 +256,13 @@ def _functional_fn(fn, name, args, kwargs, is_tensor, const):
     if not is_tensor(x):
         raise Unwritable(f"F.{name} of something other than a tensor first")
     tensors = {k: v for k, v in rest if is_tensor(v)}
-    constants = {k: _lists(const(v)) for k, v in rest if k not in tensors and v is not None}
+    constants = {k: const(v) for k, v in rest if k not in tensors}
+    defaults = {k: signature.parameters[k].default for k in constants}
+    constants = {  # those left at their defaults (fx passes them all) left out
+        k: _lists(v)
+        for k, v in constants.items()
+        if v is not None and not (type(v) is type(defaults[k]) and v == defaults[k])
+    }
     return Mapped("TorchFn", {"name": FUNCTIONAL + name, **constants}, [x], tensors)
 
 
