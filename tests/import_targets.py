@@ -441,8 +441,7 @@ class Recurrent(nn.Module):
 
 class Functional(nn.Module):
     """Functions torch.nn.functional alone has (F.pad, F.linear of its own weight,
-    F.scaled_dot_product_attention), and picks from one dimension (`x[:, 1:]`, `x[..., 0]`,
-    `x[:, None]`)."""
+    F.scaled_dot_product_attention), and subscripts (`x[:, 1:]`, `x[..., 0]`, `x[:, None]`)."""
 
     def __init__(self, width: int = 8):
         super().__init__()

@@ -438,7 +438,7 @@ def test_attention_written_out_is_einsum_and_torch_functions_of_two_tensors():
     assert imported.report.round_trip == "strict load, bit-exact"
 
 
-def test_functions_only_torch_nn_functional_has_and_picks_from_one_dimension_are_written():
+def test_functions_only_torch_nn_functional_has_and_subscripts_are_written():
     imported = from_module(import_targets.Functional(), {"x": torch.randn(2, 5, 8)})
     modules = yaml.safe_load(imported.spec)["modules"]
     assert imported.report.fallbacks == []
@@ -447,10 +447,9 @@ def test_functions_only_torch_nn_functional_has_and_picks_from_one_dimension_are
     assert "torch.nn.functional.linear(pad, weight=weight)" in imported.source
     attention = "scaled_dot_product_attention(\n            chunk_0, key=chunk_1, value=chunk_2,"
     assert attention in imported.source
-    picks = [m["TorchFn"] for m in modules.values() if "TorchFn" in m]
-    assert modules["narrow"] == {"Narrow": {"dim": 1, "start": 1, "length": 4}}  # y[:, 1:]
-    assert {"name": "select", "dim": 2, "index": 0} in picks  # y[..., 0]
-    assert {"name": "unsqueeze", "dim": 1} in picks  # y[:, None]
+    keys = [m["Index"]["key"] for m in modules.values() if "Index" in m]
+    assert keys == [":, 1:", "..., 0", ":, 1:", ":, None", ":, :1"]  # as forward writes them
+    assert "item = scaled_dot_product_attention[:, 1:]" in imported.source
     assert imported.report.round_trip == "strict load, bit-exact"
 
 

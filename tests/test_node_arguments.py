@@ -177,3 +177,39 @@ def test_resolve_says_torch_fn_of_torch_nn_functional_is_an_extension():
         line.startswith("<string>:2:19:")
         and "TorchFn of nn.functional.<fn> is this project's" in line
     )
+
+
+SUBSCRIPT = """\
+modules:
+  even: {Index: {key: "..., 0::2, 1:"}}
+  last: {Index: {key: ":, -1, None"}}
+graph:
+  input: {x: {shape: [2, 4, 6, 8]}}
+  modules:
+    even: [x]
+    last: [even]
+  output: last
+"""
+
+
+def test_index_is_the_subscript_as_written():
+    source = generate(SUBSCRIPT, "Sub", verify=True)
+    assert "even = x[..., 0::2, 1:]" in source and "last = even[:, -1, None]" in source
+    x = torch.randn(3, 4, 6, 8)
+    assert torch.equal(import_in_memory(source).Sub()(x), x[..., 0::2, 1:][:, -1, None])
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ("..., 0::2, x.y", "'x.y' in '..., 0::2, x.y': a subscript here holds integers"),
+        ("0]; import os; x[0", "is not a subscript (write it as inside x[...])"),
+        ("..., 1, ...", "has more than one ..."),
+        ("1.5:", "'1.5' in '1.5:': a subscript here holds integers"),
+    ],
+)
+def test_a_key_that_is_no_subscript_of_numbers_is_refused_where_it_is_written(key, message):
+    with pytest.raises(SpecError) as e:
+        generate(SUBSCRIPT.replace("..., 0::2, 1:", key), "Sub")
+    (line,) = e.value.lines()
+    assert line.startswith("<string>:2:23: modules.even.Index.key: ") and message in line

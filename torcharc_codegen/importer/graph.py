@@ -378,14 +378,15 @@ def _checked(mapped: Mapped, values: dict, expected) -> Mapped:
 
 def _helper_name(node, mapped: Mapped, ref) -> str:
     """A helper node's name: fx's (the function's, ``matmul``), but for an item of a tuple
-    the tuple's and its index (``chunk_0``, not fx's ``getitem``), and for a pick from a
-    tensor its function's (``narrow``)."""
+    the tuple's and its index (``chunk_0``, not fx's ``getitem``), and for a subscript of a
+    tensor the tensor's (``x_item``; ``item`` for a long name)."""
     if node.target is not operator.getitem:
         return node.name
     if mapped.cls == "Get" and isinstance(mapped.kwargs["key"], int):
         return f"{ref(node.args[0]).partition('~')[0]}_{mapped.kwargs['key']}"  # attn~2: attn
-    if mapped.cls in ("TorchFn", "Narrow"):
-        return mapped.kwargs.get("name", "narrow")
+    if mapped.cls == "Index":
+        base = ref(node.args[0]).partition("~")[0]
+        return f"{base}_item" if len(base) <= 12 and not base.endswith("item") else "item"
     return node.name
 
 

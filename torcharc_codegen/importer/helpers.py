@@ -2,7 +2,7 @@
 ``a + b`` of two tensors of one shape -> MergeSum, ``torch.cat`` -> MergeConcat,
 ``torch.flatten`` / ``torch.relu`` / ``x.view(...)`` -> TorchFn, ``x.mean(dims)`` -> Reduce,
 ``F.adaptive_avg_pool2d`` -> AdaptiveAvgPool2d, ``a @ b`` -> TorchFn matmul, ``F.linear`` ->
-TorchFn of nn.functional.linear, ``x[:, 0]`` -> TorchFn select, a tuple's item -> Get, ... Each
+TorchFn of nn.functional.linear, ``x[:, 1:]`` -> Index, a tuple's item -> Get, ... Each
 mapping is checked where it is made: the helper's own torch function (spec/helpers.py, what the
 generated code computes) runs on the node's recorded inputs and must give its recorded output
 bit for bit; a call with no mapping, or one whose check fails, is Unwritable with the reason."""
@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from ..spec.helpers import HELPERS
 from ..spec.module_rules import FUNCTIONAL, functional_functions
+from ..spec.subscripts import key_text
 
 
 class Unwritable(Exception):
@@ -339,31 +340,24 @@ def _getitem(args, value, is_tensor, const):
 
 
 def _index(x, key, held) -> Mapped:
-    """``x[key]`` that picks from one dimension other than the batch: ``x[:, 0]`` ->
-    ``torch.select``, ``x[..., 1:5]`` -> Narrow (its sizes the example's), ``x[:,
-    None]`` -> ``torch.unsqueeze``."""
-    items = list(key) if isinstance(key, tuple) else [key]
+    """``x[key]`` of integers, slices, None and ``...`` (``x[:, 1:]``, ``x[..., 0::2]``):
+    Index, written as forward writes it, so the sizes it leaves open stay the input's; the
+    batch (the first dimension) is kept whole."""
+    items = key if isinstance(key, tuple) else (key,)
+    if not all(_subscript_item(i) for i in items):
+        raise Unwritable(f"indexing a tensor with {key!r}: a subscript of more than numbers")
     if items.count(Ellipsis) > 1:
         raise Unwritable(f"indexing a tensor with {key!r}")
-    if Ellipsis in items:  # the dimensions it stands for: as many ':' as make up the rest
-        at = items.index(Ellipsis)
-        fill = held.dim() - sum(item is not None for item in items if item is not Ellipsis)
-        items[at : at + 1] = [slice(None)] * fill
-    picks = [(i, item) for i, item in enumerate(items) if item != slice(None)]
-    if len(picks) != 1:
-        raise Unwritable(f"indexing a tensor with {key!r}: picks in {len(picks)} dimensions")
-    if picks[0][0] == 0:
+    first = next((i for i in items if i is not None), slice(None)) if held.dim() else None
+    if items[0] is None or (first is not Ellipsis and first != slice(None)):
         raise Unwritable(f"indexing a tensor with {key!r}: a pick from the batch dimension")
-    dim, item = picks[0]
-    if item is None:
-        return Mapped("TorchFn", {"name": "unsqueeze", "dim": dim}, [x])
-    if isinstance(item, int):
-        return Mapped("TorchFn", {"name": "select", "dim": dim, "index": item}, [x])
-    if isinstance(item, slice) and item.step in (None, 1) and dim < held.dim():
-        start, stop, _ = item.indices(held.shape[dim])
-        length = max(stop - start, 0)
-        return Mapped("Narrow", {"dim": dim, "start": start, "length": length}, [x])
-    raise Unwritable(f"indexing a tensor with {key!r}")
+    return Mapped("Index", {"key": key_text(items)}, [x])
+
+
+def _subscript_item(item) -> bool:
+    if isinstance(item, slice):
+        return all(v is None or type(v) is int for v in (item.start, item.stop, item.step))
+    return item is None or item is Ellipsis or type(item) is int
 
 
 def _einsum(args, kwargs, is_tensor, const):

@@ -19,6 +19,7 @@ from typing import Literal
 
 from .literals import literal
 from .return_types import TENSOR, element_type, function_returns, tensor_returns, tensor_tuple
+from .subscripts import key_text, parse_key
 
 P = inspect.Parameter
 
@@ -260,6 +261,11 @@ def _add_fn():
     return lambda input, other: input + other
 
 
+def _index_fn(key):
+    items = parse_key(key)
+    return lambda input: input[items]
+
+
 def _einsum_fn(equation):
     import torch
 
@@ -325,7 +331,7 @@ _T = TENSOR
 _TL = "list[torch.Tensor]"
 
 # The helpers that are this project's, not TorchArc's: a spec using one is an extension.
-EXTENSION_HELPERS = frozenset({"Mul", "Add", "ExpandBatch", "StochasticDepth", "Einsum"})
+EXTENSION_HELPERS = frozenset({"Mul", "Add", "ExpandBatch", "StochasticDepth", "Einsum", "Index"})
 
 HELPERS: dict[str, Helper] = {
     h.name: h
@@ -469,6 +475,18 @@ HELPERS: dict[str, Helper] = {
             expr=lambda kw, a: f"{a['input']} + {a['other']}",
             input_types=(_T, _T),
             torch_fn=_add_fn,
+        ),
+        # This project's extension: a subscript as forward writes it (`x[..., 0::2, 1:]`), its
+        # sizes left to the input where the subscript leaves them open.
+        Helper(
+            "Index",
+            (_kw("key", str),),
+            ("input",),
+            "A tensor subscript of integers, slices, None and `...`: `input[key]` (`key:"
+            ' "..., 0::2"` is `input[..., 0::2]`; a torcharc-gen extension).',
+            expr=lambda kw, a: f"{a['input']}[{key_text(parse_key(kw['key']))}]",
+            input_types=(_T,),
+            torch_fn=_index_fn,
         ),
         # This project's extension: attention's scores and its relative position bias
         # (MaxViT's `torch.einsum("bhid,bhjd->bhij", q, k)`), which TorchFn's one input can't say.

@@ -14,6 +14,7 @@ from .entries import written
 from .literals import UnsafeValue, literal
 from .load import Source
 from .schema_check import layer_problems
+from .subscripts import SubscriptError, parse_key
 
 
 def class_names_used(data: object) -> list[tuple[str, KeyPath]]:
@@ -88,6 +89,11 @@ def module_value_problems(spec, path: KeyPath, source: Source, classes, validato
             if not is_identifier(key):
                 what = f"argument name {quote(key)} is not a Python identifier"
                 problems.append(source.problem(cpath + (key,), what, at_key=True))
+        if name == "Index" and isinstance(args, dict) and isinstance(args.get("key"), str):
+            try:
+                parse_key(args["key"])
+            except SubscriptError as e:
+                problems.append(source.problem(cpath + ("key",), str(e)))
         if name in ("Reduce", "TorchFn") and isinstance(args, dict):
             fn = args.get("name")
             if isinstance(fn, str) and not _is_torch_function(fn, functional=name == "TorchFn"):
