@@ -115,6 +115,7 @@ TORCH_FN_CASES = {
         {"x": (1, 3, 1), "y": (5, 2)},
     ),
     "StochasticDepth": ({"d": {"StochasticDepth": {"p": 0.3}}}, {"d": ["x"]}, {"x": (2, 5)}),
+    "Method": ({"m": {"Method": {"name": "type_as"}}}, {"m": {"input": "x", "other": "y"}}, PAIR),
     "Index": ({"i": {"Index": {"key": "..., 0::2, None"}}}, {"i": ["x"]}, {"x": (2, 5, 4)}),
     "Einsum": (
         {"e": {"Einsum": {"equation": "bid,bjd->bij"}}},

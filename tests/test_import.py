@@ -465,6 +465,30 @@ def test_a_functional_whose_torch_namesake_takes_other_arguments_is_torch_nn_fun
     assert imported.report.round_trip == "strict load, bit-exact"
 
 
+def test_operators_tensor_methods_and_a_return_types_field_are_written():
+    imported = from_module(import_targets.Operators(), {"x": torch.randn(2, 5, 5)})
+    assert imported.report.fallbacks == []
+    modules = yaml.safe_load(imported.spec)["modules"]
+    written = [m for m in modules.values() if set(m) & {"TorchFn", "Method", "Get"}]
+    for form in [
+        {"TorchFn": {"name": "neg"}},
+        {"TorchFn": {"name": "pow", "exponent": 2}},  # (1 - h) ** 2
+        {"TorchFn": {"name": "rsub", "other": 1}},  # 1 - h
+        {"TorchFn": {"name": "reciprocal"}},  # 1 / (...)
+        {"TorchFn": {"name": "gt", "other": 0}},
+        {"Method": {"name": "where"}},
+        {"Method": {"name": "float"}},
+        {"Method": {"name": "type_as"}},
+        {"Method": {"name": "repeat", "repeats": [1, 2, 1]}},
+        {"Method": {"name": "expand_as"}},
+        {"Get": {"key": 0}},  # .values of torch.max's result
+    ]:
+        assert form in written, form
+    assert {"TorchFn": {"name": "mul", "other": 5**-0.5}} in written  # the size folded
+    assert ".where(condition=gt, other=mul_1)" in imported.source
+    assert imported.report.round_trip == "strict load, bit-exact"
+
+
 def test_a_sequential_called_entry_by_entry_is_that_sequential_and_an_unread_parameter_kept():
     imported = from_module(import_targets.Iterated(), {"x": torch.randn(2, 8)}, verify=False)
     spec = yaml.safe_load(imported.spec)

@@ -213,3 +213,41 @@ def test_a_key_that_is_no_subscript_of_numbers_is_refused_where_it_is_written(ke
         generate(SUBSCRIPT.replace("..., 0::2, 1:", key), "Sub")
     (line,) = e.value.lines()
     assert line.startswith("<string>:2:23: modules.even.Index.key: ") and message in line
+
+
+METHOD = """\
+modules:
+  single: {Method: {name: float}}
+  like: {Method: {name: type_as}}
+  tiled: {Method: {name: repeat, repeats: [1, 2]}}
+graph:
+  input: {x: {shape: [2, 3], dtype: float64}, y: {shape: [2, 3]}}
+  modules:
+    single: [x]
+    like: {input: single, other: y}
+    tiled: [like]
+  output: tiled
+"""
+
+
+def test_method_calls_a_tensor_method_torch_has_no_function_of():
+    source = generate(METHOD, "Methods", verify=True)
+    assert "single = x.float()" in source and "like = single.type_as(other=y)" in source
+    assert "tiled = like.repeat(repeats=[1, 2])" in source
+    x, y = torch.randn(4, 3, dtype=torch.float64), torch.randn(4, 3)
+    assert torch.equal(import_in_memory(source).Methods()(x, y), x.float().type_as(y).repeat(1, 2))
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("flaot", "not 'flaot' (did you mean 'float' or 'bfloat16'?)"),
+        ("tolist", "not 'tolist'"),
+        ("flatten", "torch.flatten is TorchFn's"),
+    ],
+)
+def test_a_method_that_is_not_a_tensor_computation_torch_lacks_is_refused(name, message):
+    with pytest.raises(SpecError) as e:
+        generate(METHOD.replace("name: float", f"name: {name}"), "Methods")
+    (line,) = e.value.lines()
+    assert line.startswith("<string>:2:27: modules.single.Method.name: ") and message in line

@@ -45,6 +45,7 @@ _ARITHMETIC = {
     operator.floordiv,
     operator.truediv,
     operator.mod,
+    operator.pow,
     operator.neg,
     operator.eq,
     operator.ne,
@@ -377,9 +378,12 @@ def _checked(mapped: Mapped, values: dict, expected) -> Mapped:
 
 
 def _helper_name(node, mapped: Mapped, ref) -> str:
-    """A helper node's name: fx's (the function's, ``matmul``), but for an item of a tuple
-    the tuple's and its index (``chunk_0``, not fx's ``getitem``), and for a subscript of a
-    tensor the tensor's (``x_item``; ``item`` for a long name)."""
+    """A helper node's name: fx's (the function's, ``matmul``), but for a field of torch's
+    result the field's (``values``), for an item of a tuple the tuple's and its index
+    (``chunk_0``, not fx's ``getitem``), and for a subscript of a tensor the tensor's
+    (``x_item``; ``item`` for a long name)."""
+    if node.target is getattr:  # x.max(dim=1).values: values
+        return node.args[1]
     if node.target is not operator.getitem:
         return node.name
     if mapped.cls == "Get" and isinstance(mapped.kwargs["key"], int):

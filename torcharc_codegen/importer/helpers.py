@@ -12,7 +12,7 @@ from __future__ import annotations
 import operator
 from dataclasses import dataclass, field
 
-from ..spec.helpers import HELPERS
+from ..spec.helpers import HELPERS, TENSOR_METHODS
 from ..spec.module_rules import FUNCTIONAL, functional_functions
 from ..spec.subscripts import key_text
 
@@ -49,6 +49,46 @@ _UNARY = {
     "erf",
 }
 _REDUCTIONS = {"mean", "sum", "amax", "amin", "prod", "std", "var", "logsumexp"}
+# Python's operators on tensors -> the torch function each one is
+_OPERATORS = {
+    operator.add: "add",
+    operator.iadd: "add",
+    operator.mul: "mul",
+    operator.imul: "mul",
+    operator.sub: "sub",
+    operator.isub: "sub",
+    operator.truediv: "div",
+    operator.itruediv: "div",
+    operator.floordiv: "floor_divide",
+    operator.mod: "remainder",
+    operator.pow: "pow",
+    operator.matmul: "matmul",
+    operator.gt: "gt",
+    operator.ge: "ge",
+    operator.lt: "lt",
+    operator.le: "le",
+    operator.eq: "eq",
+    operator.ne: "ne",
+    operator.and_: "bitwise_and",
+    operator.or_: "bitwise_or",
+    operator.xor: "bitwise_xor",
+}
+_UNARY_OPERATORS = {operator.neg: "neg", operator.invert: "bitwise_not", operator.abs: "abs"}
+# ``number op x`` as ``torch.<reflected>(x, number)``
+_REFLECTED = {
+    "add": "add",
+    "mul": "mul",
+    "sub": "rsub",
+    "gt": "lt",
+    "lt": "gt",
+    "ge": "le",
+    "le": "ge",
+    "eq": "eq",
+    "ne": "ne",
+    "bitwise_and": "bitwise_and",
+    "bitwise_or": "bitwise_or",
+    "bitwise_xor": "bitwise_xor",
+}
 # F.<fn> -> the torch.nn class that computes it from the same-named arguments
 _FUNCTIONAL_MODULES = {
     "adaptive_avg_pool1d": "AdaptiveAvgPool1d",
@@ -95,20 +135,19 @@ def map_call(node, value, is_tensor, const, batch=lambda a: None) -> Mapped | ob
             return _expand(args, kwargs, value, const, batch)
         return _method(node, name, args, kwargs, value, is_tensor, const)
     module = getattr(target, "__module__", "") or ""
-    if target in (
-        operator.add,
-        operator.mul,
-        torch.add,
-        torch.mul,
-        operator.sub,
-        torch.sub,
-        operator.truediv,
-        torch.div,
-        operator.matmul,
-    ):
-        return _arithmetic(name, args, kwargs, value, is_tensor, const)
+    if target in _OPERATORS or target in (torch.add, torch.mul, torch.sub, torch.div):
+        return _arithmetic(_OPERATORS.get(target, name), args, kwargs, value, is_tensor, const)
+    if target in _UNARY_OPERATORS:
+        if kwargs or len(args) != 1 or not is_tensor(args[0]):
+            raise Unwritable(f"{name} of something other than one tensor")
+        return Mapped("TorchFn", {"name": _UNARY_OPERATORS[target]}, [args[0]])
     if target is operator.getitem:
         return _getitem(args, value, is_tensor, const)
+    if target is getattr and len(args) == 2 and is_tensor(args[0]):  # x.max(dim=1).values
+        fields = getattr(type(value(args[0])), "__match_args__", ())
+        if args[1] in fields:
+            return Mapped("Get", {"key": fields.index(args[1])}, [args[0]])
+        raise Unwritable(f"reading .{args[1]} of a value")
     if target in (torch.cat, torch.concat, torch.stack):
         tensors = args[0] if args else kwargs.pop("tensors")
         dim = const(args[1] if len(args) > 1 else kwargs.pop("dim", 0))
@@ -118,6 +157,13 @@ def map_call(node, value, is_tensor, const, batch=lambda a: None) -> Mapped | ob
         if kwargs or not isinstance(tensors, list | tuple) or not all(map(is_tensor, tensors)):
             raise Unwritable(f"torch.{name} of anything but a list of tensors")
         return Mapped(cls, {"dim": dim}, [list(tensors)])
+    if target is torch.where and len(args) == 3 and not kwargs and is_tensor(args[1]):
+        condition, x, other = args  # x.where(condition, other), its tensors by keyword
+        tensors = {k: v for k, v in (("condition", condition), ("other", other)) if is_tensor(v)}
+        constants = {"other": const(other)} if "other" not in tensors else {}
+        if not is_tensor(condition):
+            raise Unwritable("torch.where of a condition that is not a tensor")
+        return Mapped("Method", {"name": "where", **constants}, [x], tensors)
     if target is torch.einsum:
         return _einsum(args, kwargs, is_tensor, const)
     if target in (torch.chunk, torch.split):
@@ -168,11 +214,33 @@ def _method(node, name, args, kwargs, value, is_tensor, const):
         return Mapped("TorchFn", {"name": "permute", "dims": list(dims)}, [x])
     if name in _REDUCTIONS:
         return _reduce(name, args, kwargs, is_tensor, const)
-    if name in ("add", "mul", "sub", "div"):
+    if name in ("add", "mul", "sub", "div") and len(args) == 2 and not kwargs:
         return _arithmetic(name, args, kwargs, value, is_tensor, const)
     if callable(getattr(torch, name, None)):
         return _torch_fn(name, args, kwargs, is_tensor, const)
+    if name in TENSOR_METHODS:
+        return _tensor_method(name, args, kwargs, is_tensor, const)
     raise Unwritable(f"no TorchArc helper for the tensor method .{name}()")
+
+
+def _tensor_method(name, args, kwargs, is_tensor, const):
+    """``x.<name>(...)`` torch has no function of (``x.float()``, ``x.type_as(y)``,
+    ``x.repeat(1, 2, 1)``): Method, its arguments by their schema's names, sizes given one by
+    one as the one list they are."""
+    import torch
+
+    rest = list(args[1:])
+    if rest:
+        schemas = torch._C._jit_get_schemas_for_operator(f"aten::{name}")
+        params = [a for a in schemas[0].arguments[1:] if not a.kwarg_only] if schemas else []
+        if len(params) == 1 and str(params[0].type).startswith("List[") and len(rest) > 1:
+            rest = [rest]  # x.repeat(1, 2, 1): repeats=[1, 2, 1]
+        if len(params) < len(rest):
+            raise Unwritable(f".{name}()'s positional arguments have no names to write")
+        kwargs = {**{p.name: a for p, a in zip(params, rest, strict=False)}, **kwargs}
+    tensors = {k: v for k, v in kwargs.items() if is_tensor(v)}
+    constants = {k: _lists(const(v)) for k, v in kwargs.items() if k not in tensors}
+    return Mapped("Method", {"name": name, **constants}, [args[0]], tensors)
 
 
 def _expand(args, kwargs, value, const, batch):
@@ -225,13 +293,15 @@ def _torch_fn(name, args, kwargs, is_tensor, const, drop=()):
         raise Unwritable(f"torch.{name} of something other than one tensor")
     extra = {k: v for k, v in kwargs.items() if k not in drop}
     if len(args) > 1:
-        names = _positional_names(name)
+        names = _positional_names(name, len(args) - 1)
         if names is None or len(names) < len(args) - 1:
             raise Unwritable(f"torch.{name}'s positional arguments have no names to write")
         extra = {**dict(zip(names, args[1:], strict=False)), **extra}
     if not callable(getattr(torch, name, None)):
         raise Unwritable(f"torch has no function {name}")
     tensors = {k: v for k, v in extra.items() if is_tensor(v)}
+    if "input" in tensors:  # torch.where(condition, input, other)
+        raise Unwritable(f"torch.{name}'s first argument is not its input: no TorchFn says it")
     constants = {
         k: _lists(const(v)) for k, v in extra.items() if k not in tensors and v is not None
     }
@@ -267,14 +337,16 @@ def _functional_fn(fn, name, args, kwargs, is_tensor, const):
     return Mapped("TorchFn", {"name": FUNCTIONAL + name, **constants}, [x], tensors)
 
 
-def _positional_names(name: str) -> list[str] | None:
-    """The names of ``torch.<name>``'s arguments after the input, from its first schema."""
+def _positional_names(name: str, count: int = 0) -> list[str] | None:
+    """The names of ``torch.<name>``'s positional arguments after the input, from its first
+    schema that takes ``count`` of them (``squeeze(x, 1)``: ``squeeze.dim``'s)."""
     import torch
 
-    schemas = torch._C._jit_get_schemas_for_operator(f"aten::{name}")
-    if not schemas:
-        return None
-    return [a.name for a in schemas[0].arguments[1:]]
+    for schema in torch._C._jit_get_schemas_for_operator(f"aten::{name}"):
+        names = [a.name for a in schema.arguments[1:] if not a.kwarg_only]
+        if len(names) >= count:  # torch.where(condition, self, other): Python's `input`
+            return ["input" if n == "self" else n for n in names]
+    return None
 
 
 def _reduce(name, args, kwargs, is_tensor, const):
@@ -291,12 +363,12 @@ def _reduce(name, args, kwargs, is_tensor, const):
     return Mapped("Reduce", out, [args[0]])
 
 
-def _arithmetic(name, args, kwargs, value, is_tensor, const):
+def _arithmetic(op, args, kwargs, value, is_tensor, const):
     """``a + b`` / ``a * b`` of two tensors of one shape and dtype: MergeSum / MergeProd
-    (TorchArc's); broadcast: Add / Mul (this project's extension, ``a * b`` in forward); with
-    a number: TorchFn (``torch.add(x, other=2.0)``); ``-``, ``/`` and ``@`` of two tensors:
-    TorchFn with the second by keyword (``torch.sub(a, other=b)``)."""
-    op = {"iadd": "add", "imul": "mul", "truediv": "div"}.get(name, name)
+    (TorchArc's); broadcast: Add / Mul (this project's extension, ``a * b`` in forward); any
+    other operator of two tensors: TorchFn with the second by keyword (``torch.sub(a,
+    other=b)``); with a number: TorchFn (``torch.pow(x, exponent=2)``), ``1 - x`` its reflected
+    function (``torch.rsub(x, other=1)``), ``1 / x`` ``torch.reciprocal``."""
     if kwargs or len(args) != 2:
         raise Unwritable(f"{op} with arguments other than two operands")
     a, b = args
@@ -306,14 +378,24 @@ def _arithmetic(name, args, kwargs, value, is_tensor, const):
             return Mapped("MergeSum" if op == "add" else "MergeProd", {}, [[a, b]])
         if op in ("add", "mul"):
             return Mapped("Add" if op == "add" else "Mul", {}, [a, b])
-        return Mapped("TorchFn", {"name": op}, [a], {"other": b})
+        return Mapped("TorchFn", {"name": op}, [a], {_second(op): b})
     if op == "matmul":
         raise Unwritable("@ of a tensor and something other than a tensor")
-    if is_tensor(a) and not _holds_node(b):
-        return Mapped("TorchFn", {"name": op, "other": const(b)}, [a])
-    if is_tensor(b) and not _holds_node(a) and op in ("add", "mul"):
-        return Mapped("TorchFn", {"name": op, "other": const(a)}, [b])
+    if is_tensor(a):
+        return Mapped("TorchFn", {"name": op, _second(op): const(b)}, [a])
+    if is_tensor(b):
+        number, reflected = const(a), _REFLECTED.get(op)
+        if op == "div" and number == 1:
+            return Mapped("TorchFn", {"name": "reciprocal"}, [b])
+        if reflected is not None:
+            return Mapped("TorchFn", {"name": reflected, _second(reflected): number}, [b])
     raise Unwritable(f"{op} of a number and a tensor in this order")
+
+
+def _second(fn: str) -> str:
+    """The name of ``torch.<fn>``'s second operand: ``other``, ``exponent`` for pow."""
+    names = _positional_names(fn, 1)
+    return names[0] if names else "other"
 
 
 def _holds_node(a) -> bool:
@@ -397,10 +479,13 @@ def _functional_module(fn, name, args, kwargs, is_tensor, const):
     cls = getattr(nn, _FUNCTIONAL_MODULES[name])
     values = _bind(_functional_signature(fn, name, cls), name, args, kwargs, const)
     accepted = inspect.signature(cls.__init__).parameters
+    given = _functional_signature(fn, name, cls).parameters
     out = {}
     for k, v in values.items():
         if k in _NOT_MODULE_ARGS:
             continue
+        if k not in accepted and type(v) is type(given[k].default) and v == given[k].default:
+            continue  # F.interpolate's antialias=False, which fx passes: nn.Upsample's own
         if k not in accepted:
             raise Unwritable(f"F.{name}'s argument {k} has no place in nn.{cls.__name__}")
         default = accepted[k].default

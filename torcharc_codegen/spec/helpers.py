@@ -319,6 +319,26 @@ def _reduce_fn(name, dim, keepdim):
     return lambda input: getattr(torch, name)(input, dim=dim, keepdim=keepdim)
 
 
+# The tensor methods Method calls: those with no torch function of their name (which TorchFn
+# calls), a tensor's casts among them, and `where` (`x.where(condition, other)`: torch.where
+# takes the condition first, so TorchFn can't say it).
+TENSOR_METHODS = frozenset(
+    {"expand_as", "repeat", "reshape_as", "view_as", "type_as", "unfold", "sum_to_size"}
+    | {"float", "double", "half", "bfloat16", "long", "int", "short", "bool", "where"}
+)
+
+
+def _method(kw: dict[str, object], a: dict[str, str]) -> str:
+    # `name` was checked by the validator to be one of TENSOR_METHODS.
+    args = [f"{k}={v}" for k, v in a.items() if k != "input"]
+    args += [f"{k}={literal(v)}" for k, v in kw["kwargs"].items()]
+    return f"{a['input']}.{kw['name']}({', '.join(args)})"
+
+
+def _method_fn(name, kwargs):
+    return lambda input, **tensors: getattr(input, name)(**tensors, **kwargs)
+
+
 def _torch_fn_fn(name, kwargs):
     import torch
 
@@ -487,6 +507,21 @@ HELPERS: dict[str, Helper] = {
             expr=lambda kw, a: f"{a['input']}[{key_text(parse_key(kw['key']))}]",
             input_types=(_T,),
             torch_fn=_index_fn,
+        ),
+        # This project's extension: a tensor method torch has no function for (`x.float()`,
+        # `x.type_as(y)`, `x.repeat(...)`).
+        Helper(
+            "Method",
+            (_kw("name", str), P("kwargs", P.VAR_KEYWORD)),
+            ("input",),
+            "A tensor method torch has no function of: `input.<name>(**kwargs)`, `name` one of "
+            + ", ".join(sorted(TENSOR_METHODS))
+            + "; a node may pass it tensors by keyword (`{input: x, other: y}` on `type_as`:"
+            " `x.type_as(other=y)`): a torcharc-gen extension.",
+            expr=_method,
+            tensor_keywords=True,
+            input_types=(_T,),
+            torch_fn=_method_fn,
         ),
         # This project's extension: attention's scores and its relative position bias
         # (MaxViT's `torch.einsum("bhid,bhjd->bhij", q, k)`), which TorchFn's one input can't say.

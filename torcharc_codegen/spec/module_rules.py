@@ -11,6 +11,7 @@ from ..names import is_identifier, name_problem, same_python_name
 from ..names import normal as python_name
 from .classes import PARAMETER
 from .entries import written
+from .helpers import TENSOR_METHODS
 from .literals import UnsafeValue, literal
 from .load import Source
 from .schema_check import layer_problems
@@ -94,6 +95,14 @@ def module_value_problems(spec, path: KeyPath, source: Source, classes, validato
                 parse_key(args["key"])
             except SubscriptError as e:
                 problems.append(source.problem(cpath + ("key",), str(e)))
+        method = args.get("name") if name == "Method" and isinstance(args, dict) else None
+        if isinstance(method, str) and method not in TENSOR_METHODS:
+            what = f"Method calls a tensor method torch has no function of, not {quote(method)}"
+            if callable(getattr(_torch(), method, None)):
+                what += f": torch.{method} is TorchFn's"
+            else:
+                what += did_you_mean(method, sorted(TENSOR_METHODS))
+            problems.append(source.problem(cpath + ("name",), what))
         if name in ("Reduce", "TorchFn") and isinstance(args, dict):
             fn = args.get("name")
             if isinstance(fn, str) and not _is_torch_function(fn, functional=name == "TorchFn"):
@@ -211,6 +220,12 @@ def functional_functions() -> frozenset:
 
     skipped = {"assert_int_or_pair"}
     return frozenset(n for n in dir(F) if not n.startswith("_") and n not in skipped and ours(n))
+
+
+def _torch():
+    import torch
+
+    return torch
 
 
 def _torch_names() -> set[str]:
