@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from torcharc_codegen.errors import SpecError
 from torcharc_codegen.resources import TEMPLATE_DIR
-from torcharc_codegen.spec.helpers import HELPERS
+from torcharc_codegen.spec.helpers import EXTENSION_HELPERS, HELPERS
 
 
 def test_code_fills_in_the_constructor_defaults():
@@ -168,3 +169,20 @@ def test_each_torch_fn_computes_what_the_generated_code_computes(case):
 def test_the_torch_fn_cases_cover_every_helper():
     used = {cls for modules, _, _ in TORCH_FN_CASES.values() for m in modules.values() for cls in m}
     assert used == set(HELPERS)
+
+
+@pytest.mark.parametrize("name", sorted(EXTENSION_HELPERS))
+def test_resolve_says_each_of_this_projects_helpers_is_an_extension(name):
+    """TorchArc can't build a spec that uses one: resolve (TorchArc's build) says so, located."""
+    from torcharc_codegen.api import resolve
+
+    modules, nodes, shapes = next(
+        case for case in TORCH_FN_CASES.values() if any(name in m for m in case[0].values())
+    )
+    spec = {
+        "modules": modules,
+        "graph": {"input": list(shapes), "modules": nodes, "output": list(nodes)[-1]},
+    }
+    with pytest.raises(SpecError) as e:
+        resolve(spec)
+    assert any(f"the {name} helper is this project's extension" in x for x in e.value.lines())

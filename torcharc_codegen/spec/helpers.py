@@ -351,7 +351,9 @@ _T = TENSOR
 _TL = "list[torch.Tensor]"
 
 # The helpers that are this project's, not TorchArc's: a spec using one is an extension.
-EXTENSION_HELPERS = frozenset({"Mul", "Add", "ExpandBatch", "StochasticDepth", "Einsum", "Index"})
+EXTENSION_HELPERS = frozenset(
+    {"Mul", "Add", "ExpandBatch", "StochasticDepth", "Einsum", "Index", "Method"}
+)
 
 HELPERS: dict[str, Helper] = {
     h.name: h
