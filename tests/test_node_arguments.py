@@ -251,3 +251,41 @@ def test_a_method_that_is_not_a_tensor_computation_torch_lacks_is_refused(name, 
         generate(METHOD.replace("name: float", f"name: {name}"), "Methods")
     (line,) = e.value.lines()
     assert line.startswith("<string>:2:27: modules.single.Method.name: ") and message in line
+
+
+DTYPE = """\
+modules:
+  wide: {Method: {name: to, dtype: float64}}
+  total: {TorchFn: {name: sum, dim: -1, dtype: float32}}
+graph:
+  input: {x: {shape: [2, 3]}}
+  modules:
+    wide: [x]
+    total: [wide]
+  output: total
+"""
+
+
+def test_a_dtype_by_name_is_torchs_dtype():
+    source = generate(DTYPE, "Sums", verify=True)
+    assert "wide = x.to(dtype=torch.float64)" in source
+    assert "torch.sum(wide, dim=-1, dtype=torch.float32)" in source
+    x = torch.randn(4, 3)
+    expected = torch.sum(x.to(torch.float64), dim=-1, dtype=torch.float32)
+    assert torch.equal(import_in_memory(source).Sums()(x), expected)
+
+
+def test_a_dtype_torch_lacks_is_refused_and_resolve_says_a_dtype_by_name_is_an_extension():
+    from torcharc_codegen.api import resolve
+
+    with pytest.raises(SpecError) as e:
+        generate(DTYPE.replace("dtype: float32", "dtype: float31"), "Sums")
+    (line,) = e.value.lines()
+    assert line.startswith("<string>:3:48: modules.total.TorchFn.dtype: dtype 'float31' is none")
+    assert "(did you mean 'float32'" in line
+    with pytest.raises(SpecError) as e:
+        resolve(
+            DTYPE.replace("  wide: {Method: {name: to, dtype: float64}}\n", "  wide: {ReLU: }\n")
+        )
+    (line,) = e.value.lines()
+    assert line.startswith("<string>:3:") and "a dtype by name is this project's extension" in line

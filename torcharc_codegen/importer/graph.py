@@ -10,6 +10,7 @@ from __future__ import annotations
 import operator
 from dataclasses import dataclass, field
 
+from ..names import MODULE_ATTRIBUTES
 from ..spec.classes import PARAMETER
 from .helpers import ALIAS, Mapped, Unwritable, check, map_call
 from .trace import Traced, node_line
@@ -187,7 +188,8 @@ def convert(traced: Traced, children: dict, parameters: dict) -> Graph:
                     continue
                 assert isinstance(mapped, Mapped)
                 mapped = _checked(mapped, values, values[node.name])
-                name = _fresh(_helper_name(node, mapped, ref), taken)
+                name = _helper_name(node, mapped, ref)
+                name = _fresh(f"{name}_1" if name in MODULE_ATTRIBUTES else name, taken)
                 taken.add(name)
                 graph.helpers[name] = {mapped.cls: mapped.kwargs or None}
                 if mapped.keywords:  # the input and the tensors by keyword

@@ -12,6 +12,7 @@ from __future__ import annotations
 import operator
 from dataclasses import dataclass, field
 
+from ..grammar.spec_schema import DTYPES
 from ..spec.helpers import HELPERS, TENSOR_METHODS
 from ..spec.module_rules import FUNCTIONAL, functional_functions
 from ..spec.subscripts import key_text
@@ -230,6 +231,11 @@ def _tensor_method(name, args, kwargs, is_tensor, const):
     import torch
 
     rest = list(args[1:])
+    if name == "to":  # x.to(torch.float64); x.to(y)'s keyword is `tensor` in Python, `other`
+        # in TorchScript, so no keyword says it in both
+        if len(rest) != 1 or kwargs or is_tensor(rest[0]):
+            raise Unwritable("x.to() of anything but a dtype")
+        kwargs, rest = {"dtype": rest[0]}, []
     if rest:
         schemas = torch._C._jit_get_schemas_for_operator(f"aten::{name}")
         params = [a for a in schemas[0].arguments[1:] if not a.kwarg_only] if schemas else []
@@ -350,12 +356,14 @@ def _positional_names(name: str, count: int = 0) -> list[str] | None:
 
 
 def _reduce(name, args, kwargs, is_tensor, const):
+    """``x.mean(dims)``: Reduce; with more (``dtype``, ``len(args) > 3``): TorchFn."""
     if not is_tensor(args[0]):
         raise Unwritable(f"{name} of something other than one tensor")
+    if set(kwargs) - {"dim", "keepdim"} or len(args) > 3:
+        return _torch_fn(name, args, kwargs, is_tensor, const)
+    kwargs = dict(kwargs)
     dim = const(args[1]) if len(args) > 1 else const(kwargs.pop("dim", None))
     keepdim = const(args[2]) if len(args) > 2 else const(kwargs.pop("keepdim", False))
-    if kwargs:
-        raise Unwritable(f"{name} with arguments {sorted(kwargs)} Reduce doesn't take")
     dim = list(dim) if isinstance(dim, tuple) else dim
     out = {"name": name, "dim": dim}
     if keepdim:
@@ -573,9 +581,17 @@ def check(mapped: Mapped, args: list, expected, keywords: dict | None = None) ->
 
 
 def _lists(value):
-    """Tuples as lists, all the way down: the YAML form of a spec value."""
+    """Tuples as lists, all the way down, and a dtype its name: the YAML form of a spec
+    value."""
+    import torch
+
     if isinstance(value, list | tuple):
         return [_lists(v) for v in value]
+    if isinstance(value, torch.dtype):
+        name = str(value).removeprefix("torch.")
+        if name not in DTYPES:
+            raise Unwritable(f"the dtype {value}, which a spec doesn't name")
+        return name
     return value
 
 

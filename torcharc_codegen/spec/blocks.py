@@ -267,4 +267,10 @@ def extension_used(data: object) -> tuple[KeyPath, str] | None:
                     " calls a function of torch itself"
                 )
                 return place.path + ("name",), what
+            if fn is not None and isinstance(kwargs.get("dtype"), str):
+                what = (
+                    "a dtype by name is this project's extension: TorchArc's TorchFn passes"
+                    " the string itself"
+                )
+                return place.path + ("dtype",), what
     return None

@@ -176,8 +176,24 @@ def _call(fn: str, *order: str) -> Expr:
 def _torch_fn(kw: dict[str, object], a: dict[str, str]) -> str:
     # `name` was checked by the validator: a torch function, or nn.functional.<fn>.
     tensors = "".join(f", {k}={v}" for k, v in a.items() if k != "input")
-    rest = "".join(f", {k}={literal(v)}" for k, v in kw["kwargs"].items())
+    rest = "".join(f", {k}={_argument(k, v)}" for k, v in kw["kwargs"].items())
     return f"torch.{kw['name']}({a['input']}{tensors}{rest})"
+
+
+def _argument(key: str, value: object) -> str:
+    """A TorchFn or Method argument as Python: ``dtype: float64`` is ``torch.float64``."""
+    if key == "dtype" and isinstance(value, str):  # the validator checked it names a dtype
+        return f"torch.{value}"
+    return literal(value)
+
+
+def _arguments(kwargs: dict) -> dict:
+    """TorchFn's or Method's arguments as the torch call takes them (a dtype's name: the
+    dtype)."""
+    import torch
+
+    dtype = kwargs.get("dtype")
+    return {**kwargs, "dtype": getattr(torch, dtype)} if isinstance(dtype, str) else kwargs
 
 
 def _reduce(kw: Bound, a: dict[str, str]) -> str:
@@ -324,18 +340,19 @@ def _reduce_fn(name, dim, keepdim):
 # takes the condition first, so TorchFn can't say it).
 TENSOR_METHODS = frozenset(
     {"expand_as", "repeat", "reshape_as", "view_as", "type_as", "unfold", "sum_to_size"}
-    | {"float", "double", "half", "bfloat16", "long", "int", "short", "bool", "where"}
+    | {"float", "double", "half", "bfloat16", "long", "int", "short", "bool", "to", "where"}
 )
 
 
 def _method(kw: dict[str, object], a: dict[str, str]) -> str:
     # `name` was checked by the validator to be one of TENSOR_METHODS.
     args = [f"{k}={v}" for k, v in a.items() if k != "input"]
-    args += [f"{k}={literal(v)}" for k, v in kw["kwargs"].items()]
+    args += [f"{k}={_argument(k, v)}" for k, v in kw["kwargs"].items()]
     return f"{a['input']}.{kw['name']}({', '.join(args)})"
 
 
 def _method_fn(name, kwargs):
+    kwargs = _arguments(kwargs)
     return lambda input, **tensors: getattr(input, name)(**tensors, **kwargs)
 
 
@@ -343,6 +360,7 @@ def _torch_fn_fn(name, kwargs):
     import torch
 
     fn = functools.reduce(getattr, name.split("."), torch)  # nn.functional.pad: F.pad
+    kwargs = _arguments(kwargs)
     return lambda input, **tensors: fn(input, **tensors, **kwargs)
 
 
@@ -519,7 +537,8 @@ HELPERS: dict[str, Helper] = {
             "A tensor method torch has no function of: `input.<name>(**kwargs)`, `name` one of "
             + ", ".join(sorted(TENSOR_METHODS))
             + "; a node may pass it tensors by keyword (`{input: x, other: y}` on `type_as`:"
-            " `x.type_as(other=y)`): a torcharc-gen extension.",
+            " `x.type_as(other=y)`), and `dtype: float64` is `dtype=torch.float64`: a"
+            " torcharc-gen extension.",
             expr=_method,
             tensor_keywords=True,
             input_types=(_T,),

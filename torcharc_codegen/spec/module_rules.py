@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 
 from ..errors import KeyPath, Problem
+from ..grammar.spec_schema import DTYPES
 from ..messages import did_you_mean, quote
 from ..names import is_identifier, name_problem, same_python_name
 from ..names import normal as python_name
@@ -95,6 +96,12 @@ def module_value_problems(spec, path: KeyPath, source: Source, classes, validato
                 parse_key(args["key"])
             except SubscriptError as e:
                 problems.append(source.problem(cpath + ("key",), str(e)))
+        dtype = (
+            args.get("dtype") if name in ("TorchFn", "Method") and isinstance(args, dict) else None
+        )
+        if isinstance(dtype, str) and dtype not in DTYPES:
+            what = f"dtype {quote(dtype)} is none of torch's: {', '.join(DTYPES)}"
+            problems.append(source.problem(cpath + ("dtype",), what + did_you_mean(dtype, DTYPES)))
         method = args.get("name") if name == "Method" and isinstance(args, dict) else None
         if isinstance(method, str) and method not in TENSOR_METHODS:
             what = f"Method calls a tensor method torch has no function of, not {quote(method)}"
