@@ -2,7 +2,7 @@
 # in this file's directory with
 #   torcharc-gen dlrm_sum.yaml -o dlrm_sum.py
 # spec sha256 923396e3bafd8abf, code sha256 9e43f6bbdfd889aa
-# torcharc-gen 0.4.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
+# torcharc-gen 0.5.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
 import torch
 from torch import nn
 

@@ -2,7 +2,7 @@
 # in this file's directory with
 #   torcharc-gen film_image_state.yaml -o film_image_state.py
 # spec sha256 e8d95fd4030d34d7, code sha256 8707d79f08461eb8
-# torcharc-gen 0.4.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
+# torcharc-gen 0.5.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
 import torch
 from torch import nn
 

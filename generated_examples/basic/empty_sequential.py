@@ -2,7 +2,7 @@
 # in this file's directory with
 #   torcharc-gen empty_sequential.yaml -o empty_sequential.py
 # spec sha256 fa9769d70f15c7da, code sha256 3146d080c423e824
-# torcharc-gen 0.4.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
+# torcharc-gen 0.5.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
 import torch
 from torch import nn
 

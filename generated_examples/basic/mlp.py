@@ -2,7 +2,7 @@
 # in this file's directory with
 #   torcharc-gen mlp.yaml -o mlp.py
 # spec sha256 fe46fe78f495f33c, code sha256 2ac5e6344e770c79
-# torcharc-gen 0.4.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
+# torcharc-gen 0.5.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
 import torch
 from torch import nn
 

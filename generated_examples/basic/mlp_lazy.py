@@ -2,7 +2,7 @@
 # in this file's directory with
 #   torcharc-gen mlp_lazy.yaml -o mlp_lazy.py
 # spec sha256 6af8d33a59b73e67, code sha256 14f05ff6840dfc2b
-# torcharc-gen 0.4.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
+# torcharc-gen 0.5.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
 import torch
 from torch import nn
 

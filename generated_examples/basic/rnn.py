@@ -2,7 +2,7 @@
 # in this file's directory with
 #   torcharc-gen rnn.yaml -o rnn.py
 # spec sha256 cb88733355432332, code sha256 63faf3c6f6b5d8f0
-# torcharc-gen 0.4.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
+# torcharc-gen 0.5.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
 import torch
 from torch import nn
 

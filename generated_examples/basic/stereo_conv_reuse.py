@@ -2,7 +2,7 @@
 # in this file's directory with
 #   torcharc-gen stereo_conv_reuse.yaml -o stereo_conv_reuse.py
 # spec sha256 f5e49fb4b0374a7f, code sha256 f1ef2ce64a3a5515
-# torcharc-gen 0.4.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
+# torcharc-gen 0.5.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
 import torch
 from torch import nn
 

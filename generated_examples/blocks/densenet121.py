@@ -2,7 +2,7 @@
 # in this file's directory with
 #   torcharc-gen densenet121.yaml -o densenet121.py
 # spec sha256 ca9d55d5c7020124, code sha256 c4ffc89ce7974833
-# torcharc-gen 0.4.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
+# torcharc-gen 0.5.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
 from collections import OrderedDict
 from typing import ClassVar
 

@@ -2,7 +2,7 @@
 # in this file's directory with
 #   torcharc-gen mobilenet_v2.yaml -o mobilenet_v2.py
 # spec sha256 d9c99ee523948f71, code sha256 8ad42f9f7689bcc5
-# torcharc-gen 0.4.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
+# torcharc-gen 0.5.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
 from typing import ClassVar
 
 import torch

@@ -2,7 +2,7 @@
 # in this file's directory with
 #   torcharc-gen resnet.yaml -o resnet.py
 # spec sha256 7616377dacf7134b, code sha256 20cfc7f4f088be83
-# torcharc-gen 0.4.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
+# torcharc-gen 0.5.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
 from typing import ClassVar
 
 import torch

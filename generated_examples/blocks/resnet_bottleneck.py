@@ -2,7 +2,7 @@
 # in this file's directory with
 #   torcharc-gen resnet_bottleneck.yaml -o resnet_bottleneck.py
 # spec sha256 7ce6ed69d989dc33, code sha256 8fc3fadd44ff3ba4
-# torcharc-gen 0.4.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
+# torcharc-gen 0.5.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
 from typing import ClassVar
 
 import torch

@@ -2,7 +2,7 @@
 # in this file's directory with
 #   torcharc-gen conv.yaml -o conv.py
 # spec sha256 33fdabaa043570f5, code sha256 e6b5f7eae8e6a5c7
-# torcharc-gen 0.4.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
+# torcharc-gen 0.5.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
 import torch
 from torch import nn
 

@@ -2,7 +2,7 @@
 # in this file's directory with
 #   torcharc-gen conv_classifier.yaml -o conv_classifier.py
 # spec sha256 b9fe218bb4a40886, code sha256 5b25b907b6a6c620
-# torcharc-gen 0.4.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
+# torcharc-gen 0.5.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
 import torch
 from torch import nn
 

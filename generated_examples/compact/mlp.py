@@ -2,7 +2,7 @@
 # in this file's directory with
 #   torcharc-gen mlp.yaml -o mlp.py
 # spec sha256 500e58a6a3af1eb3, code sha256 dce346533381ab8c
-# torcharc-gen 0.4.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
+# torcharc-gen 0.5.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
 import torch
 from torch import nn
 

@@ -2,7 +2,7 @@
 # in this file's directory with
 #   torcharc-gen fn_topk.yaml -o fn_topk.py
 # spec sha256 0e102a13ca73e8dd, code sha256 69c769af74cf5e26
-# torcharc-gen 0.4.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
+# torcharc-gen 0.5.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
 import torch
 from torch import nn
 

@@ -2,7 +2,7 @@
 # in this file's directory with
 #   torcharc-gen reduce_amax.yaml -o reduce_amax.py
 # spec sha256 86fb303f4b308884, code sha256 415bf683e57825c7
-# torcharc-gen 0.4.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
+# torcharc-gen 0.5.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
 import torch
 from torch import nn
 

@@ -2,7 +2,7 @@
 # in this file's directory with
 #   torcharc-gen reduce_mean.yaml -o reduce_mean.py
 # spec sha256 84fd724596af2bbe, code sha256 040a7f8890b6c85b
-# torcharc-gen 0.4.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
+# torcharc-gen 0.5.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
 import torch
 from torch import nn
 

@@ -2,7 +2,7 @@
 # in this file's directory with
 #   torcharc-gen torch_fn.yaml -o torch_fn.py
 # spec sha256 0926e92599e155ad, code sha256 c783012b5e988497
-# torcharc-gen 0.4.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
+# torcharc-gen 0.5.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
 import torch
 from torch import nn
 

@@ -2,7 +2,7 @@
 # in this file's directory with
 #   torcharc-gen chunk.yaml -o chunk.py
 # spec sha256 97e5c71c43613c0a, code sha256 47a65543eba0b866
-# torcharc-gen 0.4.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
+# torcharc-gen 0.5.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
 import torch
 from torch import nn
 

@@ -2,7 +2,7 @@
 # in this file's directory with
 #   torcharc-gen split.yaml -o split.py
 # spec sha256 c208141f74c2cbe9, code sha256 8acebc6102670307
-# torcharc-gen 0.4.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
+# torcharc-gen 0.5.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
 import torch
 from torch import nn
 

@@ -2,7 +2,7 @@
 # in this file's directory with
 #   torcharc-gen get.yaml -o get.py
 # spec sha256 58d2dc9d531b5655, code sha256 a2fd9a90f16d47e8
-# torcharc-gen 0.4.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
+# torcharc-gen 0.5.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
 import torch
 from torch import nn
 

@@ -2,7 +2,7 @@
 # in this file's directory with
 #   torcharc-gen index_select.yaml -o index_select.py
 # spec sha256 d2a5c4c47e631a96, code sha256 c2203c35f55c0da2
-# torcharc-gen 0.4.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
+# torcharc-gen 0.5.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
 import torch
 from torch import nn
 

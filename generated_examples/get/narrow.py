@@ -2,7 +2,7 @@
 # in this file's directory with
 #   torcharc-gen narrow.yaml -o narrow.py
 # spec sha256 2e058c57da45e437, code sha256 f81c474c466ee0f0
-# torcharc-gen 0.4.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
+# torcharc-gen 0.5.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
 import torch
 from torch import nn
 

@@ -2,7 +2,7 @@
 # in this file's directory with
 #   torcharc-gen input_examples.yaml -o input_examples.py
 # spec sha256 9f28bcef41874628, code sha256 67467f50f5742a6c
-# torcharc-gen 0.4.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
+# torcharc-gen 0.5.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
 import torch
 from torch import nn
 

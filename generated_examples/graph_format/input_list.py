@@ -2,7 +2,7 @@
 # in this file's directory with
 #   torcharc-gen input_list.yaml -o input_list.py
 # spec sha256 d849c3aa66248c50, code sha256 05712e56c5ef1e8d
-# torcharc-gen 0.4.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
+# torcharc-gen 0.5.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
 import torch
 from torch import nn
 

@@ -2,7 +2,7 @@
 # in this file's directory with
 #   torcharc-gen input_str.yaml -o input_str.py
 # spec sha256 04d9e71e67cb9fa0, code sha256 f277341439a1cc4a
-# torcharc-gen 0.4.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
+# torcharc-gen 0.5.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
 import torch
 from torch import nn
 

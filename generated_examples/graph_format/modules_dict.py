@@ -2,7 +2,7 @@
 # in this file's directory with
 #   torcharc-gen modules_dict.yaml -o modules_dict.py
 # spec sha256 5cebc3f18f1ae768, code sha256 585ebd73eb85ceed
-# torcharc-gen 0.4.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
+# torcharc-gen 0.5.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
 import torch
 from torch import nn
 

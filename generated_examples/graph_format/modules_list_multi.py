@@ -2,7 +2,7 @@
 # in this file's directory with
 #   torcharc-gen modules_list_multi.yaml -o modules_list_multi.py
 # spec sha256 5dd546f9cf8044f3, code sha256 0704fac4d5b76e71
-# torcharc-gen 0.4.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
+# torcharc-gen 0.5.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
 import torch
 from torch import nn
 

@@ -2,7 +2,7 @@
 # in this file's directory with
 #   torcharc-gen modules_list_single.yaml -o modules_list_single.py
 # spec sha256 2ab5bd7ed5a38fa8, code sha256 5f73a2e17ebb320b
-# torcharc-gen 0.4.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
+# torcharc-gen 0.5.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
 import torch
 from torch import nn
 

@@ -2,7 +2,7 @@
 # in this file's directory with
 #   torcharc-gen modules_nested_list.yaml -o modules_nested_list.py
 # spec sha256 ffc4ddd31db4e37d, code sha256 ec0f21b877fce096
-# torcharc-gen 0.4.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
+# torcharc-gen 0.5.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
 import torch
 from torch import nn
 

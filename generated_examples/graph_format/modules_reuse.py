@@ -2,7 +2,7 @@
 # in this file's directory with
 #   torcharc-gen modules_reuse.yaml -o modules_reuse.py
 # spec sha256 2f6f47c8787c2f2d, code sha256 ba82ba4065fe45b3
-# torcharc-gen 0.4.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
+# torcharc-gen 0.5.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
 import torch
 from torch import nn
 

@@ -2,7 +2,7 @@
 # in this file's directory with
 #   torcharc-gen out_of_order.yaml -o out_of_order.py
 # spec sha256 9b7f6d49e2f1907b, code sha256 31640158fba04d6d
-# torcharc-gen 0.4.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
+# torcharc-gen 0.5.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
 import torch
 from torch import nn
 

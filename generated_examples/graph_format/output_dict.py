@@ -2,7 +2,7 @@
 # in this file's directory with
 #   torcharc-gen output_dict.yaml -o output_dict.py
 # spec sha256 415ab27cf7c010c2, code sha256 f877426484bb4206
-# torcharc-gen 0.4.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
+# torcharc-gen 0.5.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
 import torch
 from torch import nn
 

@@ -2,7 +2,7 @@
 # in this file's directory with
 #   torcharc-gen output_list.yaml -o output_list.py
 # spec sha256 3f91171c1de5530d, code sha256 821bb7024312c409
-# torcharc-gen 0.4.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
+# torcharc-gen 0.5.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
 import torch
 from torch import nn
 

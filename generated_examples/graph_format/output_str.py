@@ -2,7 +2,7 @@
 # in this file's directory with
 #   torcharc-gen output_str.yaml -o output_str.py
 # spec sha256 491bdac14b53d005, code sha256 dda82fefb25bab36
-# torcharc-gen 0.4.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
+# torcharc-gen 0.5.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
 import torch
 from torch import nn
 

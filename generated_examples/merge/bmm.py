@@ -2,7 +2,7 @@
 # in this file's directory with
 #   torcharc-gen bmm.yaml -o bmm.py
 # spec sha256 85e1c3b36cdd0fe7, code sha256 cfd2459bf2b3ead4
-# torcharc-gen 0.4.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
+# torcharc-gen 0.5.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
 import torch
 from torch import nn
 

@@ -2,7 +2,7 @@
 # in this file's directory with
 #   torcharc-gen concat.yaml -o concat.py
 # spec sha256 b50eae3d73413f87, code sha256 94f73a482d86262b
-# torcharc-gen 0.4.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
+# torcharc-gen 0.5.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
 import torch
 from torch import nn
 

@@ -2,7 +2,7 @@
 # in this file's directory with
 #   torcharc-gen dot.yaml -o dot.py
 # spec sha256 17c04e0154150c57, code sha256 d7a8d780d39f4ed1
-# torcharc-gen 0.4.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
+# torcharc-gen 0.5.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
 import torch
 from torch import nn
 

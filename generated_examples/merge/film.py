@@ -2,7 +2,7 @@
 # in this file's directory with
 #   torcharc-gen film.yaml -o film.py
 # spec sha256 d4b09cf1b3290115, code sha256 6f62f990957a1595
-# torcharc-gen 0.4.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
+# torcharc-gen 0.5.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
 import torch
 from torch import nn
 

@@ -2,7 +2,7 @@
 # in this file's directory with
 #   torcharc-gen mean.yaml -o mean.py
 # spec sha256 2295d0d30b9023e2, code sha256 03e9f5a9b4751460
-# torcharc-gen 0.4.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
+# torcharc-gen 0.5.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
 import torch
 from torch import nn
 

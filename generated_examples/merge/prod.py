@@ -2,7 +2,7 @@
 # in this file's directory with
 #   torcharc-gen prod.yaml -o prod.py
 # spec sha256 3b06976448cbf85b, code sha256 2cfacfb4290c3089
-# torcharc-gen 0.4.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
+# torcharc-gen 0.5.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
 import torch
 from torch import nn
 

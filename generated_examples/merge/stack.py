@@ -2,7 +2,7 @@
 # in this file's directory with
 #   torcharc-gen stack.yaml -o stack.py
 # spec sha256 236f2d3a3493775b, code sha256 96dc4a5b196811d7
-# torcharc-gen 0.4.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
+# torcharc-gen 0.5.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
 import torch
 from torch import nn
 

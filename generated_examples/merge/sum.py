@@ -2,7 +2,7 @@
 # in this file's directory with
 #   torcharc-gen sum.yaml -o sum.py
 # spec sha256 b04f3e05ec2fb1a2, code sha256 41ee58440fb43b07
-# torcharc-gen 0.4.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
+# torcharc-gen 0.5.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
 import torch
 from torch import nn
 

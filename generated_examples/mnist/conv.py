@@ -2,7 +2,7 @@
 # in this file's directory with
 #   torcharc-gen conv.yaml -o conv.py
 # spec sha256 d5d45d20cce4d3b5, code sha256 95cab00d3ee2cdd8
-# torcharc-gen 0.4.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
+# torcharc-gen 0.5.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
 import torch
 from torch import nn
 

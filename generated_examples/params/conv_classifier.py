@@ -2,7 +2,7 @@
 # in this file's directory with
 #   torcharc-gen conv_classifier.yaml -o conv_classifier.py
 # spec sha256 88c5aa5e664c5e7c, code sha256 0ae4ddebb7880428
-# torcharc-gen 0.4.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
+# torcharc-gen 0.5.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
 from typing import ClassVar
 
 import torch

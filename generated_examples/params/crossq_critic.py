@@ -2,7 +2,7 @@
 # in this file's directory with
 #   torcharc-gen crossq_critic.yaml -o crossq_critic.py
 # spec sha256 d0200cc3f8597e6b, code sha256 dc92a2141225db85
-# torcharc-gen 0.4.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
+# torcharc-gen 0.5.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
 from typing import ClassVar
 
 import torch

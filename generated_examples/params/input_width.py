@@ -2,7 +2,7 @@
 # in this file's directory with
 #   torcharc-gen input_width.yaml -o input_width.py
 # spec sha256 0302edc410e36aaa, code sha256 16b7107ebf564989
-# torcharc-gen 0.4.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
+# torcharc-gen 0.5.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
 from typing import ClassVar
 
 import torch

@@ -2,7 +2,7 @@
 # in this file's directory with
 #   torcharc-gen mlp.yaml -o mlp.py
 # spec sha256 e1334cbbec7e8693, code sha256 7546d6be157e0f67
-# torcharc-gen 0.4.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
+# torcharc-gen 0.5.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
 from typing import ClassVar
 
 import torch

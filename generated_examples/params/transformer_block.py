@@ -2,7 +2,7 @@
 # in this file's directory with
 #   torcharc-gen transformer_block.yaml -o transformer_block.py
 # spec sha256 9b774f2a2bef75c2, code sha256 cd9bbe91c483f7d6
-# torcharc-gen 0.4.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
+# torcharc-gen 0.5.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
 from typing import ClassVar
 
 import torch

@@ -2,7 +2,7 @@
 # in this file's directory with
 #   torcharc-gen attn.yaml -o attn.py
 # spec sha256 7fcab9293e857db3, code sha256 0b9a66c37d1b76e5
-# torcharc-gen 0.4.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
+# torcharc-gen 0.5.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
 import torch
 from torch import nn
 

@@ -2,7 +2,7 @@
 # in this file's directory with
 #   torcharc-gen transformer.yaml -o transformer.py
 # spec sha256 c375ebb436881073, code sha256 828052c78a147488
-# torcharc-gen 0.4.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
+# torcharc-gen 0.5.0 (torch 2.13.0+cpu, black 26.10.1 -l 100 -t py310+)
 import torch
 from torch import nn
 
