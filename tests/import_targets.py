@@ -144,15 +144,15 @@ class Offset(nn.Module):
 
 
 class Shifted(nn.Module):
-    """A buffer read in forward."""
+    """An index buffer computed when built, read in forward: no spec holds its values."""
 
     def __init__(self, width: int):
         super().__init__()
-        self.register_buffer("shift", torch.ones(width))
+        self.register_buffer("shift", torch.arange(width).roll(1))
         self.fc = nn.Linear(width, width)
 
     def forward(self, x):
-        return self.fc(x) - self.shift
+        return self.fc(x)[:, self.shift]
 
 
 class Branchy(nn.Module):
@@ -482,3 +482,29 @@ class Operators(nn.Module):
         y = gated.float().type_as(x).repeat(1, 2, 1).squeeze(0)
         top = y.max(dim=-1).values.unsqueeze(-1).expand_as(y)
         return nn.functional.interpolate(y - top, scale_factor=2.0)
+
+
+class BatchNormAct(nn.BatchNorm1d):
+    """timm's BatchNormAct2d's way: its own running statistics read with F.batch_norm, then
+    an activation child."""
+
+    def __init__(self, features: int):
+        super().__init__(features)
+        self.act = nn.ReLU()
+
+    def forward(self, x):
+        x = nn.functional.batch_norm(
+            x, self.running_mean, self.running_var, self.weight, self.bias, False, 0.1, self.eps
+        )
+        return self.act(x)
+
+
+class BatchNormed(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 8)
+        self.bn = BatchNormAct(8)
+        self.register_buffer("mask", torch.ones(8, dtype=torch.bool), persistent=False)
+
+    def forward(self, x):
+        return self.bn(self.fc(x)).masked_fill(self.mask, 0.0)

@@ -77,7 +77,10 @@ def test_a_buffer_a_made_tensor_and_untraceable_control_flow_fall_back_with_thei
     reasons = {f.path: f.reason for f in imported.report.fallbacks}
     assert set(reasons) == {"shifted", "branchy", "ramped"}
     assert reasons["ramped"].startswith("it computes a tensor from no input")
-    assert "a buffer" in reasons["shifted"] and "self.shift" in reasons["shifted"]
+    assert reasons["shifted"] == (
+        "its buffer `self.shift` holds values computed when it was built (not one number),"
+        " which a spec can't hold"
+    )
     assert "torch.fx can't trace" in reasons["branchy"]
 
 
@@ -487,6 +490,29 @@ def test_operators_tensor_methods_and_a_return_types_field_are_written():
     assert {"TorchFn": {"name": "mul", "other": 5**-0.5}} in written  # the size folded
     assert ".where(condition=gt, other=mul_1)" in imported.source
     assert imported.report.round_trip == "strict load, bit-exact"
+
+
+def test_running_statistics_read_with_f_batch_norm_are_buffers_loaded_from_the_checkpoint():
+    model = import_targets.BatchNormed().eval()
+    with torch.no_grad():  # trained statistics: the checkpoint's values, not one number
+        model.bn.running_mean.uniform_()
+        model.bn.running_var.uniform_(0.5, 1.5)
+    imported = from_module(model, {"x": torch.randn(2, 4)})
+    assert (
+        imported.report.fallbacks == [] and imported.report.round_trip == "strict load, bit-exact"
+    )
+    spec = yaml.safe_load(imported.spec)
+    block = spec["blocks"]["BatchNormAct"]
+    assert block["modules"]["running_var"] == {"Buffer": {"shape": [8]}}
+    assert block["modules"]["num_batches_tracked"] == {"Buffer": {"shape": [], "dtype": "int64"}}
+    assert block["keep"] == ["num_batches_tracked"]  # unread, but the state_dict holds it
+    # one the state_dict doesn't hold: its one value, so a fresh build is the model's
+    assert spec["modules"]["mask"] == {
+        "Buffer": {"shape": [8], "fill": True, "dtype": "bool", "persistent": False}
+    }
+    assert 'self.register_buffer("running_mean", torch.full((8,), 0.0, dtype=torch.float32))' in (
+        imported.source
+    )
 
 
 def test_a_sequential_called_entry_by_entry_is_that_sequential_and_an_unread_parameter_kept():

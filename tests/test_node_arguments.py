@@ -289,3 +289,63 @@ def test_a_dtype_torch_lacks_is_refused_and_resolve_says_a_dtype_by_name_is_an_e
         )
     (line,) = e.value.lines()
     assert line.startswith("<string>:3:") and "a dtype by name is this project's extension" in line
+
+
+BUFFERS = """\
+modules:
+  mean: {Buffer: {shape: [4]}}
+  var: {Buffer: {shape: [4], fill: 1.0}}
+  steps: {Buffer: {shape: [], fill: 0, dtype: int64, persistent: false}}
+  norm: {TorchFn: {name: nn.functional.batch_norm}}
+graph:
+  input: {x: {shape: [2, 4]}}
+  modules:
+    mean: []
+    var: []
+    norm: {input: x, running_mean: mean, running_var: var}
+  output: norm
+keep: [steps]
+"""
+
+
+def test_a_buffer_is_registered_under_its_name_and_loads_from_a_state_dict():
+    source = generate(BUFFERS, "Norm", verify=True)
+    assert 'self.register_buffer("var", torch.full((4,), 1.0, dtype=torch.float32))' in source
+    assert "persistent=False" in source and "self.steps.fill_(0)" in source
+    model = import_in_memory(source).Norm()
+    assert list(model.state_dict()) == ["mean", "var"] and list(model.parameters()) == []
+    stats = {"mean": torch.randn(4), "var": torch.rand(4) + 0.5}
+    model.load_state_dict(stats, strict=True)
+    x = torch.randn(3, 4)
+    assert torch.equal(model(x), torch.nn.functional.batch_norm(x, stats["mean"], stats["var"]))
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "fill: 0, dtype: int64",
+            "fill: 0.5, dtype: int64",
+            "4:37: modules.steps.Buffer.fill: fill 0.5 is no value of int64",
+        ),
+        ("dtype: int64", "dtype: int65", "4:47: modules.steps.Buffer.dtype: must be one of"),
+    ],
+)
+def test_a_buffer_fill_or_dtype_its_dtype_lacks_is_refused_where_it_is_written(old, new, message):
+    with pytest.raises(SpecError) as e:
+        generate(BUFFERS.replace(old, new), "Norm")
+    assert any(message in line for line in e.value.lines()), e.value.lines()
+
+
+def test_resolve_says_a_buffer_is_an_extension():
+    from torcharc_codegen.api import resolve
+
+    text = BUFFERS.replace(
+        "  norm: {TorchFn: {name: nn.functional.batch_norm}}", "  norm: {ReLU: }"
+    )
+    text = text.replace("{input: x, running_mean: mean, running_var: var}", "[x]")
+    text = text.replace("keep: [steps]\n", "")
+    with pytest.raises(SpecError) as e:
+        resolve(text)
+    (line,) = e.value.lines()
+    assert line.startswith("<string>:2:") and "a Buffer module is this project's extension" in line

@@ -172,9 +172,9 @@ class Run:
             parts = plan.copies if plan.copies is not None else plan.inner
             steps = [self.layer(module, (index, k), p) for k, p in enumerate(parts)]
             return Step(path, name, Chain(self, steps), None)
-        if plan.cls.kind == "parameter":
-            with self.watch(path, "a Parameter"):
-                return Step(path, name, _held(self.torch, kwargs["shape"]), None)
+        if plan.cls.kind in ("parameter", "buffer"):
+            with self.watch(path, f"a {plan.cls.name}"):
+                return Step(path, name, _held(self.torch, plan.cls.kind, kwargs), None)
         if plan.cls.kind == "block":
             block = self.blocks[plan.cls.attr]
             return Step(path, name, BlockRun(self, block, kwargs, (module, index)), None)
@@ -326,14 +326,19 @@ class Run:
         return out
 
 
-def _held(torch, shape) -> object:
-    """A bare Parameter as the probe runs it: a module holding it (so it is counted) that
-    gives it when called with no arguments."""
+def _held(torch, kind: str, kwargs: dict) -> object:
+    """A bare Parameter or Buffer as the probe runs it: a module holding it (a parameter, so
+    it is counted, or a buffer of its dtype) that gives it when called with no arguments."""
+    shape = tuple(kwargs["shape"])
 
     class Held(torch.nn.Module):
         def __init__(self):
             super().__init__()
-            self.weight = torch.nn.Parameter(torch.empty(tuple(shape)))
+            if kind == "parameter":
+                self.weight = torch.nn.Parameter(torch.empty(shape))
+            else:
+                dtype = getattr(torch, kwargs.get("dtype", "float32"))
+                self.register_buffer("weight", torch.empty(shape, dtype=dtype))
 
         def forward(self):
             return self.weight

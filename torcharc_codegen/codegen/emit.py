@@ -195,7 +195,7 @@ class _Emitter:
             for n in self.model.nodes
             if unpacked.get(n.name) != ""
         )
-        modules = [{"name": name, "construct": self.construct(name)} for name in written]
+        modules = [{"name": name, "init": self.init_line(name)} for name in written]
         output, returns = self.output()
         return {
             "class_name": self.class_name,
@@ -214,11 +214,20 @@ class _Emitter:
             "fills": [
                 {"name": name, "fill": _fill(m.layers[0].kwargs)}
                 for name, m in self.model.modules.items()
-                if not m.sequential and m.layers[0].cls.kind == "parameter"
+                if not m.sequential and m.layers[0].cls.kind in ("parameter", "buffer")
             ],
         }
 
     # --- __init__ -------------------------------------------------------------------------
+    def init_line(self, name: str) -> str:
+        """``self.<name> = <module>``; a Buffer's ``self.register_buffer(...)``."""
+        module = self.model.modules[name]
+        if not module.sequential and module.layers[0].cls.kind == "buffer":
+            kwargs = module.layers[0].kwargs
+            persistent = "" if kwargs.get("persistent", True) else ", persistent=False"
+            return f'self.register_buffer("{name}", {self.construct(name)}{persistent})'
+        return f"self.{name} = {self.construct(name)}"
+
     def construct(self, name: str) -> str:
         module = self.model.modules[name]
         types = self._layer_types(module.layers, self.input_types.get(name, TENSOR))
@@ -295,6 +304,8 @@ class _Emitter:
         cls_name = ref.name
         if ref.kind == "parameter":
             return _parameter(kwargs)
+        if ref.kind == "buffer":
+            return _buffer(kwargs)
         if ref.kind == "block":
             kwargs.update(self.block_args.get((module, index), {}) if index is not None else {})
             args = ", ".join(f"{k}={argument_literal(v)}" for k, v in kwargs.items())
@@ -428,7 +439,7 @@ class _Emitter:
         first = node.args[0] if node.args else (node.kwargs[0][1] if node.kwargs else None)
         input_type = self._arg_type(first) if first is not None else None
         self.input_types.setdefault(node.module, input_type)
-        if not module.sequential and module.layers[0].cls.kind == "parameter":
+        if not module.sequential and module.layers[0].cls.kind in ("parameter", "buffer"):
             expr = f"self.{node.module}"
             self.types[node.name] = TENSOR
         elif helper is not None:
@@ -535,8 +546,23 @@ def _parameter(kwargs: dict) -> str:
     return f"nn.Parameter(torch.full(({dims}), {_fill(kwargs)}){grad})"
 
 
+def _buffer(kwargs: dict) -> str:
+    """``torch.full((49,), 0, dtype=torch.int64)`` for a Buffer module's arguments."""
+    shape = kwargs["shape"]
+    dims = ", ".join(argument_literal(d) for d in shape) + ("," if len(shape) == 1 else "")
+    dtype = kwargs.get("dtype", "float32")
+    return f"torch.full(({dims}), {_fill(kwargs)}, dtype=torch.{dtype})"
+
+
 def _fill(kwargs: dict) -> str:
-    return argument_literal(kwargs.get("fill", 0.0), "float")
+    """The fill as its dtype's literal: ``0.0`` for a float, ``0`` for an int, ``False``."""
+    dtype = kwargs.get("dtype", "float32")
+    value = kwargs.get("fill", 0.0)
+    if dtype == "bool":
+        return argument_literal(bool(value))
+    if dtype.startswith(("int", "uint")):
+        return argument_literal(int(value))
+    return argument_literal(value, "float")
 
 
 def _uses_index(layer: Layer) -> bool:

@@ -35,9 +35,9 @@ def format_big(parts: dict, mode=None) -> str:
     is exactly what black gives for the whole file.
     """
     skeleton = dict(parts)
-    skeleton["modules"] = [{"name": _INIT_MARK, "construct": "0"}]
+    skeleton["modules"] = [{"name": _INIT_MARK, "init": f"self.{_INIT_MARK} = 0"}]
     skeleton["statements"] = [{"var": _FORWARD_MARK, "expr": "0", "comment": "", "above": False}]
-    init = [f"self.{m['name']} = {m['construct']}" for m in parts["modules"]]
+    init = [m["init"] for m in parts["modules"]]
     forward = [
         (f"# {s['comment']}\n" if s["above"] else "")
         + f"{s['var']} = {s['expr']}"

@@ -13,7 +13,8 @@ def line_map(
 ) -> tuple[dict[tuple[str, int | None], Span], dict[str, Span]]:
     """Where black put each statement this module wrote: the model class's __init__ and
     forward hold only these statements, in this order, each starting at 8 spaces with the
-    text the emitter gave it (``self.conv = ``, ``conv = ``); a Sequential's layers start at
+    text the emitter gave it (``self.conv = ``, ``self.register_buffer(``, ``conv =
+    ``); a Sequential's layers start at
     12 spaces, one per line (its trailing comma makes black explode the call), each perhaps
     after its shape comment. Should a
     formatter lay a Sequential out otherwise, its layers get no lines of their own and a
@@ -21,7 +22,8 @@ def line_map(
     i = lines.index(f"class {class_name}(nn.Module):")
     init: dict[tuple[str, int | None], Span] = {}
     for name, count in layers.items():
-        i, end = _statement(lines, i, f"        self.{name} = ")
+        # a Buffer module's (black may put its name on the next line): the next one in order
+        i, end = _statement(lines, i, (f"        self.{name} = ", "        self.register_buffer("))
         init[(name, None)] = (i + 1, end + 1)
         starts = [
             k
@@ -39,7 +41,7 @@ def line_map(
     return init, forward
 
 
-def _statement(lines: list[str], start: int, prefix: str) -> tuple[int, int]:
+def _statement(lines: list[str], start: int, prefix: str | tuple[str, ...]) -> tuple[int, int]:
     """(first, last) 0-based index of the first statement at or after ``start`` that begins
     with ``prefix``; it goes on while lines are indented deeper or close a bracket."""
     first = next(k for k in range(start, len(lines)) if lines[k].startswith(prefix))

@@ -23,7 +23,15 @@ from __future__ import annotations
 import inspect
 import json
 
-from ..spec.classes import PARAMETER, PARAMETER_ARGS, PARAMETER_DOC, forward_returns_tensor
+from ..spec.classes import (
+    BUFFER,
+    BUFFER_ARGS,
+    BUFFER_DOC,
+    PARAMETER,
+    PARAMETER_ARGS,
+    PARAMETER_DOC,
+    forward_returns_tensor,
+)
 from ..spec.helpers import HELPERS
 from .class_schema import class_schema, init_params
 from .docstrings import doc_of
@@ -73,6 +81,7 @@ def build_schema(extra_classes: dict[str, type] | None = None) -> dict:
     for name, helper in HELPERS.items():
         classes[name] = class_schema(name, list(helper.params), helper.doc)
     classes[PARAMETER] = class_schema(PARAMETER, list(PARAMETER_ARGS), PARAMETER_DOC)
+    classes[BUFFER] = class_schema(BUFFER, list(BUFFER_ARGS), BUFFER_DOC)
     classes.update(custom_class_schemas(extra_classes or {}))
     names = list(classes)
     refs = [{"$ref": f"#/definitions/class/{n}"} for n in names]

@@ -10,8 +10,9 @@ from __future__ import annotations
 import operator
 from dataclasses import dataclass, field
 
+from ..grammar.spec_schema import DTYPES
 from ..names import MODULE_ATTRIBUTES
-from ..spec.classes import PARAMETER
+from ..spec.classes import BUFFER, PARAMETER
 from .helpers import ALIAS, Mapped, Unwritable, check, map_call
 from .trace import Traced, node_line
 
@@ -30,7 +31,7 @@ class Graph:
     helpers: dict = field(default_factory=dict)  # helper module name -> {class: kwargs}
     children: list[str] = field(default_factory=list)  # children called, in call order
     chained: set[str] = field(default_factory=set)  # ModuleLists called entry by entry
-    unread: list[str] = field(default_factory=list)  # own parameters forward never reads
+    unread: list[str] = field(default_factory=list)  # own tensors forward never reads, kept
     folded: dict = field(default_factory=dict)  # forward's non-tensor arguments -> their value
     output: object = None
     lines: dict = field(default_factory=dict)  # spec node name -> source line
@@ -60,10 +61,76 @@ _ARITHMETIC = {
 }
 
 
-def convert(traced: Traced, children: dict, parameters: dict) -> Graph:
+@dataclass
+class Own:
+    """A tensor a module holds itself: its module spec (a Parameter or a Buffer), or why none
+    says it; ``kept``: the state_dict holds it, so the spec keeps it though forward doesn't
+    read it."""
+
+    spec: dict | None
+    reason: str | None
+    kept: bool
+
+
+def own_tensors(module) -> dict[str, Own]:
+    """``module``'s own parameters and buffers. A parameter, or a float buffer the state_dict
+    holds (BatchNorm's running statistics), is a module starting at its one value or 0 (the
+    checkpoint's values load into it, as into any weight); any other buffer (an index, a mask,
+    one the state_dict lacks) only where every entry holds one value, since a spec can't hold
+    values computed when it was built."""
+    out = {
+        k: Own({PARAMETER: _parameter_args(v)}, None, True)
+        for k, v in module._parameters.items()
+        if v is not None
+    }
+    for name, buffer in module._buffers.items():
+        if buffer is None:
+            continue
+        persistent = name not in module._non_persistent_buffers_set
+        dtype = str(buffer.dtype).removeprefix("torch.")
+        constant = _one_value(buffer)
+        if dtype not in DTYPES:
+            out[name] = Own(
+                None,
+                f"its buffer `self.{name}` is of {buffer.dtype}, which a spec doesn't name",
+                persistent,
+            )
+        elif (persistent and buffer.is_floating_point()) or constant is not None:
+            args: dict = {"shape": list(buffer.shape)}
+            if constant is not None and constant != 0:
+                args["fill"] = constant
+            if dtype != "float32":
+                args["dtype"] = dtype
+            if not persistent:
+                args["persistent"] = False
+            out[name] = Own({BUFFER: args}, None, persistent)
+        else:
+            held = "" if persistent else ", which the state_dict doesn't hold"
+            out[name] = Own(
+                None,
+                f"its buffer `self.{name}` holds values computed when it was built{held}"
+                " (not one number), which a spec can't hold",
+                persistent,
+            )
+    return out
+
+
+def _one_value(tensor) -> float | int | bool | None:
+    """The value every entry of ``tensor`` holds (as the spec writes it), else None."""
+    import torch
+
+    flat = tensor.detach().flatten()
+    if not flat.numel() or not bool((flat == flat[0]).all()):
+        return None
+    if tensor.dtype.is_floating_point:
+        return _shortest(flat[0])
+    return bool(flat[0]) if tensor.dtype == torch.bool else int(flat[0])
+
+
+def convert(traced: Traced, children: dict, own: dict[str, Own]) -> Graph:
     """The spec graph of a traced module whose children are ``children`` (name -> module) and
-    whose own parameters (name -> nn.Parameter) are ``parameters``: each one it reads is a
-    Parameter module of that name (its state_dict key), read by a node with no arguments."""
+    whose own tensors are ``own``: each one it reads is a Parameter or Buffer module of that
+    name (its state_dict key), read by a node with no arguments."""
     import torch
     import torch.fx
 
@@ -127,13 +194,15 @@ def convert(traced: Traced, children: dict, parameters: dict) -> Graph:
                         "it computes a tensor from no input (from a buffer, or a constant it"
                         " makes), which a spec can only hold inside a module"
                     )
-                if target not in parameters:
+                if target not in own:
                     raise Unwritable(
-                        f"it reads its own tensor `self.{target}` (a buffer, or a tensor inside"
-                        " a child), which a spec can only hold inside a module"
+                        f"it reads `self.{target}`, a tensor inside one of its children, which a"
+                        " spec can only hold inside that module"
                     )
+                if own[target].spec is None:
+                    raise Unwritable(own[target].reason)
                 if target not in graph.nodes:
-                    graph.helpers[target] = {PARAMETER: _parameter_args(parameters[target])}
+                    graph.helpers[target] = own[target].spec
                     graph.nodes[target] = []
                     graph.lines[target] = line
                     taken.add(target)
@@ -204,9 +273,11 @@ def convert(traced: Traced, children: dict, parameters: dict) -> Graph:
                 graph.output = _output(node.args[0], ref)
         except Unwritable as e:
             raise GraphUnwritable(str(e), line) from None
-    for target, parameter in parameters.items():  # in eval, say: kept for the state_dict
-        if target not in graph.nodes:
-            graph.helpers[target] = {PARAMETER: _parameter_args(parameter)}
+    for target, tensor in own.items():  # in eval, say: kept for the state_dict
+        if target not in graph.nodes and tensor.kept:
+            if tensor.spec is None:
+                raise GraphUnwritable(tensor.reason, None)
+            graph.helpers[target] = tensor.spec
             graph.unread.append(target)
     for parent, called in chains.items():
         if called != len(children[parent]):

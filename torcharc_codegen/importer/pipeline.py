@@ -262,7 +262,7 @@ def _kept(unit, path) -> list[tuple[str, int]]:
         held = sum(t.numel() for t in unit.module.get_submodule(name).state_dict().values())
         out.append((f"{path}.{name}" if path else name, held))
     for name in unit.graph.unread:
-        out.append((f"{path}.{name}" if path else name, unit.module.get_parameter(name).numel()))
+        out.append((f"{path}.{name}" if path else name, getattr(unit.module, name).numel()))
 
     def walk(entry, where):
         if isinstance(entry, Unit):

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from ..spec.blocks import is_entry_name
 from ..spec.helpers import HELPERS
 from .arguments import ArgumentsError, constructor_args
-from .graph import Graph, GraphUnwritable, convert, is_plain_sequential
+from .graph import Graph, GraphUnwritable, convert, is_plain_sequential, own_tensors
 from .trace import Call, TraceFailed, trace
 
 
@@ -82,8 +82,7 @@ class Walker:
             raise Fallback(path, e.reason, e.line) from None
         children = dict(module.named_children())
         try:
-            own = {k: v for k, v in module._parameters.items() if v is not None}
-            graph = convert(traced, children, own)
+            graph = convert(traced, children, own_tensors(module))
         except GraphUnwritable as e:
             raise Fallback(path, e.reason, e.line) from None
         unit = Unit(path, module, graph)

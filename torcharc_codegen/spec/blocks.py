@@ -12,7 +12,7 @@ from ..errors import KeyPath, Problem
 from ..grammar.spec_schema import ENTRY_NAME_PATTERN
 from ..messages import did_you_mean, quote
 from ..names import MODULE_ATTRIBUTES, is_identifier
-from .classes import BLOCK_PREFIX, PARAMETER
+from .classes import BLOCK_PREFIX, TENSOR_MODULES
 from .entries import INDEX, sequential_items, written
 from .graph_rules import literals
 from .helpers import EXTENSION_HELPERS, HELPERS
@@ -253,8 +253,8 @@ def extension_used(data: object) -> tuple[KeyPath, str] | None:
                 return place.path, f"a repeat entry is this project's extension: {nested}"
             if "Sequential" in place.path[len(path) + 1 :]:
                 return place.path, f"a nested Sequential is this project's extension: {nested}"
-            if place.cls == PARAMETER:
-                what = "a Parameter module is this project's extension: TorchArc has none"
+            if place.cls in TENSOR_MODULES:
+                what = f"a {place.cls} module is this project's extension: TorchArc has none"
                 return place.path, what
             if place.cls in EXTENSION_HELPERS:
                 what = f"the {place.cls} helper is this project's extension: TorchArc has none"

@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ..grammar.schema import base_schema, class_table
+from ..grammar.spec_schema import DTYPES
 from .helpers import HELPERS
 
 
 @dataclass(frozen=True)
 class ClassRef:
     name: str  # as written in the spec
-    kind: Literal["torch", "helper", "custom", "block", "sequential", "parameter"]
+    kind: Literal["torch", "helper", "custom", "block", "sequential", "parameter", "buffer"]
     module: str = "torch.nn"  # where the generated file imports it from (custom only)
     attr: str = ""  # its name in that module; a block's name
     returns_tensor: bool = False  # its forward is annotated to return a Tensor
@@ -103,16 +104,45 @@ Args:
 """
 
 
+# A bare buffer (this project's extension): `index: {Buffer: {shape: [49], dtype: int64}}` is
+# `self.register_buffer("index", torch.full((49,), 0, dtype=torch.int64))`, its state_dict key
+# the module's name (unless it isn't persistent); a node naming it with no arguments reads it.
+BUFFER = "Buffer"
+BUFFER_ARGS = (
+    inspect.Parameter("shape", inspect.Parameter.KEYWORD_ONLY, annotation=list[int]),
+    inspect.Parameter("fill", inspect.Parameter.KEYWORD_ONLY, default=0.0, annotation=float | bool),
+    inspect.Parameter(
+        "dtype",
+        inspect.Parameter.KEYWORD_ONLY,
+        default="float32",
+        annotation=Literal[tuple(DTYPES)],  # type: ignore[valid-type]
+    ),
+    inspect.Parameter("persistent", inspect.Parameter.KEYWORD_ONLY, default=True, annotation=bool),
+)
+BUFFER_DOC = """A bare buffer tensor (a torcharc-gen extension), as a model's own registered
+buffer (BatchNorm's running statistics read with F.batch_norm): its state_dict key is the
+module's name, unless it isn't persistent. A graph node naming it with no arguments reads it.
+
+Args:
+    shape: The tensor's shape.
+    fill: The value every entry starts at (and init_weights sets again).
+    dtype: Its dtype.
+    persistent: Whether the state_dict holds it.
+"""
+# The modules of one tensor, read by a node with no arguments
+TENSOR_MODULES = {PARAMETER: "parameter", BUFFER: "buffer"}
+
+
 def builtin_classes() -> dict[str, ClassRef]:
-    """torch.nn classes, helpers and Parameter, by name, as the schema lists them."""
+    """torch.nn classes, helpers, Parameter and Buffer, by name, as the schema lists them."""
     returning = set(class_table()["forward_returns_tensor"])
 
     def kind(name: str) -> str:
-        return "helper" if name in HELPERS else "parameter" if name == PARAMETER else "torch"
+        return "helper" if name in HELPERS else TENSOR_MODULES.get(name, "torch")
 
     return {
         name: ClassRef(
-            name, kind(name), attr=name, returns_tensor=name in returning or name == PARAMETER
+            name, kind(name), attr=name, returns_tensor=name in returning or name in TENSOR_MODULES
         )
         for name in base_schema()["definitions"]["class"]
     }

@@ -122,8 +122,8 @@ def forward_signature(spec: object, ref: ClassRef | None, custom: dict) -> tuple
     (key,) = spec
     if key in ("Sequential", "compact"):
         return f"{key}.forward(input)", _SEQUENTIAL
-    if ref is not None and ref.kind == "parameter":
-        return "a Parameter (read with no arguments)", inspect.Signature([])
+    if ref is not None and ref.kind in ("parameter", "buffer"):
+        return f"a {ref.name} (read with no arguments)", inspect.Signature([])
     if key in HELPERS:
         params = [P(p, P.POSITIONAL_OR_KEYWORD) for p in HELPERS[key].inputs]
         if HELPERS[key].tensor_keywords:

@@ -217,6 +217,7 @@ def _literal_problem(args: object, ref: ClassRef | None) -> tuple[str, str] | No
         return None
     key = next(iter(constants))
     what = {"helper": "a helper", "block": "a block", "sequential": "a Sequential"}
+    what.update(buffer="a Buffer")
     return key, (
         f"`{key}: {constants[key]}` is a constant, and {what.get(ref.kind, 'a Parameter')}"
         " takes tensors only: a constant goes to a torch.nn module's or a user's class's forward"

@@ -10,7 +10,7 @@ from ..grammar.spec_schema import DTYPES
 from ..messages import did_you_mean, quote
 from ..names import is_identifier, name_problem, same_python_name
 from ..names import normal as python_name
-from .classes import PARAMETER
+from .classes import TENSOR_MODULES
 from .entries import written
 from .helpers import TENSOR_METHODS
 from .literals import UnsafeValue, literal
@@ -83,8 +83,8 @@ def module_value_problems(spec, path: KeyPath, source: Source, classes, validato
             what = f"{e}: use a number, string, bool, null, list or mapping"
             problems.append(source.problem(vpath, what))
     for name, cpath in _classes_of(spec, path):
-        if name == PARAMETER and cpath != path + (name,):
-            what = "a Parameter is a module of its own, read by a node: not an entry or a layer"
+        if name in TENSOR_MODULES and cpath != path + (name,):
+            what = f"a {name} is a module of its own, read by a node: not an entry or a layer"
             problems.append(source.problem(cpath, what, at_key=True))
         args = _at(spec, cpath[2:])
         for key in args if isinstance(args, dict) else ():
@@ -96,6 +96,8 @@ def module_value_problems(spec, path: KeyPath, source: Source, classes, validato
                 parse_key(args["key"])
             except SubscriptError as e:
                 problems.append(source.problem(cpath + ("key",), str(e)))
+        if name == "Buffer" and isinstance(args, dict):
+            problems += _buffer_fill(args, cpath, source)
         dtype = (
             args.get("dtype") if name in ("TorchFn", "Method") and isinstance(args, dict) else None
         )
@@ -173,6 +175,17 @@ def _leaves(value: object, path: KeyPath, depth: int = 0):
             yield from _leaves(v, path + (i,), depth + 1)
     else:
         yield path, value
+
+
+def _buffer_fill(args: dict, cpath: KeyPath, source: Source) -> list[Problem]:
+    """A Buffer's fill must be a value of its dtype: a whole number for an integer dtype."""
+    fill, dtype = args.get("fill", 0.0), args.get("dtype", "float32")
+    if not isinstance(dtype, str) or not isinstance(fill, int | float) or isinstance(fill, bool):
+        return []
+    if dtype.startswith(("int", "uint")) and fill != int(fill):
+        what = f"fill {fill} is no value of {dtype}: give a whole number"
+        return [source.problem(cpath + ("fill",), what)]
+    return []
 
 
 def _not_a_function(helper: str, fn: str) -> str:
