@@ -508,3 +508,77 @@ class BatchNormed(nn.Module):
 
     def forward(self, x):
         return self.bn(self.fc(x)).masked_fill(self.mask, 0.0)
+
+
+class PassAlong(nn.Sequential):
+    """An nn.Sequential subclass with a forward of its own (timm's SequentialTuple): a unit
+    whose children are named 0, 1."""
+
+    def forward(self, x):
+        for m in self:
+            x = m(x)
+        return x
+
+
+class Along(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.blocks = PassAlong(nn.Linear(8, 8), nn.Linear(8, 8))
+
+    def forward(self, x):
+        return self.blocks(x)
+
+
+class Listed(nn.Module):
+    """Decides on its input's type while traced (a Proxy is no list), so its traced graph
+    fails on the list it is given: torch's message runs over many lines."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+
+    def forward(self, x):
+        if not isinstance(x, list):
+            x = [x]
+        return [self.fc(x[0]), x[0]]
+
+
+class Lister(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.block = Listed()
+        self.head = nn.Linear(8, 2)
+
+    def forward(self, x):
+        return self.head(self.block([x])[0])
+
+
+class Chained(nn.Module):
+    """The same decision in two entries of a Sequential: the spec written can't run."""
+
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(Listed(), Listed())
+
+    def forward(self, x):
+        return self.features(x)[0]
+
+
+class Standardized(nn.Conv2d):
+    """timm's ScaledStdConv2d's way: its weight standardized with F.batch_norm of no running
+    statistics (running_mean=None is the call's, not a default)."""
+
+    def forward(self, x):
+        w = nn.functional.batch_norm(
+            self.weight.reshape(1, self.out_channels, -1), None, None, training=True, eps=1e-6
+        ).reshape_as(self.weight)
+        return nn.functional.conv2d(x, w, self.bias)
+
+
+class StandardizedNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = Standardized(3, 8, 3)
+
+    def forward(self, x):
+        return self.conv(x)

@@ -515,6 +515,43 @@ def test_running_statistics_read_with_f_batch_norm_are_buffers_loaded_from_the_c
     )
 
 
+def test_a_unit_whose_children_are_numbered_is_refused_in_one_line():
+    with pytest.raises(ImportRefused) as e:
+        from_module(import_targets.Along(), {"x": torch.randn(2, 8)}, verify=False)
+    assert str(e.value).startswith(
+        "blocks: its children are named 0, 1, which a spec's modules can't be"
+    )
+
+
+def test_a_reason_torch_gives_over_many_lines_is_its_first_sentence_in_the_spec_and_report():
+    imported = from_module(import_targets.Lister(), {"x": torch.randn(2, 8)}, verify=False)
+    (fallback,) = imported.report.fallbacks
+    assert fallback.path == "block" and "\n" not in fallback.reason
+    assert fallback.reason.startswith("its traced graph doesn't run: TypeError: linear()")
+    assert yaml.safe_load(imported.spec)["modules"]["block"] == {"import_targets.Listed": None}
+    assert imported.report.round_trip == "strict load, bit-exact"
+
+
+def test_a_spec_written_that_does_not_compile_is_a_failed_round_trip():
+    with pytest.raises(RoundTripFailed, match=r"^the spec written doesn't compile: <string>:\d+"):
+        from_module(import_targets.Chained(), {"x": torch.randn(2, 8)}, verify=False)
+
+
+def test_f_batch_norm_of_no_running_statistics_passes_them_as_none():
+    imported = from_module(import_targets.StandardizedNet(), {"x": torch.randn(1, 3, 8, 8)})
+    block = yaml.safe_load(imported.spec)["blocks"]["Standardized"]
+    assert block["modules"]["batch_norm"]["TorchFn"] == {
+        "name": "nn.functional.batch_norm",
+        "running_mean": None,
+        "running_var": None,
+        "training": True,
+        "eps": 1e-06,
+    }
+    assert (
+        imported.report.fallbacks == [] and imported.report.round_trip == "strict load, bit-exact"
+    )
+
+
 def test_a_sequential_called_entry_by_entry_is_that_sequential_and_an_unread_parameter_kept():
     imported = from_module(import_targets.Iterated(), {"x": torch.randn(2, 8)}, verify=False)
     spec = yaml.safe_load(imported.spec)

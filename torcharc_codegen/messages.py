@@ -7,6 +7,7 @@ quoted value is cut to about :data:`LIMIT` characters (a 50 MB string gives a sh
 from __future__ import annotations
 
 import difflib
+import re
 import reprlib
 from collections.abc import Iterable
 
@@ -96,6 +97,14 @@ def close_to(name: object, choices: Iterable[str]) -> bool:
     return any(c.casefold() == folded for c in strings) or bool(
         difflib.get_close_matches(name, strings, 1, 0.8)
     )
+
+
+def first_line(text: str) -> str:
+    """The first sentence of a message that may run on (torch's and fx's advice, an overload
+    list, a graph dump): what a one-line report and a spec comment can hold."""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    first = lines[0] if lines else text.strip()
+    return re.split(r"(?<=[a-z]{2}\.)\s+(?=[A-Z])", first, maxsplit=1)[0]
 
 
 def cut(text: str) -> str:

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import inspect
 import itertools
+import time
 
 _SKIPPED = {"device", "dtype"}
 _MAX_BUILDS = 256  # rebuilds tried per module before its arguments count as unknown
+# ... and seconds spent on them: a module whose builds are slow (a stage of blocks) is tried
+# less, so a model whose fallbacks climb level by level still imports in bounded time
+_MAX_SECONDS = 5.0
 _DEFAULT = object()
 
 
@@ -55,7 +59,7 @@ def recover(module, where: str) -> tuple[dict, dict]:
         raise ArgumentsError(
             f"{where}: {cls.__name__} keeps no attribute for its argument(s) {', '.join(missing)}"
         )
-    builds = 0
+    builds, deadline = 0, time.monotonic() + _MAX_SECONDS
     for combination in itertools.product(*choices.values()):
         values = dict(zip(choices, combination, strict=True))
         for short in (True, False):
@@ -75,13 +79,13 @@ def recover(module, where: str) -> tuple[dict, dict]:
                     if not (v is _DEFAULT and defaults[k] is inspect.Parameter.empty)
                 }
                 return args, full
-            if builds >= _MAX_BUILDS:
+            if builds >= _MAX_BUILDS or time.monotonic() > deadline:
                 break
-        if builds >= _MAX_BUILDS:
+        if builds >= _MAX_BUILDS or time.monotonic() > deadline:
             break
     raise ArgumentsError(
         f"{where}: no arguments read from the instance build {cls.__name__} again with the same"
-        " parameters, buffers and submodules"
+        f" parameters, buffers and submodules ({builds} tried)"
     )
 
 

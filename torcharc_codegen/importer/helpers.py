@@ -338,7 +338,7 @@ def _functional_fn(fn, name, args, kwargs, is_tensor, const):
     constants = {  # those left at their defaults (fx passes them all) left out
         k: _lists(v)
         for k, v in constants.items()
-        if v is not None and not (type(v) is type(defaults[k]) and v == defaults[k])
+        if not (type(v) is type(defaults[k]) and v == defaults[k])
     }
     return Mapped("TorchFn", {"name": FUNCTIONAL + name, **constants}, [x], tensors)
 

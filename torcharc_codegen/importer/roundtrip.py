@@ -27,9 +27,13 @@ def prove(text: str, original, inputs: dict, class_name: str, imports, verify=Tr
 
     from ..api import compile_spec
     from ..check.runtime import import_in_memory
+    from ..errors import SpecError
 
     start = time.perf_counter()
-    result = compile_spec(text, class_name, imports=tuple(imports), verify=verify)
+    try:
+        result = compile_spec(text, class_name, imports=tuple(imports), verify=verify)
+    except SpecError as e:  # the spec written is wrong: the importer's mistake, said as such
+        raise RoundTripFailed(f"the spec written doesn't compile: {e.lines()[0]}") from None
     lines = [c.line() for c in result.report.checks] if result.report else []
     if result.report is not None and result.report.failed:
         raise RoundTripFailed("; ".join(c.line() for c in result.report.failed))

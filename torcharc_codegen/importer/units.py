@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..messages import first_line
+from ..names import is_identifier
 from ..spec.blocks import is_entry_name
 from ..spec.helpers import HELPERS
 from .arguments import ArgumentsError, constructor_args
@@ -20,7 +22,11 @@ from .trace import Call, TraceFailed, trace
 
 
 class Fallback(Exception):
+    """Module ``path`` kept as the user's class, for ``reason`` (one line: a report's and a
+    spec comment's), at source ``line``."""
+
     def __init__(self, path: str, reason: str, line: str | None = None):
+        reason = first_line(reason)
         super().__init__(reason)
         self.path = path
         self.reason = reason
@@ -85,6 +91,13 @@ class Walker:
             graph = convert(traced, children, own_tensors(module))
         except GraphUnwritable as e:
             raise Fallback(path, e.reason, e.line) from None
+        named = [n for n in children if not is_identifier(n) and n in graph.children]
+        if named:  # an nn.Sequential subclass with a forward of its own: entries `0`, `1`
+            raise Fallback(
+                path,
+                f"its children are named {', '.join(named)}, which a spec's modules can't be"
+                " (a Python identifier each)",
+            )
         unit = Unit(path, module, graph)
         for name in graph.children:
             chained = name in graph.chained
