@@ -515,6 +515,14 @@ def test_running_statistics_read_with_f_batch_norm_are_buffers_loaded_from_the_c
     )
 
 
+def test_sizes_a_block_is_given_as_a_tuple_are_folded_into_it():
+    imported = from_module(import_targets.Gridded(), {"x": torch.randn(2, 5, 8)})
+    spec = yaml.safe_load(imported.spec)
+    assert spec["graph"]["modules"]["grid"] == ["x"]  # the sizes are the block's own
+    assert spec["blocks"]["Grid"]["graph"]["input"] == "x"
+    assert imported.report.round_trip == "strict load, bit-exact"
+
+
 def test_a_unit_whose_children_are_numbered_is_refused_in_one_line():
     with pytest.raises(ImportRefused) as e:
         from_module(import_targets.Along(), {"x": torch.randn(2, 8)}, verify=False)

@@ -237,7 +237,8 @@ def convert(traced: Traced, children: dict, own: dict[str, Own]) -> Graph:
                 name = target if count == 1 else f"{target}~{count}"
                 if count == 1:
                     graph.children.append(target)
-                if node.kwargs or not all(map(_holds_node, node.args)):
+                tensors = [_holds_node(a) and not _holds_size(a, static) for a in node.args]
+                if node.kwargs or not all(tensors):
                     args = _by_name(children[target], target, node, ref, is_tensor, const)
                 else:
                     args = [ref(a) for a in node.args]
@@ -321,6 +322,13 @@ def _has_tensor(value) -> bool:
     return isinstance(value, torch.Tensor)
 
 
+def _holds_size(a, static: dict) -> bool:
+    """A folded size, or a list holding one (``self.pos((B, H, W))``)."""
+    if isinstance(a, list | tuple):
+        return any(_holds_size(v, static) for v in a)
+    return getattr(a, "name", None) in static
+
+
 def _holds_node(a) -> bool:
     """An fx node, or a list of them (a Python list the node passes whole)."""
     import torch.fx
@@ -350,11 +358,15 @@ def _by_name(child, target: str, node, ref, is_tensor, const) -> dict:
             raise Unwritable(f"it calls `self.{target}` with *{key}, which a node can't name")
         if isinstance(value, torch.fx.Node) and not is_tensor(value):
             value = const(value)  # a size: the example's number
+        if isinstance(value, list | tuple) and not any(map(is_tensor, value)):
+            value = list(const(value))  # sizes: the example's, folded into the child's block
         if isinstance(value, torch.fx.Node):
             out[key] = ref(value)
         elif value is None and param.default is None:
             continue
-        elif isinstance(value, bool | int | float):
+        elif isinstance(value, bool | int | float) or (
+            isinstance(value, list) and all(isinstance(v, int | float) for v in value)
+        ):
             out[key] = value
         else:
             raise Unwritable(

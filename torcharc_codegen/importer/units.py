@@ -104,6 +104,15 @@ class Walker:
             unit.entries[name] = self.entry(_join(path, name), children[name], chained)
             if isinstance(unit.entries[name], Unit) and unit.entries[name].graph.folded:
                 _drop_folded(graph, name, unit.entries[name].graph, path)
+        for node, args in graph.nodes.items():  # sizes a child that is no block is given
+            listed = [k for k, v in args.items() if _numbers(v)] if isinstance(args, dict) else []
+            if listed:
+                raise Fallback(
+                    path,
+                    f"it passes `self.{node.partition('~')[0]}` the sizes {listed[0]}="
+                    f"{args[listed[0]]}, and a node passes tensors, bools and numbers",
+                    graph.lines.get(node),
+                )
         unit.unused = [name for name in children if name not in graph.children]
         for name in unit.unused:  # a training-only head: built, so the state_dict loads
             if holds_tensors(children[name]):
@@ -191,7 +200,9 @@ def _drop_folded(graph: Graph, child: str, inner: Graph, path: str) -> None:
         if node.partition("~")[0] != child or not isinstance(args, dict):
             continue
         for key, value in inner.folded.items():
-            if key in args and args.pop(key) != value:
+            if key in args and args.pop(key) != (
+                list(value) if isinstance(value, tuple) else value
+            ):
                 raise Fallback(
                     path,
                     f"it calls `self.{child}` with {key}={value!r} and with another {key}, and"
@@ -200,6 +211,10 @@ def _drop_folded(graph: Graph, child: str, inner: Graph, path: str) -> None:
                 )
         if list(args) == inner.inputs[: len(args)]:
             graph.nodes[node] = list(args.values())
+
+
+def _numbers(value) -> bool:
+    return isinstance(value, list) and all(isinstance(v, int | float) for v in value)
 
 
 def holds_tensors(module) -> bool:
