@@ -523,6 +523,19 @@ def test_sizes_a_block_is_given_as_a_tuple_are_folded_into_it():
     assert imported.report.round_trip == "strict load, bit-exact"
 
 
+def test_sizes_a_child_returns_are_the_examples_numbers_in_its_caller():
+    imported = from_module(import_targets.Patched(), {"x": torch.randn(2, 3, 8, 8)})
+    (fallback,) = imported.report.fallbacks
+    assert fallback.path == "embed"
+    assert (
+        fallback.reason
+        == "it passes on a size (4 in the example) where a spec's graph passes tensors"
+    )
+    spec = yaml.safe_load(imported.spec)
+    assert spec["modules"]["reshape"] == {"TorchFn": {"name": "reshape", "shape": [-1, 4, 4, 8]}}
+    assert imported.report.round_trip == "strict load, bit-exact"
+
+
 def test_a_unit_whose_children_are_numbered_is_refused_in_one_line():
     with pytest.raises(ImportRefused) as e:
         from_module(import_targets.Along(), {"x": torch.randn(2, 8)}, verify=False)

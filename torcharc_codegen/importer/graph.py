@@ -170,7 +170,10 @@ def convert(traced: Traced, children: dict, own: dict[str, Own]) -> Graph:
     def ref(a):
         if isinstance(a, torch.fx.Node):
             if a.name in static:
-                raise Unwritable(f"a size ({a.name}) passed where the graph passes tensors")
+                raise Unwritable(
+                    f"it passes on a size ({static[a.name]!r} in the example) where a spec's"
+                    " graph passes tensors"
+                )
             return names[a.name]
         if isinstance(a, list | tuple):
             return [ref(v) for v in a]
@@ -251,6 +254,9 @@ def convert(traced: Traced, children: dict, own: dict[str, Own]) -> Graph:
                 if _is_size(node, static, is_tensor):
                     static[node.name] = values[node.name]
                     _note_batch(node, shapes, batches, is_tensor)
+                    continue
+                if node.target is operator.getitem and not _has_tensor(values.get(node.name)):
+                    static[node.name] = values.get(node.name)  # sizes a child gives: (H, W)
                     continue
                 mapped = map_call(node, value, is_tensor, const, batch)
                 if mapped is ALIAS:
