@@ -591,6 +591,21 @@ def test_an_lstm_is_built_again_from_its_attributes():
     assert imported.report.round_trip == "strict load, bit-exact"
 
 
+def test_a_module_list_whose_blocks_are_given_sizes_too_is_a_sequential_of_them():
+    imported = from_module(import_targets.SizedStack(), {"x": torch.randn(2, 5, 8)})
+    spec = yaml.safe_load(imported.spec)
+    assert spec["modules"]["blocks"] == {"Sequential": [{".Sized": None}, {".Sized": None}]} or (
+        spec["modules"]["blocks"] == {"Sequential": [{"repeat": 2, "module": {".Sized": None}}]}
+    )
+    assert spec["blocks"]["Sized"]["graph"]["input"] == "x"  # the token count folded in
+    assert imported.report.round_trip == "strict load, bit-exact"
+
+
+def test_torchs_modules_given_more_than_their_input_in_a_module_list_are_refused():
+    with pytest.raises(ImportRefused, match=r"it calls `self\.blocks\.0` with more than the"):
+        from_module(import_targets.LeafStack(), {"x": torch.randn(2, 8)}, verify=False)
+
+
 def test_a_module_list_called_otherwise_is_refused_saying_which_entries():
     with pytest.raises(ImportRefused, match=r"Skipping: it calls `self\.blocks\.2` other than"):
         from_module(import_targets.Skipping(), {"x": torch.randn(2, 8)}, verify=False)

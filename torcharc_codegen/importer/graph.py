@@ -31,6 +31,7 @@ class Graph:
     helpers: dict = field(default_factory=dict)  # helper module name -> {class: kwargs}
     children: list[str] = field(default_factory=list)  # children called, in call order
     chained: set[str] = field(default_factory=set)  # ModuleLists called entry by entry
+    given: set[str] = field(default_factory=set)  # ... with more than a tensor: `blk(x, H, W)`
     unread: list[str] = field(default_factory=list)  # own tensors forward never reads, kept
     folded: dict = field(default_factory=dict)  # forward's non-tensor arguments -> their value
     output: object = None
@@ -179,6 +180,11 @@ def convert(traced: Traced, children: dict, own: dict[str, Own]) -> Graph:
             return [ref(v) for v in a]
         raise Unwritable(f"the constant {a!r} passed where the graph passes tensors")
 
+    def _holds_tensor(a) -> bool:
+        if isinstance(a, list | tuple):
+            return any(map(_holds_tensor, a))
+        return is_tensor(a)
+
     for node in traced.graph.nodes:
         line = node_line(node)
         try:
@@ -218,15 +224,20 @@ def convert(traced: Traced, children: dict, own: dict[str, Own]) -> Graph:
                     f" before it alone, which a Sequential `{parent}` would"
                 )
                 order = list(children[parent]._modules)
-                if order.index(entry) != step or node.kwargs or len(node.args) != 1:
+                extra = [*node.args[1:], *node.kwargs.values()]  # sizes, flags: folded in
+                if order.index(entry) != step or not node.args or any(map(_holds_tensor, extra)):
                     raise unchained
-                (arg,) = node.args
+                if extra:  # each entry a block that folds them in (units.py checks)
+                    graph.given.add(parent)
+                arg = node.args[0]
                 if step == 0:
                     graph.children.append(parent)
                     graph.chained.add(parent)
                     graph.nodes[parent] = [ref(arg)]
                     graph.lines[parent] = line
-                elif names.get(getattr(arg, "name", None)) != parent or len(arg.users) != 1:
+                elif names.get(getattr(arg, "name", None)) != parent or any(
+                    u is not node and u.name not in static for u in arg.users  # but its sizes
+                ):
                     raise unchained
                 chains[parent] = step + 1
                 names[node.name] = parent

@@ -102,6 +102,8 @@ class Walker:
         for name in graph.children:
             chained = name in graph.chained
             unit.entries[name] = self.entry(_join(path, name), children[name], chained)
+            if name in graph.given:  # `for blk in self.blocks: x = blk(x, H, W)`
+                _check_given(unit.entries[name], name, path, graph)
             if isinstance(unit.entries[name], Unit) and unit.entries[name].graph.folded:
                 _drop_folded(graph, name, unit.entries[name].graph, path)
         for node, args in graph.nodes.items():  # sizes a child that is no block is given
@@ -211,6 +213,19 @@ def _drop_folded(graph: Graph, child: str, inner: Graph, path: str) -> None:
                 )
         if list(args) == inner.inputs[: len(args)]:
             graph.nodes[node] = list(args.values())
+
+
+def _check_given(seq: Seq, name: str, path: str, graph: Graph) -> None:
+    """Entries called with more than the output before them (sizes, flags) are a Sequential
+    only where each is a block of the model's, which folds those in: Fallback otherwise."""
+    for key, entry in seq.items:
+        if not isinstance(entry, Unit):
+            raise Fallback(
+                path,
+                f"it calls `self.{name}.{key}` with more than the output before it, and"
+                f" `{name}.{key}` is no block that folds the rest in",
+                graph.lines.get(name),
+            )
 
 
 def _numbers(value) -> bool:
