@@ -17,7 +17,8 @@ from ..names import is_identifier
 from ..spec.blocks import is_entry_name
 from ..spec.helpers import HELPERS
 from .arguments import ArgumentsError, constructor_args
-from .graph import Graph, GraphUnwritable, convert, is_plain_sequential, own_tensors
+from .graph import Graph, GraphUnwritable, convert, is_plain_sequential
+from .tensors import own_tensors
 from .trace import Call, TraceFailed, trace
 
 
