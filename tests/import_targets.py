@@ -664,3 +664,16 @@ class LeafStack(nn.Module):
         for cell in self.blocks:
             x = cell(x, None)
         return x
+
+
+class Laid(nn.Module):
+    """`.contiguous()` after a permute (pvt's stage output, ShuffleNet's shuffle): a copy the
+    next convolution's bits depend on; of a tensor already contiguous, nothing."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(8, 8, 3, padding=1)
+
+    def forward(self, x):
+        y = x.contiguous().permute(0, 3, 1, 2).contiguous()
+        return self.conv(y)

@@ -573,6 +573,14 @@ def test_f_batch_norm_of_no_running_statistics_passes_them_as_none():
     )
 
 
+def test_contiguous_is_written_where_it_copies():
+    imported = from_module(import_targets.Laid(), {"x": torch.randn(2, 6, 6, 8)})
+    modules = yaml.safe_load(imported.spec)["modules"]
+    assert [m for m in modules.values() if "Method" in m] == [{"Method": {"name": "contiguous"}}]
+    assert "= permute.contiguous()  # (B, 8, 6, 6)" in imported.source
+    assert imported.report.round_trip == "strict load, bit-exact"
+
+
 def test_a_sequential_called_entry_by_entry_is_that_sequential_and_an_unread_parameter_kept():
     imported = from_module(import_targets.Iterated(), {"x": torch.randn(2, 8)}, verify=False)
     spec = yaml.safe_load(imported.spec)

@@ -31,7 +31,7 @@ class Mapped:
     instead: Mapped | None = None  # the form to try when this one's check fails
 
 
-ALIAS = object()  # the node is its input (``x.contiguous()``): no spec node
+ALIAS = object()  # the node is its input (``x.contiguous()`` of a contiguous x): no spec node
 
 
 # Elementwise torch functions of one tensor that TorchFn writes as ``torch.<name>(x)``.
@@ -200,7 +200,8 @@ def _method(node, name, args, kwargs, value, is_tensor, const):
 
     x = args[0]
     if name == "contiguous" and len(args) == 1 and not kwargs:
-        return ALIAS
+        # a copy where the layout changes: the next convolution's bits depend on it
+        return ALIAS if value(x).is_contiguous() else Mapped("Method", {"name": name}, [x])
     if name in ("view", "reshape"):
         for a in [*args[1:], *kwargs.values()]:
             const(a)  # sizes only: a tensor there is Unwritable

@@ -340,6 +340,7 @@ def _reduce_fn(name, dim, keepdim):
 # takes the condition first, so TorchFn can't say it).
 TENSOR_METHODS = frozenset(
     {"expand_as", "repeat", "reshape_as", "view_as", "type_as", "unfold", "sum_to_size"}
+    | {"contiguous"}
     | {"float", "double", "half", "bfloat16", "long", "int", "short", "bool", "to", "where"}
 )
 
